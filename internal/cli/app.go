@@ -1,0 +1,141 @@
+// Package cli holds the hermes commands: one file per command group
+// (cmd_<group>.go). A command parses its flags, calls the package that does
+// the work, and prints; it has no logic of its own.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/home"
+)
+
+// App is what every command shares: the streams, the environment, and the
+// home and config, each resolved once on first use.
+type App struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+
+	profileFlag string
+	home        *home.Home
+	cfg         *config.Loaded
+	env         *config.Env
+}
+
+// Home resolves the active profile's home and creates what is missing.
+func (a *App) Home() (*home.Home, error) {
+	if a.home != nil {
+		return a.home, nil
+	}
+	h, err := home.Resolve(home.Options{Profile: a.profileFlag, Getenv: a.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Ensure(); err != nil {
+		return nil, err
+	}
+	a.home = h
+	return h, nil
+}
+
+// Root returns the base home without choosing a profile, for the profile
+// commands, which must work even when the sticky profile is gone.
+func (a *App) Root() (string, error) {
+	return home.RootDir(home.Options{Getenv: a.Getenv})
+}
+
+// Config loads config.yaml of the active profile. An invalid file is an
+// error listing every problem; unknown keys are printed once as warnings.
+func (a *App) Config() (*config.Loaded, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	h, err := a.Home()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(h.Path(home.ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(a.Stderr, "warning: "+w.String())
+	}
+	// .env is part of the configuration: a broken one stops here too, and
+	// a loose mode is warned about once.
+	if _, err := a.Env(); err != nil {
+		return nil, err
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// Env loads the active profile's .env, printing its warnings once.
+func (a *App) Env() (*config.Env, error) {
+	if a.env != nil {
+		return a.env, nil
+	}
+	h, err := a.Home()
+	if err != nil {
+		return nil, err
+	}
+	env, warns, err := config.LoadEnv(h.Path(home.EnvFile))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warns {
+		fmt.Fprintln(a.Stderr, "warning: "+w.String())
+	}
+	a.env = env
+	return env, nil
+}
+
+// interactive reports whether stdin is a terminal someone can answer.
+func (a *App) interactive() bool {
+	f, ok := a.Stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// exitError ends a command with a code and no further message: the
+// command has already printed what went wrong.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError is a command line that cannot be run as written (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode maps an error from a command to the process exit code.
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// displayPath shortens a path under the user's home to ~/...
+func displayPath(p string) string {
+	u, err := os.UserHomeDir()
+	if err != nil || u == "" || u == "/" {
+		return p
+	}
+	if rel, err := filepath.Rel(u, p); err == nil && rel != ".." && !filepath.IsAbs(rel) && len(rel) > 0 && rel[0] != '.' {
+		return filepath.Join("~", rel)
+	}
+	return p
+}

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/home"
+)
+
+func newConfigCmd(app *App) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Show, check and change config.yaml",
+		Long: `config.yaml holds preferences (model, approvals, terminal, ...) and may be
+shared; secrets belong in .env next to it. Every command that reads the config
+stops on a syntax error or a bad value with the file, line and column.`,
+	}
+	c.AddCommand(
+		newConfigShowCmd(app), newConfigPathCmd(app), newConfigGetCmd(app),
+		newConfigSetCmd(app), newConfigEditCmd(app), newConfigCheckCmd(app),
+		newConfigSchemaCmd(app),
+	)
+	return c
+}
+
+func newConfigShowCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective configuration, defaults included",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			out, err := config.Render(cfg.Config)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(app.Stdout, "# effective configuration of profile %s (%s), defaults included\n%s\n", app.home.Profile, displayPath(cfg.Path), out)
+			return nil
+		},
+	}
+}
+
+func newConfigPathCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "path",
+		Short: "Print where config.yaml is",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			h, err := app.Home()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(app.Stdout, h.Path(home.ConfigFile))
+			return nil
+		},
+	}
+}
+
+func newConfigGetCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "get KEY",
+		Short: "Print the effective value of one key (e.g. agent.max_turns)",
+		Args:  exactArgs(1, "one KEY"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			out, err := config.Get(cfg.Config, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(app.Stdout, out)
+			return nil
+		},
+	}
+}
+
+func newConfigSetCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set KEY VALUE",
+		Short: "Change one key, keeping comments and order",
+		Long: `Change one key of config.yaml. VALUE is plain text for string keys and YAML
+for the others: numbers, true/false, durations (30s, 5m), lists ([a, b]) and
+mappings ({k: v}). Missing parent sections are created. The whole file is
+validated before it is written, and written atomically; on any error it is
+left as it was.
+
+Examples:
+  hermes config set agent.max_turns 120
+  hermes config set approvals.mode smart
+  hermes config set command_allowlist '[git status, go test ./...]'
+  hermes config set mcp_servers.fs.command npx`,
+		Args: exactArgs(2, "KEY and VALUE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			h, err := app.Home()
+			if err != nil {
+				return err
+			}
+			path := h.Path(home.ConfigFile)
+			if err := config.Set(path, args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(app.Stderr, "set %s in %s\n", args[0], displayPath(path))
+			return nil
+		},
+	}
+}
+
+func newConfigCheckCmd(app *App) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Validate config.yaml and .env; exit 1 on any problem",
+		Long: `Validate config.yaml and .env. Each problem is printed on its own line as
+config.yaml:LINE:COL: KEY: what is wrong (or .env:LINE: ...), followed by the
+offending line. Unknown keys count as problems here (elsewhere they are only
+warned about). Exits 0 when both files are valid, 1 otherwise.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			h, err := app.Home()
+			if err != nil {
+				return err
+			}
+			res, err := checkFiles(h)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(app.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				res.print(app)
+			}
+			if !res.OK {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+// checkResult is what `config check` found.
+type checkResult struct {
+	OK       bool          `json:"ok"`
+	Config   string        `json:"config"`
+	Env      string        `json:"env"`
+	Problems []jsonProblem `json:"problems"`
+	Notes    []jsonProblem `json:"notes"` // reported, but not failing the check
+}
+
+type jsonProblem struct {
+	File     string `json:"file"`
+	Line     int    `json:"line,omitempty"`
+	Col      int    `json:"column,omitempty"`
+	Key      string `json:"key,omitempty"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	Severity string `json:"severity"`
+	Text     string `json:"text"`
+
+	detail string
+}
+
+func toJSON(p config.Problem) jsonProblem {
+	sev := "error"
+	if p.Severity == config.Warning {
+		sev = "warning"
+	}
+	return jsonProblem{File: p.File, Line: p.Line, Col: p.Col, Key: p.Path, Message: p.Msg, Hint: p.Hint,
+		Severity: sev, Text: p.String(), detail: p.Detail()}
+}
+
+// checkFiles validates config.yaml and .env of home h. Every problem in
+// either file fails the check; a loose .env mode is noted, since it is
+// the doctor's to fix, not a config error.
+func checkFiles(h *home.Home) (*checkResult, error) {
+	res := &checkResult{Config: h.Path(home.ConfigFile), Env: h.Path(home.EnvFile), Problems: []jsonProblem{}, Notes: []jsonProblem{}}
+	data, err := os.ReadFile(res.Config)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if err == nil {
+		_, problems := config.Parse(home.ConfigFile, data)
+		for _, p := range problems {
+			res.Problems = append(res.Problems, toJSON(p))
+		}
+	}
+	_, warns, err := config.LoadEnv(res.Env)
+	var le *config.LoadError
+	switch {
+	case errors.As(err, &le):
+		for _, p := range le.Problems {
+			res.Problems = append(res.Problems, toJSON(p))
+		}
+		if p := config.EnvModeProblem(res.Env); p != nil {
+			warns = append(warns, *p)
+		}
+	case err != nil:
+		return nil, err
+	}
+	for _, p := range warns {
+		if p.Line == 0 {
+			res.Notes = append(res.Notes, toJSON(p))
+		} else {
+			res.Problems = append(res.Problems, toJSON(p))
+		}
+	}
+	res.OK = len(res.Problems) == 0
+	return res, nil
+}
+
+func (r *checkResult) print(app *App) {
+	for _, p := range r.Problems {
+		fmt.Fprintln(app.Stdout, p.detail)
+	}
+	for _, p := range r.Notes {
+		fmt.Fprintln(app.Stdout, "note: "+p.Text)
+	}
+	if r.OK {
+		fmt.Fprintf(app.Stdout, "ok: %s and %s are valid\n", displayPath(r.Config), home.EnvFile)
+		return
+	}
+	fmt.Fprintf(app.Stdout, "%d problem%s in %s and %s\n", len(r.Problems), plural(len(r.Problems)), displayPath(r.Config), home.EnvFile)
+}
+
+func newConfigSchemaCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print a JSON Schema of config.yaml for editors",
+		Long: `Print a JSON Schema (draft 2020-12) of config.yaml with every key's
+description and default. Save it and point your editor at it, e.g. with the
+YAML language server:
+
+  hermes config schema > ~/.hermes/config.schema.json
+  # first line of config.yaml:
+  # yaml-language-server: $schema=./config.schema.json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			out, err := config.JSONSchema()
+			if err != nil {
+				return err
+			}
+			_, err = app.Stdout.Write(out)
+			return err
+		},
+	}
+}

@@ -1,0 +1,353 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/hermes-go/hermes/internal/fileutil"
+)
+
+// Set changes one key of the config file at path and writes the file
+// atomically, keeping every comment and the order of keys. value is YAML
+// for lists, mappings, numbers and booleans, and plain text for strings
+// (so `config set model.default 4` stores the string "4"). The whole
+// resulting file is validated first; on any error nothing is written.
+func Set(path, key, value string) error {
+	segs, leaf, err := resolveKey(key)
+	if err != nil {
+		return err
+	}
+	node, err := valueNode(leaf, value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	data, mode, err := readForEdit(path)
+	if err != nil {
+		return err
+	}
+	out, err := setInSource(data, segs, node)
+	if err != nil {
+		return err
+	}
+	_, problems := Parse(filepath.Base(path), out)
+	var errs []Problem
+	for _, p := range problems {
+		if p.Severity == Error {
+			errs = append(errs, p)
+		}
+	}
+	if len(errs) > 0 {
+		return setError(path, key, errs)
+	}
+	return fileutil.WriteFile(path, out, mode)
+}
+
+// setError explains why a set was refused. When every problem is about the
+// key being set, the value is what is wrong; otherwise the file already
+// had problems that must be fixed first.
+func setError(path, key string, errs []Problem) error {
+	var msgs []string
+	for _, p := range errs {
+		if p.Path != key && !strings.HasPrefix(p.Path, key+".") {
+			return &LoadError{Path: path, Problems: errs}
+		}
+		msg := p.Path + ": " + p.Msg
+		if p.Hint != "" {
+			msg += "; " + p.Hint
+		}
+		msgs = append(msgs, msg)
+	}
+	return fmt.Errorf("%s (%s is unchanged)", strings.Join(msgs, "\n"), filepath.Base(path))
+}
+
+// readForEdit reads the file and its mode; a missing file is empty and
+// will be created private.
+func readForEdit(path string) ([]byte, os.FileMode, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fileutil.PrivateFile, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read config: %w", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read config: %w", err)
+	}
+	return data, fi.Mode().Perm(), nil
+}
+
+// resolveKey splits a dotted key and checks it against the schema,
+// returning its segments and the type of the value it names.
+func resolveKey(key string) ([]string, reflect.Type, error) {
+	if key == "" {
+		return nil, nil, fmt.Errorf("no key given; keys look like agent.max_turns")
+	}
+	segs := strings.Split(key, ".")
+	t := reflect.TypeOf(Config{})
+	path := ""
+	for _, s := range segs {
+		if s == "" {
+			return nil, nil, fmt.Errorf("%s: empty part in the key", key)
+		}
+		switch {
+		case t.Kind() == reflect.Pointer:
+			t = t.Elem()
+			fallthrough
+		case isStruct(t):
+			f, ok := lookupField(t, s)
+			if !ok {
+				names := make([]string, 0)
+				for _, f := range fieldsOf(t) {
+					names = append(names, f.name)
+				}
+				return nil, nil, unknownKeyError(joinPath(path, s), suggestKey(path, names, s))
+			}
+			t = t.FieldByIndex(f.index).Type
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		case t.Kind() == reflect.Slice:
+			if _, err := strconv.Atoi(s); err != nil {
+				return nil, nil, fmt.Errorf("%s: %s is a list; index it with a number (%s.0)", key, path, path)
+			}
+			t = t.Elem()
+		default:
+			return nil, nil, fmt.Errorf("%s: %s is a single value and has no key %q", key, path, s)
+		}
+		path = joinPath(path, s)
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return segs, t, nil
+}
+
+// UnknownKeyError is a key that is not in the schema.
+type UnknownKeyError struct {
+	Key, Suggestion string
+}
+
+func (e *UnknownKeyError) Error() string {
+	msg := "unknown key " + e.Key
+	if e.Suggestion != "" {
+		msg += "; " + didYouMean(e.Suggestion)
+	}
+	return msg
+}
+
+func unknownKeyError(key, suggestion string) error {
+	return &UnknownKeyError{Key: key, Suggestion: suggestion}
+}
+
+// valueNode builds the YAML node for value as the type t.
+func valueNode(t reflect.Type, value string) (ast.Node, error) {
+	if t.Kind() == reflect.String {
+		if strings.ContainsAny(value, "\n\r") {
+			return parseValue(strconv.Quote(value))
+		}
+		return yaml.ValueToNode(value)
+	}
+	return parseValue(value)
+}
+
+func parseValue(value string) (ast.Node, error) {
+	f, err := parseYAML([]byte(value), 0)
+	if err != nil {
+		return nil, fmt.Errorf("the value is not valid YAML: %v", err)
+	}
+	body, extra := documentBody(f)
+	if extra != nil {
+		return nil, fmt.Errorf("the value holds more than one YAML document")
+	}
+	if body == nil {
+		return yaml.ValueToNode(nil)
+	}
+	return body, nil
+}
+
+// setInSource sets segs to node in the YAML text, creating the missing
+// parents, and returns the new text.
+func setInSource(data []byte, segs []string, node ast.Node) ([]byte, error) {
+	f, err := parseYAML(data, parser.ParseComments)
+	if err != nil {
+		d := newDecoder(FileName, data)
+		return nil, &LoadError{Path: FileName, Problems: []Problem{d.syntaxProblem(err)}}
+	}
+	body, _ := documentBody(f)
+	if _, ok := body.(*ast.CommentGroupNode); ok || body == nil {
+		// Nothing but comments (or nothing): append the new key.
+		text := strings.TrimRight(string(data), "\n")
+		if text != "" {
+			text += "\n"
+		}
+		return []byte(text + snippet(segs, node)), nil
+	}
+	if mv, ok := body.(*ast.MappingValueNode); ok {
+		// A one-key document: make it a mapping so keys can be added.
+		m := ast.Mapping(mv.GetToken(), false, mv)
+		for _, doc := range f.Docs {
+			if doc != nil && doc.Body == body {
+				doc.Body = m
+			}
+		}
+		body = m
+	}
+	if err := setIn(body, segs, node, 0); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimRight(f.String(), "\n") + "\n"), nil
+}
+
+// setIn walks n along segs and replaces or creates the value.
+func setIn(n ast.Node, segs []string, node ast.Node, depth int) error {
+	if depth > 32 {
+		return fmt.Errorf("config set: the key is nested too deeply")
+	}
+	n = unwrapNode(n)
+	if seq, ok := n.(*ast.SequenceNode); ok {
+		return setInSequence(seq, segs, node, depth)
+	}
+	mvs, ok := mappingValues(n)
+	if !ok {
+		return fmt.Errorf("%s is not a mapping in config.yaml; fix it by hand first", segs[0])
+	}
+	for _, mv := range mvs {
+		if keyString(mv.Key) != segs[0] {
+			continue
+		}
+		if len(segs) == 1 {
+			replaceValue(mv, node)
+			return nil
+		}
+		if isNull(unwrapNode(mv.Value)) {
+			m := parseSnippet(segs[1:], node)
+			m.AddColumn(mv.Key.GetToken().Position.Column + 1)
+			mv.Value = m
+			return nil
+		}
+		return setIn(mv.Value, segs[1:], node, depth+1)
+	}
+	m := parseSnippet(segs, node)
+	switch t := n.(type) {
+	case *ast.MappingNode:
+		if t.IsFlowStyle {
+			m.SetIsFlowStyle(true)
+		}
+		t.Merge(m)
+	default:
+		return fmt.Errorf("cannot add %s here; edit config.yaml by hand", segs[0])
+	}
+	return nil
+}
+
+func setInSequence(seq *ast.SequenceNode, segs []string, node ast.Node, depth int) error {
+	i, err := strconv.Atoi(segs[0])
+	if err != nil || i < 0 || i >= len(seq.Values) {
+		return fmt.Errorf("list index %s is out of range (the list has %d entries)", segs[0], len(seq.Values))
+	}
+	if len(segs) == 1 {
+		col := seq.Values[i].GetToken().Position.Column
+		node.AddColumn(col - 1)
+		node.SetComment(seq.Values[i].GetComment())
+		seq.Values[i] = node
+		return nil
+	}
+	return setIn(seq.Values[i], segs[1:], node, depth+1)
+}
+
+// replaceValue puts node in place of mv's value, keeping its comment and
+// indenting a block value under the key.
+func replaceValue(mv *ast.MappingValueNode, node ast.Node) {
+	if c := mv.Value.GetComment(); c != nil {
+		_ = node.SetComment(c)
+	}
+	switch node.(type) {
+	case *ast.MappingNode, *ast.SequenceNode:
+		node.AddColumn(mv.Key.GetToken().Position.Column + 1)
+	}
+	mv.Value = node
+}
+
+// snippet writes "a:\n  b: VALUE\n" for segs [a b].
+func snippet(segs []string, node ast.Node) string {
+	var b strings.Builder
+	for i, s := range segs {
+		b.WriteString(strings.Repeat("  ", i))
+		b.WriteString(quoteKey(s))
+		b.WriteString(":")
+		if i < len(segs)-1 {
+			b.WriteString("\n")
+		}
+	}
+	val := strings.TrimRight(node.String(), "\n")
+	switch node.(type) {
+	case *ast.MappingNode, *ast.SequenceNode:
+		if !strings.HasPrefix(val, "{") && !strings.HasPrefix(val, "[") {
+			indent := strings.Repeat("  ", len(segs))
+			b.WriteString("\n" + indent + strings.ReplaceAll(strings.TrimRight(val, "\n"), "\n", "\n"+indent) + "\n")
+			return b.String()
+		}
+	}
+	b.WriteString(" " + val + "\n")
+	return b.String()
+}
+
+// parseSnippet builds the mapping for segs = VALUE as a node at column 1.
+func parseSnippet(segs []string, node ast.Node) *ast.MappingNode {
+	f, err := parser.ParseBytes([]byte(snippet(segs, node)), parser.ParseComments)
+	if err != nil {
+		panic(fmt.Sprintf("config: snippet for %v does not parse: %v", segs, err))
+	}
+	body, _ := documentBody(f)
+	switch b := body.(type) {
+	case *ast.MappingNode:
+		return b
+	case *ast.MappingValueNode:
+		return ast.Mapping(b.GetToken(), false, b)
+	}
+	panic(fmt.Sprintf("config: snippet for %v is a %T", segs, body))
+}
+
+func quoteKey(s string) string {
+	n, err := yaml.ValueToNode(s)
+	if err != nil {
+		return strconv.Quote(s)
+	}
+	return n.String()
+}
+
+func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	switch t := n.(type) {
+	case *ast.MappingNode:
+		return t.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{t}, true
+	}
+	return nil, false
+}
+
+// unwrapNode looks through anchors and tags (not aliases: an edit goes to
+// the place the user wrote).
+func unwrapNode(n ast.Node) ast.Node {
+	for range 32 {
+		switch t := n.(type) {
+		case *ast.AnchorNode:
+			n = t.Value
+		case *ast.TagNode:
+			n = t.Value
+		default:
+			return n
+		}
+	}
+	return n
+}
