@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -134,8 +135,9 @@ func displayPath(p string) string {
 	if err != nil || u == "" || u == "/" {
 		return p
 	}
-	if rel, err := filepath.Rel(u, p); err == nil && rel != ".." && !filepath.IsAbs(rel) && len(rel) > 0 && rel[0] != '.' {
-		return filepath.Join("~", rel)
+	rel, err := filepath.Rel(u, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return p
 	}
-	return p
+	return filepath.Join("~", rel)
 }

@@ -3,14 +3,13 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/hermes-go/hermes/internal/testenv"
+)
 
 type result struct {
 	stdout, stderr string
@@ -101,7 +100,7 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatalf("code %d: %+v", r.code, r)
 	}
 	got := strings.ReplaceAll(r.stdout, home, "$HOME")
-	checkGolden(t, "testdata/check_bad.golden", got)
+	testenv.Golden(t, "testdata/check_bad.golden", got)
 	var problemLines int
 	for _, l := range strings.Split(r.stdout, "\n") {
 		if strings.HasPrefix(l, "config.yaml:") || strings.HasPrefix(l, ".env:") {
@@ -279,17 +278,17 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		os.WriteFile(path, []byte(got), 0o644)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+func TestDisplayPath(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	for in, want := range map[string]string{
+		"/home/u/.hermes/config.yaml": "~/.hermes/config.yaml",
+		"/home/u/x":                   "~/x",
+		"/home/u":                     "/home/u",
+		"/home/user2/x":               "/home/user2/x",
+		"/srv/h/config.yaml":          "/srv/h/config.yaml",
+	} {
+		if got := displayPath(in); got != want {
+			t.Errorf("displayPath(%s) = %s, want %s", in, got, want)
+		}
 	}
 }

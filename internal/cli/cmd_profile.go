@@ -130,13 +130,9 @@ profiles never answer the same bot or trust the same users by accident;
 				return usageError{errors.New("--clone-secrets goes with --clone or --clone-from")}
 			}
 			if from != "" {
-				if err := home.ValidateName(from); err != nil {
+				if opts.CloneFrom, err = home.Existing(root, from); err != nil {
 					return err
 				}
-				if !home.Exists(root, from) {
-					return fmt.Errorf("profile %q does not exist", from)
-				}
-				opts.CloneFrom = home.Dir(root, from)
 			} else if clone {
 				h, err := app.Home()
 				if err != nil {
@@ -214,13 +210,13 @@ func newProfileDeleteCmd(app *App) *cobra.Command {
 				return err
 			}
 			name := args[0]
-			if err := home.ValidateName(name); err != nil {
+			if name == home.DefaultProfile {
+				return fmt.Errorf("the default profile is the home itself and cannot be deleted")
+			}
+			if _, err := home.Existing(root, name); err != nil {
 				return err
 			}
-			if name != home.DefaultProfile && !home.Exists(root, name) {
-				return fmt.Errorf("profile %q does not exist", name)
-			}
-			if !yes && name != home.DefaultProfile {
+			if !yes {
 				if !app.interactive() {
 					return usageError{fmt.Errorf("deleting profile %q removes its memories, sessions and keys; pass --yes to confirm", name)}
 				}
@@ -254,11 +250,8 @@ func newProfileShowCmd(app *App) *cobra.Command {
 			var name, source string
 			if len(args) == 1 {
 				name, source = args[0], "the command line"
-				if err := home.ValidateName(name); err != nil {
+				if _, err := home.Existing(root, name); err != nil {
 					return err
-				}
-				if !home.Exists(root, name) {
-					return fmt.Errorf("profile %q does not exist", name)
 				}
 			} else {
 				h, err := app.Home()

@@ -117,22 +117,16 @@ func (d *decoder) spendAlias(at ast.Node) bool {
 // the value.
 func (d *decoder) unwrap(n ast.Node) ast.Node {
 	for range 32 {
-		switch t := n.(type) {
-		case *ast.AnchorNode:
-			n = t.Value
-		case *ast.TagNode:
-			n = t.Value
-		case *ast.AliasNode:
-			if t.Value == nil || !d.spendAlias(t) {
-				return nil
-			}
-			target, ok := d.anchors[t.Value.GetToken().Value]
-			if !ok {
-				return nil
-			}
-			n = target
-		default:
+		n = unwrapNode(n)
+		alias, ok := n.(*ast.AliasNode)
+		if !ok {
 			return n
+		}
+		if alias.Value == nil || !d.spendAlias(alias) {
+			return nil
+		}
+		if n, ok = d.anchors[alias.Value.GetToken().Value]; !ok {
+			return nil
 		}
 	}
 	return nil
@@ -272,16 +266,7 @@ func (d *decoder) structure(path string, n ast.Node, v reflect.Value) {
 		return
 	}
 	fields := fieldsOf(v.Type())
-	seen := map[string]entry{}
-	for _, e := range es {
-		name := keyString(e.key)
-		kp := joinPath(path, name)
-		if first, dup := seen[name]; dup {
-			if !d.keepEntry(first, e, kp) {
-				continue
-			}
-		}
-		seen[name] = e
+	d.eachEntry(path, es, func(e entry, name, kp string) {
 		f, ok := lookupField(v.Type(), name)
 		if !ok {
 			names := make([]string, len(fields))
@@ -289,10 +274,25 @@ func (d *decoder) structure(path string, n ast.Node, v reflect.Value) {
 				names[i] = f.name
 			}
 			d.add(Warning, e.key, kp, "unknown key", didYouMean(suggestKey(path, names, name)))
-			continue
+			return
 		}
 		d.keys[kp] = e.key
 		d.decode(kp, e.value, v.FieldByIndex(f.index), f)
+	})
+}
+
+// eachEntry calls fn for each entry of a mapping at path, once per key:
+// repeats are resolved by keepEntry.
+func (d *decoder) eachEntry(path string, es []entry, fn func(e entry, name, kp string)) {
+	seen := map[string]entry{}
+	for _, e := range es {
+		name := keyString(e.key)
+		kp := joinPath(path, name)
+		if first, dup := seen[name]; dup && !d.keepEntry(first, e, kp) {
+			continue
+		}
+		seen[name] = e
+		fn(e, name, kp)
 	}
 }
 
@@ -306,19 +306,10 @@ func (d *decoder) mapping(path string, n ast.Node, v reflect.Value, f field) {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
 	et := v.Type().Elem()
-	seen := map[string]entry{}
-	for _, e := range es {
-		name := keyString(e.key)
-		kp := joinPath(path, name)
-		if first, dup := seen[name]; dup {
-			if !d.keepEntry(first, e, kp) {
-				continue
-			}
-		}
-		seen[name] = e
+	d.eachEntry(path, es, func(e entry, name, kp string) {
 		if msg := checkFormat(f.format, name); msg != "" {
 			d.add(Error, e.key, kp, msg, "")
-			continue
+			return
 		}
 		d.keys[kp] = e.key
 		elem := reflect.New(et).Elem()
@@ -329,7 +320,7 @@ func (d *decoder) mapping(path string, n ast.Node, v reflect.Value, f field) {
 		}
 		d.decode(kp, e.value, elem, field{})
 		v.SetMapIndex(reflect.ValueOf(name), elem)
-	}
+	})
 }
 
 func (d *decoder) list(path string, n ast.Node, v reflect.Value, f field) {
@@ -433,9 +424,7 @@ func (d *decoder) integer(path string, n ast.Node, v reflect.Value, f field) {
 		d.add(Error, n, path, "want a whole number"+rangeText(f)+", got "+describe(n), "")
 		return
 	}
-	lo, hasLo := parseBound(f.min)
-	hi, hasHi := parseBound(f.max)
-	if (hasLo && float64(x) < lo) || (hasHi && float64(x) > hi) {
+	if !inRange(f, float64(x)) {
 		d.add(Error, n, path, fmt.Sprintf("want a whole number%s, got %d", rangeText(f), x), "")
 		return
 	}
@@ -458,9 +447,7 @@ func (d *decoder) float(path string, n ast.Node, v reflect.Value, f field) {
 		d.add(Error, n, path, "want a number"+rangeText(f)+", got "+describe(n), "")
 		return
 	}
-	lo, hasLo := parseBound(f.min)
-	hi, hasHi := parseBound(f.max)
-	if math.IsNaN(x) || math.IsInf(x, 0) || (hasLo && x < lo) || (hasHi && x > hi) {
+	if math.IsNaN(x) || math.IsInf(x, 0) || !inRange(f, x) {
 		d.add(Error, n, path, "want a number"+rangeText(f)+", got "+describe(n), "")
 		return
 	}
@@ -517,6 +504,13 @@ func enumList(enum []string) string {
 		parts = append(parts, e)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// inRange checks x against the min and max tags of f.
+func inRange(f field, x float64) bool {
+	lo, hasLo := parseBound(f.min)
+	hi, hasHi := parseBound(f.max)
+	return (!hasLo || x >= lo) && (!hasHi || x <= hi)
 }
 
 func parseBound(s string) (float64, bool) {

@@ -58,13 +58,22 @@ func Exists(root, name string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// SetActive makes name the sticky profile; "default" clears the choice.
-func SetActive(root, name string) error {
+// Existing returns the folder of an existing profile, or an error that
+// says whether the name is invalid or the profile missing.
+func Existing(root, name string) (string, error) {
 	if err := ValidateName(name); err != nil {
-		return err
+		return "", err
 	}
 	if !Exists(root, name) {
-		return missingProfileError(name, "the command line", root)
+		return "", missingProfileError(name, "the command line", root)
+	}
+	return profileDir(root, name), nil
+}
+
+// SetActive makes name the sticky profile; "default" clears the choice.
+func SetActive(root, name string) error {
+	if _, err := Existing(root, name); err != nil {
+		return err
 	}
 	path := filepath.Join(root, ActiveProfile)
 	if name == DefaultProfile {
@@ -285,15 +294,12 @@ func copyFile(from, to string, perm os.FileMode) error {
 // profile and a profile whose gateway is running. If the profile was the
 // sticky one, default becomes active again.
 func Delete(root, name string) error {
-	if err := ValidateName(name); err != nil {
-		return err
-	}
 	if name == DefaultProfile {
 		return fmt.Errorf("the default profile is the home itself and cannot be deleted")
 	}
-	dir := profileDir(root, name)
-	if !Exists(root, name) {
-		return missingProfileError(name, "the command line", root)
+	dir, err := Existing(root, name)
+	if err != nil {
+		return err
 	}
 	if pid, err := fileutil.ReadPID(filepath.Join(dir, GatewayPID)); err == nil && pid > 0 && fileutil.PIDAlive(pid) {
 		return fmt.Errorf("profile %q has a gateway running (pid %d); stop it first with `hermes -p %s gateway stop`", name, pid, name)
