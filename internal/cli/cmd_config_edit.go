@@ -82,7 +82,7 @@ func (a *App) editConfig(h *home.Home) error {
 			return nil
 		}
 		_, problems := config.Parse(home.ConfigFile, edited)
-		if !hasErrors(problems) {
+		if !config.HasErrors(problems) {
 			for _, p := range problems {
 				fmt.Fprintln(a.Stderr, "warning: "+p.String())
 			}
@@ -112,13 +112,4 @@ func (a *App) runEditor(file string) error {
 		return fmt.Errorf("editor %q failed: %w", a.editor(), err)
 	}
 	return nil
-}
-
-func hasErrors(problems []config.Problem) bool {
-	for _, p := range problems {
-		if p.Severity == config.Error {
-			return true
-		}
-	}
-	return false
 }

@@ -291,7 +291,7 @@ func TestHostileAliases(t *testing.T) {
 		"merge chain": "mcp_servers: {a: &m {<<: {<<: {<<: {command: x}}}}}\n",
 	} {
 		_, problems := Parse(FileName, []byte(src))
-		if name != "merge chain" && !hasError(problems) {
+		if name != "merge chain" && !HasErrors(problems) {
 			t.Errorf("%s: no problem reported", name)
 		}
 	}

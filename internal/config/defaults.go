@@ -28,10 +28,11 @@ func Default() *Config {
 	ts := func(extra ...string) []string { return append(append([]string(nil), defaultToolsets...), extra...) }
 	return &Config{
 		Model: Model{
-			Provider:  "openrouter",
-			Default:   "anthropic/claude-sonnet-4",
-			Streaming: true,
-			Timeout:   dur(10 * time.Minute),
+			Provider:     "openrouter",
+			Default:      "anthropic/claude-sonnet-4",
+			Streaming:    true,
+			AutoFallback: true,
+			Timeout:      dur(10 * time.Minute),
 		},
 		Agent: Agent{
 			MaxTurns:          90,

@@ -23,45 +23,77 @@ import (
 // (so `config set model.default 4` stores the string "4"). The whole
 // resulting file is validated first; on any error nothing is written.
 func Set(path, key, value string) error {
-	segs, leaf, err := resolveKey(key)
-	if err != nil {
-		return err
+	return SetMany(path, []KeyValue{{key, value}})
+}
+
+// KeyValue is one key to set and its value.
+type KeyValue struct{ Key, Value string }
+
+// SetMany sets several keys in one atomic write: the file is validated
+// only with all of them applied, so keys that must change together (a
+// provider and its base_url) never pass through an invalid state.
+func SetMany(path string, kvs []KeyValue) error {
+	type change struct {
+		segs []string
+		node ast.Node
 	}
-	node, err := valueNode(leaf, value)
-	if err != nil {
-		return fmt.Errorf("%s: %w", key, err)
+	changes := make([]change, 0, len(kvs))
+	for _, kv := range kvs {
+		segs, leaf, err := resolveKey(kv.Key)
+		if err != nil {
+			return err
+		}
+		node, err := valueNode(leaf, kv.Value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kv.Key, err)
+		}
+		changes = append(changes, change{segs, node})
 	}
+	return edit(path, func(data []byte) ([]byte, error) {
+		for _, c := range changes {
+			out, err := setInSource(data, c.segs, c.node)
+			if err != nil {
+				return nil, err
+			}
+			data = out
+		}
+		return data, nil
+	})
+}
+
+// edit reads the config file, applies change to its text, validates the
+// result as a whole and writes it atomically with the file's mode. On any
+// error nothing is written.
+func edit(path string, change func([]byte) ([]byte, error)) error {
 	data, mode, err := readForEdit(path)
 	if err != nil {
 		return err
 	}
-	out, err := setInSource(data, segs, node)
+	if _, problems := Parse(filepath.Base(path), data); HasErrors(problems) {
+		return &LoadError{Path: path, Problems: problems}
+	}
+	out, err := change(data)
 	if err != nil {
 		return err
 	}
-	_, problems := Parse(filepath.Base(path), out)
-	var errs []Problem
-	for _, p := range problems {
-		if p.Severity == Error {
-			errs = append(errs, p)
-		}
-	}
-	if len(errs) > 0 {
-		return setError(path, key, errs)
+	if _, problems := Parse(filepath.Base(path), out); HasErrors(problems) {
+		return changeError(path, problems)
 	}
 	return fileutil.WriteFile(path, out, mode)
 }
 
-// setError explains why a set was refused. When every problem is about the
-// key being set, the value is what is wrong; otherwise the file already
-// had problems that must be fixed first.
-func setError(path, key string, errs []Problem) error {
+// changeError explains why a change was refused: the file was valid
+// before, so every error is the change's doing.
+func changeError(path string, problems []Problem) error {
 	var msgs []string
-	for _, p := range errs {
-		if p.Path != key && !strings.HasPrefix(p.Path, key+".") {
-			return &LoadError{Path: path, Problems: errs}
+	for _, p := range problems {
+		if p.Severity != Error {
+			continue
 		}
-		msg := p.Path + ": " + p.Msg
+		msg := p.Msg
+		if p.Path != "" {
+			msg = p.Path + ": " + msg
+		}
 		if p.Hint != "" {
 			msg += "; " + p.Hint
 		}
@@ -205,7 +237,7 @@ func setInSource(data []byte, segs []string, node ast.Node) ([]byte, error) {
 	if err := setIn(body, segs, node, 0); err != nil {
 		return nil, err
 	}
-	return []byte(strings.TrimRight(f.String(), "\n") + "\n"), nil
+	return render(f), nil
 }
 
 // setIn walks n along segs and replaces or creates the value.

@@ -242,3 +242,60 @@ func TestGet(t *testing.T) {
 		t.Errorf("unset temperature = %q", nilTemp)
 	}
 }
+
+func TestAppendRemove(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, before string
+		op           func(path string) error
+		after        string
+	}{
+		{"append to block list keeps comments", "# c\nfallback_providers:\n  # first\n  - provider: openai # one\n    model: gpt-4o\nagent:\n  max_turns: 3\n",
+			func(p string) error { return Append(p, "fallback_providers", "{provider: anthropic, model: claude}") },
+			"# c\nfallback_providers:\n  # first\n  - provider: openai # one\n    model: gpt-4o\n  - provider: anthropic\n    model: claude\nagent:\n  max_turns: 3\n"},
+		{"append to flow list", "fallback_providers: [{provider: openai, model: gpt-4o}]\n",
+			func(p string) error { return Append(p, "fallback_providers", "{provider: anthropic, model: claude}") },
+			"fallback_providers: [{provider: openai, model: gpt-4o}, {provider: anthropic, model: claude}]\n"},
+		{"append creates the list", "# only\nmodel:\n  provider: openai\n",
+			func(p string) error { return Append(p, "fallback_providers", "{provider: anthropic, model: claude}") },
+			"# only\nmodel:\n  provider: openai\nfallback_providers: [{provider: anthropic, model: claude}]\n"},
+		{"append a string", "command_allowlist:\n  - ls\n",
+			func(p string) error { return Append(p, "command_allowlist", "git status") },
+			"command_allowlist:\n  - ls\n  - git status\n"},
+		{"remove takes the entry's comment", "fallback_providers:\n  - provider: openai\n    model: gpt-4o\n  # second\n  - provider: anthropic\n    model: claude\n  - provider: ollama\n    model: llama3\n",
+			func(p string) error { return RemoveAt(p, "fallback_providers", 1) },
+			"fallback_providers:\n  - provider: openai\n    model: gpt-4o\n  - provider: ollama\n    model: llama3\n"},
+		{"remove last leaves []", "fallback_providers:\n  - provider: openai\n    model: gpt-4o\n",
+			func(p string) error { return RemoveAt(p, "fallback_providers", 0) },
+			"fallback_providers: []\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), FileName)
+			os.WriteFile(path, []byte(tt.before), 0o600)
+			if err := tt.op(path); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(path)
+			if string(got) != tt.after {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.after)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte("model: {provider: openai, default: gpt-4o}\n"), 0o600)
+	for name, op := range map[string]func() error{
+		"duplicate of primary": func() error { return Append(path, "fallback_providers", "{provider: openai, model: gpt-4o}") },
+		"not a list":           func() error { return Append(path, "agent.max_turns", "3") },
+		"index out of range":   func() error { return RemoveAt(path, "fallback_providers", 0) },
+		"unknown key":          func() error { return Append(path, "fallbacks", "x") },
+	} {
+		if err := op(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if got, _ := os.ReadFile(path); string(got) != "model: {provider: openai, default: gpt-4o}\n" {
+			t.Errorf("%s changed the file: %s", name, got)
+		}
+	}
+}

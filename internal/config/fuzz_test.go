@@ -91,17 +91,8 @@ func FuzzSet(f *testing.F) {
 			}
 			return
 		}
-		if _, problems := Parse(FileName, after); hasError(problems) {
+		if _, problems := Parse(FileName, after); HasErrors(problems) {
 			t.Fatalf("Set wrote an invalid file: %v\n%s", problems, after)
 		}
 	})
-}
-
-func hasError(ps []Problem) bool {
-	for _, p := range ps {
-		if p.Severity == Error {
-			return true
-		}
-	}
-	return false
 }

@@ -129,3 +129,13 @@ func sourceLine(lines []string, n int) string {
 	}
 	return strings.TrimRight(lines[n-1], "\r")
 }
+
+// HasErrors reports whether any problem is an error (not a warning).
+func HasErrors(problems []Problem) bool {
+	for _, p := range problems {
+		if p.Severity == Error {
+			return true
+		}
+	}
+	return false
+}

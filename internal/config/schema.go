@@ -47,6 +47,7 @@ type Model struct {
 	APIMode       string   `yaml:"api_mode" desc:"wire format of a custom endpoint" enum:"chat_completions,anthropic_messages"`
 	KeyEnv        string   `yaml:"key_env" desc:"the variable (in .env or the environment) that holds the key" format:"envname"`
 	Streaming     bool     `yaml:"streaming" desc:"stream responses when the endpoint supports it"`
+	AutoFallback  bool     `yaml:"auto_fallback" desc:"when the primary fails, continue the turn on fallback_providers (hermes fallback auto on|off)"`
 	ContextLength int      `yaml:"context_length" desc:"context window in tokens; 0 looks it up or uses 128000" min:"0" max:"10000000"`
 	MaxTokens     int      `yaml:"max_tokens" desc:"cap on tokens generated per response; 0 lets the provider decide" min:"0" max:"1000000"`
 	Temperature   *float64 `yaml:"temperature" desc:"sampling temperature; unset lets the provider decide" min:"0" max:"2"`
