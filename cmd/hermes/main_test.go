@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/llmtest"
 	"github.com/hermes-go/hermes/internal/testenv"
 )
 
@@ -111,4 +112,45 @@ func BenchmarkColdVersion(b *testing.B) { benchCold(b, b.TempDir(), "version") }
 
 func BenchmarkColdConfigCheck(b *testing.B) {
 	benchCold(b, realisticHome(b), "config", "check")
+}
+
+// TestModelTestAgainstScriptedServer: a custom endpoint from config.yaml
+// with its key in .env, and a named Anthropic-format fallback whose key is
+// refused, driven through the built binary over real HTTP.
+func TestModelTestAgainstScriptedServer(t *testing.T) {
+	bin := testenv.BuildHermes(t)
+	s, err := llmtest.ParseScript([]byte(`
+steps:
+  - {match: {api: openai, key: sk-local-000000000000000001}, response: {text: "OK"}}
+  - {match: {api: anthropic}, response: {status: 401, error: "invalid x-api-key"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := llmtest.New(t, s)
+	home := t.TempDir()
+	cfg := "model: {provider: custom, default: local-model, base_url: \"" + srv.OpenAIBaseURL() + "\", key_env: LOCAL_KEY}\n" +
+		"providers:\n  lab: {base_url: \"" + srv.AnthropicBaseURL() + "\", api_mode: anthropic_messages, key_env: LAB_KEY}\n" +
+		"fallback_providers: [{provider: lab, model: lab-1}]\n"
+	os.WriteFile(filepath.Join(home, "config.yaml"), []byte(cfg), 0o600)
+	os.WriteFile(filepath.Join(home, ".env"), []byte("LOCAL_KEY=sk-local-000000000000000001\nLAB_KEY=sk-ant-lab-0000000000000002\n"), 0o600)
+
+	out, err := hermesCmd(bin, home, "model", "test").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "✓ primary     custom/local-model answered in") ||
+		!strings.HasPrefix(lines[1], "✗ fallback 1  lab/lab-1: 401 Unauthorized: invalid x-api-key") {
+		t.Fatalf("output:\n%s", out)
+	}
+	reqs := srv.Requests()
+	if reqs[0].Key != "sk-local-000000000000000001" || reqs[1].Key != "sk-ant-lab-0000000000000002" || reqs[1].Model != "lab-1" {
+		t.Errorf("keys sent: %q, %q", reqs[0].Key, reqs[1].Key)
+	}
+	// The refused key is recorded dead in the pool, masked in the listing.
+	listing, _ := hermesCmd(bin, home, "auth", "list").CombinedOutput()
+	if !strings.Contains(string(listing), "dead: invalid x-api-key") || strings.Contains(string(listing), "sk-ant-lab-0000000000000002") {
+		t.Errorf("auth list:\n%s", listing)
+	}
 }

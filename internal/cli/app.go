@@ -15,6 +15,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm/pool"
 )
 
 // App is what every command shares: the streams, the environment, and the
@@ -28,6 +29,7 @@ type App struct {
 	home        *home.Home
 	cfg         *config.Loaded
 	env         *config.Env
+	poolStore   *pool.Store
 }
 
 // Home resolves the active profile's home and creates what is missing.

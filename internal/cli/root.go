@@ -26,6 +26,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
+	if app.poolStore != nil {
+		if ferr := app.poolStore.Flush(); ferr != nil {
+			fmt.Fprintln(stderr, "hermes: warning: "+ferr.Error())
+		}
+	}
 	if err == nil {
 		return 0
 	}
@@ -60,6 +65,9 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newVersionCmd(app),
 		newConfigCmd(app),
 		newProfileCmd(app),
+		newModelCmd(app),
+		newFallbackCmd(app),
+		newAuthCmd(app),
 	)
 	return root
 }

@@ -23,11 +23,15 @@ import (
 // (so `config set model.default 4` stores the string "4"). The whole
 // resulting file is validated first; on any error nothing is written.
 func Set(path, key, value string) error {
-	return SetMany(path, []KeyValue{{key, value}})
+	return SetMany(path, []KeyValue{{Key: key, Value: value}})
 }
 
-// KeyValue is one key to set and its value.
-type KeyValue struct{ Key, Value string }
+// KeyValue is one key to set and its value; Unset removes the key
+// instead (a no-op when it is not there), so its default applies.
+type KeyValue struct {
+	Key, Value string
+	Unset      bool
+}
 
 // SetMany sets several keys in one atomic write: the file is validated
 // only with all of them applied, so keys that must change together (a
@@ -43,9 +47,11 @@ func SetMany(path string, kvs []KeyValue) error {
 		if err != nil {
 			return err
 		}
-		node, err := valueNode(leaf, kv.Value)
-		if err != nil {
-			return fmt.Errorf("%s: %w", kv.Key, err)
+		var node ast.Node
+		if !kv.Unset {
+			if node, err = valueNode(leaf, kv.Value); err != nil {
+				return fmt.Errorf("%s: %w", kv.Key, err)
+			}
 		}
 		changes = append(changes, change{segs, node})
 	}
@@ -216,6 +222,13 @@ func setInSource(data []byte, segs []string, node ast.Node) ([]byte, error) {
 		return nil, &LoadError{Path: FileName, Problems: []Problem{d.syntaxProblem(err)}}
 	}
 	body, _ := documentBody(f)
+	if node == nil {
+		if m, ok := body.(*ast.MappingNode); ok {
+			unsetIn(m, segs)
+			return render(f), nil
+		}
+		return data, nil
+	}
 	if _, ok := body.(*ast.CommentGroupNode); ok || body == nil {
 		// Nothing but comments (or nothing): append the new key.
 		text := strings.TrimRight(string(data), "\n")
@@ -238,6 +251,23 @@ func setInSource(data []byte, segs []string, node ast.Node) ([]byte, error) {
 		return nil, err
 	}
 	return render(f), nil
+}
+
+// unsetIn removes the key at segs under m, if it is there.
+func unsetIn(m *ast.MappingNode, segs []string) {
+	for i, mv := range m.Values {
+		if keyString(mv.Key) != segs[0] {
+			continue
+		}
+		if len(segs) == 1 {
+			m.Values = append(m.Values[:i], m.Values[i+1:]...)
+			return
+		}
+		if child, ok := unwrapNode(mv.Value).(*ast.MappingNode); ok {
+			unsetIn(child, segs[1:])
+		}
+		return
+	}
 }
 
 // setIn walks n along segs and replaces or creates the value.

@@ -155,6 +155,9 @@ func inline(n ast.Node) string {
 	return strings.TrimSpace(n.String())
 }
 
+// QuoteScalar writes s as a YAML scalar, quoted only when it must be.
+func QuoteScalar(s string) string { return quoteKey(s) }
+
 func render(f *ast.File) []byte {
 	return []byte(strings.TrimRight(f.String(), "\n") + "\n")
 }

@@ -299,3 +299,25 @@ func TestAppendRemove(t *testing.T) {
 		}
 	}
 }
+
+func TestSetManyUnset(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte("# top\nmodel:\n  provider: custom # local\n  default: qwen\n  base_url: http://127.0.0.1:8000/v1\n  key_env: VLLM_KEY\n"), 0o600)
+	err := SetMany(path, []KeyValue{
+		{Key: "model.provider", Value: "openai"}, {Key: "model.default", Value: "gpt-4o"},
+		{Key: "model.base_url", Unset: true}, {Key: "model.key_env", Unset: true}, {Key: "model.api_mode", Unset: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if want := "# top\nmodel:\n  provider: openai # local\n  default: gpt-4o\n"; string(got) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	// Switching to custom without base_url is refused as a whole.
+	err = SetMany(path, []KeyValue{{Key: "model.provider", Value: "custom"}})
+	if err == nil || !strings.Contains(err.Error(), "model.base_url: the custom provider needs base_url") || !strings.Contains(err.Error(), "config.yaml is unchanged") {
+		t.Fatalf("err = %v", err)
+	}
+}
