@@ -240,13 +240,15 @@ ensure_docker() {
 		DOCKER_NOTE="started (pid $pid)"
 	fi
 
+	# Wait for the daemon; give up early only when the process is gone.
+	# (Checking its name here would race with setsid's exec of dockerd.)
 	local i
 	for ((i = 0; i < DOCKER_WAIT * 5; i++)); do
 		if docker_ping; then
 			DOCKER_OK=1
 			return 0
 		fi
-		proc_is "$pid" dockerd || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
 	if proc_is "$pid" dockerd; then

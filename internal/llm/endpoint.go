@@ -40,7 +40,7 @@ type Endpoint struct {
 	APIMode  string        // ChatCompletions or AnthropicMessages
 	KeyEnv   string        // the variable holding its key, if any
 	Pool     string        // the credential pool in auth.json; "" for none
-	Keyless  bool          // may be called without a key
+	Keyless  bool          // may be called without a key (ollama, or no key_env named)
 	Timeout  time.Duration // one request's time limit
 }
 
@@ -86,6 +86,11 @@ func resolve(cfg *config.Config, s spec, primaryCustom string) (Endpoint, error)
 		}
 	} else {
 		return e, fmt.Errorf("unknown provider %q; want one of openrouter, openai, anthropic, ollama, custom, or a providers entry", s.provider)
+	}
+	// An endpoint that names no key variable (a local server) is called
+	// without a key unless keys are added to its pool.
+	if e.KeyEnv == "" {
+		e.Keyless = true
 	}
 	switch {
 	case e.BaseURL == "":

@@ -1,10 +1,12 @@
 package llm
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/llmtest"
 )
 
 func parseConfig(t *testing.T, src string) *config.Config {
@@ -93,5 +95,49 @@ auxiliary:
 	}
 	if _, err := AuxChain(cfg, "dreaming"); err == nil {
 		t.Error("unknown task accepted")
+	}
+}
+
+// TestFromConfig: model.streaming and agent.api_max_retries reach the
+// Router; a side task with a failing provider of its own fails alone while
+// the main chain answers.
+func TestFromConfig(t *testing.T) {
+	t.Parallel()
+	main := llmtest.New(t, script(t, "steps:\n  - {times: -1, response: {text: main answers}}\n"))
+	aux := llmtest.New(t, script(t, "steps:\n  - {times: -1, response: {status: 401, error: bad key}}\n"))
+	main.AllowUnused()
+	aux.AllowUnused()
+	cfg := parseConfig(t, `
+model: {provider: custom, default: m, base_url: "`+main.OpenAIBaseURL()+`", streaming: false}
+agent: {api_max_retries: 5}
+providers:
+  side: {base_url: "`+aux.OpenAIBaseURL()+`", key_env: SIDE_KEY}
+auxiliary:
+  title: {provider: side, model: small}
+`)
+	r := newRig(t)
+	r.env["SIDE_KEY"] = "sk-side-00000000000000001"
+	o := Options{Pools: r.pools, Clock: r.clk, Env: func(k string) (string, bool) { v, ok := r.env[k]; return v, ok }}
+	router, err := FromConfig(cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if router.opts.Stream || router.opts.Retries != 5 {
+		t.Errorf("stream %v retries %d", router.opts.Stream, router.opts.Retries)
+	}
+	streamed := 0
+	resp, err := router.Chat(context.Background(), ask("x"), func(Event) { streamed++ })
+	if err != nil || resp.Text != "main answers" || streamed != 0 || main.Requests()[0].Stream {
+		t.Fatalf("main: %+v %v streamed %d", resp, err, streamed)
+	}
+	title, err := AuxFromConfig(cfg, "title", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The title task's own provider refuses its key; the task continues on
+	// the main chain, and the main router is untouched either way.
+	resp, err = title.Chat(context.Background(), ask("name this"), nil)
+	if err != nil || resp.Text != "main answers" || len(aux.Requests()) != 1 {
+		t.Fatalf("title: %+v %v", resp, err)
 	}
 }
