@@ -48,12 +48,12 @@ type Result struct {
 
 // Process is a command running in the background.
 type Process interface {
-	ID() string                 // stable id for the process tool ("bg-3")
-	Command() string            // the command text
-	Output() (string, bool)     // output so far (capped) and whether it was truncated
-	Done() <-chan struct{}      // closed when the process has ended
-	ExitCode() (int, bool)      // the status, and whether it has ended
-	Kill() error                // ends the process tree; a no-op once ended
+	ID() string             // stable id for the process tool ("bg-3")
+	Command() string        // the command text
+	Output() (string, bool) // output so far (capped) and whether it was truncated
+	Done() <-chan struct{}  // closed when the process has ended
+	ExitCode() (int, bool)  // the status, and whether it has ended
+	Kill() error            // ends the process tree; a no-op once ended
 }
 
 // Backend runs commands somewhere.
