@@ -1,0 +1,223 @@
+package contextfiles
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ScanLimit is how much of a text ScanText looks at: the first 64 KiB.
+const ScanLimit = 64 << 10
+
+// excerptRunes caps a finding's excerpt.
+const excerptRunes = 80
+
+// Pattern is one kind of finding the scan reports.
+type Pattern struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// Finding is one hit of the scan: which pattern, where (the 1-based line in
+// the scanned text) and a short excerpt of the original text with invisible
+// characters written as <U+200B>.
+type Finding struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+	Line        int    `json:"line"`
+	Excerpt     string `json:"excerpt"`
+}
+
+// rule is a Pattern with the code that finds it. find returns the byte
+// range of the first accepted hit in the normalised text.
+type rule struct {
+	Pattern
+	find func(text string) (start, end int, ok bool)
+}
+
+// Patterns lists every finding id the scan can report, in report order.
+func Patterns() []Pattern {
+	ps := make([]Pattern, 0, len(rules)+1)
+	for _, r := range rules {
+		ps = append(ps, r.Pattern)
+	}
+	return append(ps, invisiblePattern)
+}
+
+// ScanText scans the first ScanLimit bytes of text for prompt injection
+// and exfiltration and returns the findings ordered by line, at most one
+// per pattern (its first hit). No findings means the text may be loaded.
+func ScanText(text string) []Finding {
+	if len(text) > ScanLimit {
+		text = text[:ScanLimit]
+	}
+	return scan(text)
+}
+
+// scan is ScanText without the size limit.
+func scan(src string) []Finding {
+	// A byte order mark at the very start is an encoding marker, not
+	// hidden text; everything after it is scanned as usual.
+	bom := 0
+	if strings.HasPrefix(src, "\uFEFF") {
+		bom = len("\uFEFF")
+	}
+	n := normalize(src[bom:])
+	var out []Finding
+	for _, r := range rules {
+		start, end, ok := r.find(n.text)
+		if !ok {
+			continue
+		}
+		s, e := n.orig(start), n.orig(end)
+		out = append(out, Finding{
+			ID:          r.ID,
+			Description: r.Description,
+			Line:        1 + strings.Count(n.src[:s], "\n"),
+			Excerpt:     excerpt(n.src, s, e),
+		})
+	}
+	if f, ok := findInvisible(n.src); ok {
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// IDs returns the distinct ids of findings in Patterns order.
+func IDs(findings []Finding) []string {
+	var ids []string
+	for _, p := range Patterns() {
+		for _, f := range findings {
+			if f.ID == p.ID {
+				ids = append(ids, p.ID)
+				break
+			}
+		}
+	}
+	return ids
+}
+
+// invisiblePattern is reported by findInvisible rather than a rule, because
+// it looks at the text before normalisation removes those characters.
+var invisiblePattern = Pattern{ID: "invisible_unicode", Description: "invisible Unicode characters (zero-width, word joiner, BOM or bidi controls) that hide text from a reader"}
+
+// invisible reports the characters the invisible_unicode finding is about.
+func invisible(r rune) bool {
+	switch {
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r >= 0x2062 && r <= 0x2064,
+		r == 0xFEFF, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// findInvisible reports the first invisible character in src and names
+// every distinct one in the description.
+func findInvisible(src string) (Finding, bool) {
+	first := -1
+	var seen []string
+	for i, r := range src {
+		if !invisible(r) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if name := fmt.Sprintf("U+%04X", r); !contains(seen, name) {
+			seen = append(seen, name)
+		}
+	}
+	if first < 0 {
+		return Finding{}, false
+	}
+	ls := strings.LastIndexByte(src[:first], '\n') + 1
+	_, size := utf8.DecodeRuneInString(src[first:])
+	return Finding{
+		ID:          invisiblePattern.ID,
+		Description: invisiblePattern.Description + ": " + strings.Join(seen, ", "),
+		Line:        1 + strings.Count(src[:first], "\n"),
+		Excerpt:     excerpt(src, max(ls, first-30), first+size),
+	}, true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// excerpt renders src[start:end] on one line, at most excerptRunes long,
+// with line breaks as spaces and format and control characters as <U+XXXX>.
+func excerpt(src string, start, end int) string {
+	if end < start {
+		end = start
+	}
+	var b strings.Builder
+	runes := 0
+	for _, r := range src[start:end] {
+		if runes == excerptRunes {
+			b.WriteString("…")
+			break
+		}
+		runes++
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case r == utf8.RuneError, unicode.Is(unicode.Cf, r), unicode.IsControl(r):
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// phrase finds the first match of re whose line does not negate it just
+// before ("never reveal your system prompt" is advice, not an attack).
+func phrase(re *regexp.Regexp) func(string) (int, int, bool) {
+	return func(text string) (int, int, bool) {
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			ls := strings.LastIndexByte(text[:m[0]], '\n') + 1
+			prefix := text[max(ls, m[0]-48):m[0]]
+			if !negation.MatchString(prefix) {
+				return m[0], m[1], true
+			}
+		}
+		return 0, 0, false
+	}
+}
+
+// plain finds the first match of re.
+func plain(re *regexp.Regexp) func(string) (int, int, bool) {
+	return func(text string) (int, int, bool) {
+		m := re.FindStringIndex(text)
+		if m == nil {
+			return 0, 0, false
+		}
+		return m[0], m[1], true
+	}
+}
+
+// unless finds the first match of re for which reject, run on the match
+// and the rest of its line, does not match.
+func unless(re, reject *regexp.Regexp) func(string) (int, int, bool) {
+	return func(text string) (int, int, bool) {
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			eol := strings.IndexByte(text[m[0]:], '\n')
+			if eol < 0 {
+				eol = len(text) - m[0]
+			}
+			if !reject.MatchString(text[m[0] : m[0]+eol]) {
+				return m[0], m[1], true
+			}
+		}
+		return 0, 0, false
+	}
+}
