@@ -1,0 +1,232 @@
+package redact
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+)
+
+// assignRE finds a name followed by an assignment separator: KEY=,
+// KEY: , "key": , 'key' => , key := . The value is parsed by hand.
+var assignRE = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)(["']?)([ \t]*)(:=|=>|=|:)[ \t]*`)
+
+// secretWords are name words that mark a secret; secretSuffixes catch
+// glued words such as "accesstoken" or "dbpassword".
+var (
+	secretWords = setOf("key", "apikey", "token", "secret", "secrets", "password", "passwd", "pwd",
+		"passphrase", "credential", "credentials", "creds", "auth", "authorization", "signature")
+	secretSuffixes = []string{"token", "secret", "password", "passwd", "apikey", "privatekey", "secretkey", "accesskey", "authkey"}
+	// A name ending in one of these describes a secret without holding it:
+	// password_hint, KEY_FILE, token_url, max_tokens_limit, AUTH_USER.
+	describingTails = setOf("hint", "prompt", "label", "field", "fields", "name", "names", "file", "filename",
+		"path", "dir", "url", "uri", "endpoint", "host", "len", "length", "count", "type", "id", "ids", "env",
+		"var", "header", "policy", "mode", "format", "kind", "limit", "expiry", "expires", "expiration", "ttl",
+		"usage", "required", "enabled", "disabled", "prefix", "suffix", "pattern", "regex", "min", "max", "size",
+		"config", "cmd", "command", "helper", "method", "provider", "source", "ref", "index", "timeout",
+		"duration", "rotation", "store", "version", "style", "scheme", "algorithm", "alg", "fingerprint",
+		"user", "username", "login", "email", "parallelism", "mismatch", "error", "err")
+	// Values that are plainly not secrets.
+	plainValues = setOf("true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined",
+		"required", "optional", "enabled", "disabled", "str", "string", "bytes", "int", "bool", "any", "object",
+		"redacted", "hidden", "masked")
+	authSchemes = []string{"bearer", "basic", "token", "bot", "digest", "apikey", "sso-key", "key"}
+)
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// secretName reports whether an assignment's name says it holds a secret.
+func secretName(name []byte) bool {
+	n := strings.ToLower(string(name))
+	if n == "pwd" || n == "oldpwd" {
+		return false // the shell's working directories
+	}
+	words := splitWords(name)
+	if len(words) == 0 || describingTails[words[len(words)-1]] {
+		return false
+	}
+	for _, w := range words {
+		if secretWords[w] {
+			return true
+		}
+		for _, s := range secretSuffixes {
+			if strings.HasSuffix(w, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitWords splits a name into lower-case words at punctuation and at
+// camelCase boundaries: "X-Api-Key" and "xApiKey" are both x, api, key.
+func splitWords(name []byte) []string {
+	var words []string
+	start := -1
+	isUp := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	isLo := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+	for i := 0; i <= len(name); i++ {
+		if i == len(name) || !isUp(name[i]) && !isLo(name[i]) {
+			if start >= 0 {
+				words = append(words, strings.ToLower(string(name[start:i])))
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+			continue
+		}
+		// a new word at aB, and at the B of ABc
+		if isUp(name[i]) && (isLo(name[i-1]) || i+1 < len(name) && isLo(name[i+1]) && isUp(name[i-1])) {
+			words = append(words, strings.ToLower(string(name[start:i])))
+			start = i
+		}
+	}
+	return words
+}
+
+// findAssignments masks the values of secret-named assignments.
+func findAssignments(text []byte, add func(match)) {
+	for _, loc := range assignRE.FindAllSubmatchIndex(text, -1) {
+		ns, ne := loc[2], loc[3]
+		if ns > 0 && (text[ns-1] == '?' || text[ns-1] == '&' || text[ns-1] == '$') {
+			continue // a query parameter (the query detector's) or a $VAR
+		}
+		if !secretName(text[ns:ne]) {
+			continue
+		}
+		quotedName := loc[5] > loc[4]
+		spaced := loc[7] > loc[6]
+		if m, ok := assignedValue(text, loc[1], quotedName, spaced); ok {
+			m.cs = ns
+			add(m)
+		}
+	}
+}
+
+// assignedValue parses the value that starts at i and returns its secret
+// part, or false when the value is empty or plainly not a secret.
+func assignedValue(text []byte, i int, quotedName, spaced bool) (match, bool) {
+	if i >= len(text) {
+		return match{}, false
+	}
+	if q := text[i]; q == '"' || q == '\'' || q == '`' {
+		end := closingQuote(text, i+1, q)
+		s, e := skipScheme(text, i+1, end, true)
+		v := text[s:e]
+		if len(v) == 0 || plainValue(v) {
+			return match{}, false
+		}
+		return match{s: s, e: e, ce: min(end+1, len(text))}, true
+	}
+	if text[i] == '=' {
+		return match{}, false // a comparison: token == x
+	}
+	e := valueEnd(text, i)
+	s, e := skipScheme(text, i, e, false)
+	v := text[s:e]
+	if len(v) == 0 || plainValue(v) || codeValue(text, s, e, quotedName, spaced) {
+		return match{}, false
+	}
+	return match{s: s, e: e, ce: e}, true
+}
+
+// closingQuote returns the index of the quote that closes a value opened
+// just before i, honouring backslash escapes; len(text) when unclosed.
+func closingQuote(text []byte, i int, q byte) int {
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case '\\':
+			if q != '\'' {
+				i++
+			}
+		case q:
+			return i
+		}
+	}
+	return len(text)
+}
+
+// valueEnd returns the end of an unquoted value starting at i.
+func valueEnd(text []byte, i int) int {
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case ' ', '\t', '"', '\'', '`', ',', ';', '}', ')', ']', '<', '>':
+			return i
+		}
+	}
+	return i
+}
+
+// skipScheme moves past an auth scheme word ("Bearer ", "Basic ") so that
+// only the credential is masked. An unquoted value then continues with the
+// next word.
+func skipScheme(text []byte, s, e int, quoted bool) (int, int) {
+	for _, sc := range authSchemes {
+		n := len(sc)
+		if s+n >= len(text) || !foldPrefix(text[s:], sc) || text[s+n] != ' ' && text[s+n] != '\t' {
+			continue
+		}
+		if quoted && s+n >= e {
+			continue
+		}
+		t := s + n
+		for t < len(text) && (text[t] == ' ' || text[t] == '\t') {
+			t++
+		}
+		if quoted {
+			return t, e
+		}
+		return t, valueEnd(text, t)
+	}
+	return s, e
+}
+
+var (
+	numberRE     = regexp.MustCompile(`^[+-]?[0-9][0-9._]*$`)
+	referenceRE  = regexp.MustCompile(`^(?:\$[A-Za-z_{(]|%[sdvq(]|\{\{|\{\}|<.*>$)`)
+	callRE       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*[(\[]`)
+	dottedRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+	lettersOnlyR = regexp.MustCompile(`^[A-Za-z_]+$`)
+)
+
+// plainValue reports values that are not secrets wherever they appear:
+// booleans, nulls, short numbers, references to variables and templates,
+// repeated placeholder characters and earlier masks.
+func plainValue(v []byte) bool {
+	if plainValues[strings.ToLower(string(v))] || isMask(v) || referenceRE.Match(v) {
+		return true
+	}
+	if len(v) < 6 && numberRE.Match(v) {
+		return true
+	}
+	return len(v) > 1 && bytes.Count(v, v[:1]) == len(v)
+}
+
+// codeValue reports unquoted values that read as code or prose rather than
+// a literal: a call or index (lex(), os.environ[...]), a dotted path
+// (cfg.APIKey), or a bare word when the assignment has code's spacing
+// (token = value), a quoted name ({"token": token}), or more words after it.
+func codeValue(text []byte, s, e int, quotedName, spaced bool) bool {
+	v := text[s:e]
+	if callRE.Match(v) || dottedRE.Match(v) {
+		return true
+	}
+	if !lettersOnlyR.Match(v) {
+		return false
+	}
+	if spaced || quotedName {
+		return true
+	}
+	if e == len(text) || text[e] != ' ' && text[e] != '\t' {
+		return false
+	}
+	rest := bytes.TrimLeft(text[e:], " \t")
+	return len(rest) > 0 && (classes[rest[0]]&cTok != 0 && rest[0] != '=')
+}

@@ -1,0 +1,178 @@
+package redact
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// Detector names one built-in detector, for documentation.
+type Detector struct {
+	ID          string
+	Description string
+}
+
+// match is one finding in the scanned text: [s,e) is the secret, [cs,ce)
+// the whole match with its context (a window is never cut inside it).
+// full masks the secret as "***" whatever its length.
+type match struct {
+	s, e   int
+	cs, ce int
+	full   bool
+}
+
+// detector is one built-in rule. A line is given to it only when the
+// cheap gates pass: the longest token run is at least minRun, one of lits
+// occurs (when there are any), and gate (when set) accepts the scan.
+type detector struct {
+	id, desc string
+	lits     []string
+	minRun   int
+	gate     func(li *lineInfo) bool
+	re       *regexp.Regexp // group 1, when present, is the secret
+	random   bool           // the secret after its prefix must mix lower, upper and digits
+	find     func(text []byte, add func(match))
+}
+
+// vendor builds a detector for a prefixed vendor token.
+func vendor(id, desc, re string, minRun int, random bool, lits ...string) *detector {
+	return &detector{id: id, desc: desc, lits: lits, minRun: minRun, re: regexp.MustCompile(re), random: random}
+}
+
+var builtins = []*detector{
+	vendor("anthropic", "Anthropic API keys (sk-ant-...)", `\bsk-ant-[A-Za-z0-9_-]{20,}`, 27, true, "sk-ant-"),
+	vendor("openrouter", "OpenRouter keys (sk-or-v1-...)", `\bsk-or-v1-[A-Za-z0-9]{20,}`, 29, true, "sk-or-"),
+	vendor("openai", "OpenAI keys (sk-, sk-proj-, sk-svcacct-, sk-admin-)", `\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`, 23, true, "sk-"),
+	vendor("github", "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)", `\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`, 40, true, "gh", "github_pat_"),
+	vendor("gitlab", "GitLab tokens (glpat-, gldt-, glrt-, glptt-, glft-, glsoat-, glcbt-, glimt-, glagent-, gloas-, glffct-, GR1348941)", `\b(?:gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas|ffct)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`, 25, true, "gl", "GR1348941"),
+	vendor("slack", "Slack tokens (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xoxe-, xapp-)", `\b(?:xox[abeprs]-[A-Za-z0-9-]{15,}|xapp-[0-9]-[A-Za-z0-9-]{15,})`, 20, true, "xox", "xapp-"),
+	vendor("google", "Google API keys (AIza...)", `\bAIza[0-9A-Za-z_-]{35}`, 39, false, "AIza"),
+	vendor("aws", "AWS access key ids (AKIA, ASIA and the other 4-letter kinds + 16)", `\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b`, 20, false, "A"),
+	vendor("huggingface", "Hugging Face tokens (hf_...)", `\bhf_[A-Za-z0-9]{30,}`, 33, true, "hf_"),
+	vendor("replicate", "Replicate tokens (r8_...)", `\br8_[A-Za-z0-9]{30,}`, 33, true, "r8_"),
+	vendor("npm", "npm tokens (npm_...)", `\bnpm_[A-Za-z0-9]{36,}`, 40, true, "npm_"),
+	vendor("pypi", "PyPI tokens (pypi-...)", `\bpypi-[A-Za-z0-9_-]{50,}`, 55, true, "pypi-"),
+	vendor("groq", "Groq keys (gsk_...)", `\bgsk_[A-Za-z0-9]{40,}`, 44, true, "gsk_"),
+	vendor("xai", "xAI keys (xai-...)", `\bxai-[A-Za-z0-9]{40,}`, 44, true, "xai-"),
+	vendor("perplexity", "Perplexity keys (pplx-...)", `\bpplx-[A-Za-z0-9]{32,}`, 37, true, "pplx-"),
+	vendor("tavily", "Tavily keys (tvly-...)", `\btvly-[A-Za-z0-9_-]{20,}`, 25, true, "tvly-"),
+	vendor("stripe", "Stripe keys (sk_live_, sk_test_, rk_live_, rk_test_, pk_live_, pk_test_, whsec_)", `\b(?:[srp]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,})`, 24, true, "k_live_", "k_test_", "whsec_"),
+	vendor("sendgrid", "SendGrid keys (SG.x.y)", `\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`, 36, true, "SG."),
+	vendor("digitalocean", "DigitalOcean tokens (dop_v1_, doo_v1_, dor_v1_)", `\bdo[opr]_v1_[A-Za-z0-9]{40,}`, 47, true, "_v1_"),
+	vendor("fal", "fal.ai keys (fal_...)", `\bfal_[A-Za-z0-9_-]{20,}`, 24, true, "fal_"),
+	vendor("shopify", "Shopify tokens (shpat_, shpss_, shpca_, shppa_)", `\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32,}`, 38, true, "shp"),
+	vendor("facebook", "Facebook/Meta access tokens (EAA...)", `\bEAA[A-Za-z0-9]{30,}`, 33, true, "EAA"),
+	vendor("atlassian", "Atlassian API tokens (ATATT3..., ATCTT3...)", `\bAT[AC]TT3[A-Za-z0-9_=-]{30,}`, 36, true, "TT3"),
+	vendor("vault", "HashiCorp Vault tokens (hvs., hvb., hvr.)", `\bhv[sbr]\.[A-Za-z0-9_-]{24,}`, 28, true, "hv"),
+	vendor("age", "age secret keys (AGE-SECRET-KEY-1...)", `\bAGE-SECRET-KEY-1[0-9A-Z]{50,}`, 60, false, "AGE-SECRET-KEY-1"),
+	vendor("linear", "Linear API keys (lin_api_...)", `\blin_api_[A-Za-z0-9]{32,}`, 40, true, "lin_api_"),
+	vendor("grafana", "Grafana tokens (glc_, glsa_)", `\b(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})`, 36, true, "glc_", "glsa_"),
+	vendor("databricks", "Databricks tokens (dapi...)", `\bdapi[a-f0-9]{32}\b`, 36, true, "dapi"),
+	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0"),
+	{
+		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24,
+		re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
+	},
+	{
+		id: "telegram", desc: "Telegram bot tokens (digits:35 characters)", minRun: 35,
+		gate:   func(li *lineInfo) bool { return li.colon },
+		re:     regexp.MustCompile(`\b[0-9]{8,10}:([A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)`),
+		random: true,
+	},
+	{
+		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59,
+		re:     regexp.MustCompile(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
+		random: true,
+	},
+	{
+		id: "private-key", desc: "PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP): the body between BEGIN and END",
+		gate: func(li *lineInfo) bool { return li.dash5 },
+		// the body up to END, or to the end of the line when END comes later
+		re: regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
+	},
+	{
+		id: "url-password", desc: "passwords in URLs (scheme://user:PASSWORD@host)",
+		gate: func(li *lineInfo) bool { return li.at && li.colon },
+		re:   regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/?#"'<>]*:([^\s@/?#"'<>]+)@`),
+	},
+	{
+		id: "query", desc: "sensitive query parameters (access_token, refresh_token, id_token, api_key, client_secret, token, signature, sig, X-Amz-Signature, password, secret, auth, ...)",
+		gate: func(li *lineInfo) bool { return li.kw && li.eq && li.query },
+		re:   regexp.MustCompile(`(?i)[?&;](?:access_token|refresh_token|id_token|auth_token|api_key|api-key|apikey|client_secret|token|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|password|passwd|pwd|secret|auth|private_token|session_token)=([^&#\s"'<>]+)`),
+	},
+	{
+		id: "bearer", desc: "Bearer tokens anywhere in text (Bearer <token>)",
+		gate:   func(li *lineInfo) bool { return li.kw },
+		re:     regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`),
+		random: true,
+	},
+	{
+		id: "assignment", desc: "KEY=value and KEY: value assignments, JSON fields and headers (Authorization, Proxy-Authorization, X-Api-Key, ...) whose name says KEY, TOKEN, SECRET, PASSWORD, PASSWD, PWD, CREDENTIAL or AUTH",
+		gate: func(li *lineInfo) bool { return li.kw && (li.eq || li.colon) },
+		find: findAssignments,
+	},
+}
+
+// Detectors lists the built-in detectors.
+func Detectors() []Detector {
+	out := make([]Detector, len(builtins))
+	for i, d := range builtins {
+		out[i] = Detector{ID: d.id, Description: d.desc}
+	}
+	return out
+}
+
+func (d *detector) wants(text []byte, li *lineInfo) bool {
+	if li.run < d.minRun || d.gate != nil && !d.gate(li) {
+		return false
+	}
+	if len(d.lits) == 0 {
+		return true
+	}
+	for _, l := range d.lits {
+		if bytes.Contains(text, []byte(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+// run adds the detector's matches in text.
+func (d *detector) run(text []byte, add func(match)) {
+	if d.find != nil {
+		d.find(text, add)
+		return
+	}
+	for _, loc := range d.re.FindAllSubmatchIndex(text, -1) {
+		m := match{s: loc[0], e: loc[1], cs: loc[0], ce: loc[1]}
+		if len(loc) >= 4 && loc[2] >= 0 {
+			m.s, m.e = loc[2], loc[3]
+		}
+		if len(bytes.TrimSpace(text[m.s:m.e])) == 0 {
+			continue
+		}
+		if d.random && !mixed(text[m.s:m.e]) {
+			continue
+		}
+		if d.id == "private-key" {
+			m.full = true
+		}
+		add(m)
+	}
+}
+
+// mixed reports whether b has at least two of lower-case letters,
+// upper-case letters and digits: random tokens do, slugs and words don't.
+func mixed(b []byte) bool {
+	var lo, up, di int
+	for _, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			lo = 1
+		case c >= 'A' && c <= 'Z':
+			up = 1
+		case c >= '0' && c <= '9':
+			di = 1
+		}
+	}
+	return lo+up+di >= 2
+}

@@ -1,0 +1,303 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// Options configure a Redactor.
+type Options struct {
+	// Disabled makes the Redactor a pass-through. Only Init at start should
+	// ever set it; see Init.
+	Disabled bool
+	// Extra are user regular expressions (Go RE2 syntax) whose matches are
+	// masked as well: group 1 when the pattern has groups, else the whole
+	// match. They can only add to the built-in detectors.
+	Extra []string
+}
+
+// Redactor masks secrets in text. It is immutable once built by New and
+// safe for concurrent use.
+type Redactor struct {
+	disabled bool
+	extra    []*extraPattern
+	maxLine  int // lines longer than this are redacted window by window
+}
+
+// defaultMaxLine is the line cap: a stream buffers at most this much of
+// one line before it redacts a window of it.
+const defaultMaxLine = 1 << 20
+
+// New builds a Redactor. It fails when an Extra pattern does not compile
+// or could match ordinary text; the error names the pattern and the fix.
+func New(o Options) (*Redactor, error) {
+	r := &Redactor{disabled: o.Disabled, maxLine: defaultMaxLine}
+	for i, p := range o.Extra {
+		x, err := compileExtra(p)
+		if err != nil {
+			return nil, fmt.Errorf("redact: extra pattern %d %q: %w", i+1, p, err)
+		}
+		r.extra = append(r.extra, x)
+	}
+	return r, nil
+}
+
+// String returns s with every secret masked; s itself when nothing matched.
+func (r *Redactor) String(s string) string {
+	if r.disabled || s == "" {
+		return s
+	}
+	out, changed := r.all([]byte(s))
+	if !changed {
+		return s
+	}
+	return string(out)
+}
+
+// Bytes returns b with every secret masked. When nothing matched it
+// returns b itself; otherwise a new slice, and b is left as it was.
+func (r *Redactor) Bytes(b []byte) []byte {
+	if r.disabled || len(b) == 0 {
+		return b
+	}
+	out, changed := r.all(b)
+	if !changed {
+		return b
+	}
+	return out
+}
+
+func (r *Redactor) all(b []byte) ([]byte, bool) {
+	var st state
+	var sc scratch
+	out, _ := r.process(make([]byte, 0, len(b)), b, &st, &sc, true)
+	return out, !bytes.Equal(out, b)
+}
+
+// state is what a stream remembers between lines: whether it is inside a
+// PEM private key block, and whether that block's "***" line is out yet.
+type state struct {
+	pem, pemMasked bool
+}
+
+// scratch holds buffers reused across the lines of one call.
+type scratch struct {
+	view  []byte
+	idx   []int
+	ms    []match
+	reps  []repl
+	text  []byte
+	extra bool
+}
+
+// repl replaces line[s:e] with rep; [cs,ce) is the whole match.
+type repl struct {
+	s, e, cs, ce int
+	rep          string
+}
+
+// process appends the redaction of src to dst. It consumes complete lines
+// and windows of lines longer than the line cap; with final set it also
+// consumes the last, unterminated line. It returns how much it consumed.
+func (r *Redactor) process(dst, src []byte, st *state, sc *scratch, final bool) ([]byte, int) {
+	done := 0
+	for done < len(src) {
+		rest := src[done:]
+		i := bytes.IndexByte(rest, '\n')
+		n := i
+		if i < 0 {
+			n = len(rest)
+		}
+		if n > r.maxLine {
+			cut := r.cutPoint(rest[:r.maxLine], sc)
+			dst, _ = r.redactLine(dst, rest[:cut], st, sc)
+			done += cut
+			continue
+		}
+		if i < 0 {
+			if final {
+				dst, _ = r.redactLine(dst, rest, st, sc)
+				done = len(src)
+			}
+			break
+		}
+		var keep bool
+		dst, keep = r.redactLine(dst, rest[:i], st, sc)
+		if keep {
+			dst = append(dst, '\n')
+		}
+		done += i + 1
+	}
+	return dst, done
+}
+
+// cutPoint picks where to cut a window of an over-long line: after a space
+// or tab in its third quarter that no match covers, else at the edge of the
+// match there, so no secret or its context is ever split.
+func (r *Redactor) cutPoint(w []byte, sc *scratch) int {
+	reps := r.find(w, sc)
+	inside := func(p int) (repl, bool) {
+		for _, m := range reps {
+			if m.cs < p && p < m.ce {
+				return m, true
+			}
+		}
+		return repl{}, false
+	}
+	lo, hi := len(w)/2, len(w)*3/4
+	for p := hi; p > lo; p-- {
+		if w[p-1] != ' ' && w[p-1] != '\t' {
+			continue
+		}
+		if _, in := inside(p); !in {
+			return p
+		}
+	}
+	m, in := inside(hi)
+	switch {
+	case !in:
+		return hi
+	case m.ce < len(w):
+		return m.ce
+	case m.cs > 0:
+		return m.cs
+	}
+	return len(w)
+}
+
+var (
+	pemEndRE   = regexp.MustCompile(`-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	pemBeginRE = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	pemHeadRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z-]*: `)
+)
+
+// redactLine appends the redaction of one line (without its newline). It
+// returns false when the line is to be dropped with its newline: the body
+// of a PEM block after its first line, which became "***".
+func (r *Redactor) redactLine(dst, line []byte, st *state, sc *scratch) ([]byte, bool) {
+	if st.pem {
+		if loc := pemEndRE.FindIndex(line); loc != nil {
+			if len(bytes.TrimSpace(line[:loc[0]])) > 0 && !st.pemMasked {
+				dst = append(dst, "***"...)
+			}
+			st.pem, st.pemMasked = false, false
+			line = line[loc[0]:]
+		} else if pemBody(line) {
+			if st.pemMasked {
+				return dst, false
+			}
+			st.pemMasked = true
+			dst = append(dst, "***"...)
+			if bytes.HasSuffix(line, []byte("\r")) {
+				dst = append(dst, '\r')
+			}
+			return dst, true
+		} else {
+			st.pem, st.pemMasked = false, false
+		}
+	}
+	reps := r.find(line, sc)
+	dst = apply(dst, line, reps)
+	if bytes.Contains(line, []byte("-----BEGIN")) {
+		if loc := pemBeginRE.FindIndex(line); loc != nil && !pemEndRE.Match(line[loc[1]:]) {
+			st.pem = true
+			st.pemMasked = len(bytes.TrimSpace(line[loc[1]:])) > 0
+		}
+	}
+	return dst, true
+}
+
+// pemBody reports whether a line can be inside a PEM block: base64, blank,
+// or an RFC 1421 header such as "Proc-Type: 4,ENCRYPTED".
+func pemBody(line []byte) bool {
+	for _, c := range line {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9',
+			c == '+', c == '/', c == '=', c == ' ', c == '\t', c == '\r':
+		default:
+			return pemHeadRE.Match(line)
+		}
+	}
+	return true
+}
+
+// find returns the merged replacements for one line, in line offsets.
+func (r *Redactor) find(line []byte, sc *scratch) []repl {
+	li := scanLine(line)
+	if !li.odd && len(r.extra) == 0 && li.run < 20 && !li.kw && !li.dash5 && !(li.at && li.colon) {
+		return nil
+	}
+	text, idx := line, []int(nil)
+	if li.odd {
+		sc.view, sc.idx = makeView(line, sc.view, sc.idx)
+		text, idx = sc.view, sc.idx
+		li = scanLine(text)
+	}
+	sc.ms, sc.text = sc.ms[:0], text
+	for _, d := range builtins {
+		if d.wants(text, &li) {
+			d.run(text, sc.add)
+		}
+	}
+	for _, x := range r.extra {
+		x.run(text, sc.add)
+	}
+	if len(sc.ms) == 0 {
+		return nil
+	}
+	return sc.merge(idx)
+}
+
+// add keeps a match unless it is an earlier mask, so that redacting twice
+// changes nothing more than redacting once.
+func (sc *scratch) add(m match) {
+	if !isMask(sc.text[m.s:m.e]) {
+		sc.ms = append(sc.ms, m)
+	}
+}
+
+// merge joins overlapping matches, masks them, and maps view offsets back
+// to the line (idx is nil when the line was matched as is).
+func (sc *scratch) merge(idx []int) []repl {
+	ms := sc.ms
+	slices.SortFunc(ms, func(a, b match) int { return a.s - b.s })
+	out := sc.reps[:0]
+	cur := ms[0]
+	flush := func(m match) {
+		rep := "***"
+		if !m.full {
+			rep = Mask(string(sc.text[m.s:m.e]))
+		}
+		s, e, cs, ce := m.s, m.e, min(m.cs, m.s), max(m.ce, m.e)
+		if idx != nil {
+			s, e, cs, ce = idx[s], idx[e-1]+1, idx[cs], idx[ce-1]+1
+		}
+		out = append(out, repl{s: s, e: e, cs: cs, ce: ce, rep: rep})
+	}
+	for _, m := range ms[1:] {
+		if m.s <= cur.e {
+			cur.e = max(cur.e, m.e)
+			cur.cs, cur.ce = min(cur.cs, m.cs), max(cur.ce, m.ce)
+			cur.full = cur.full || m.full
+			continue
+		}
+		flush(cur)
+		cur = m
+	}
+	flush(cur)
+	sc.reps = out
+	return out
+}
+
+// apply appends line to dst with the replacements made.
+func apply(dst, line []byte, reps []repl) []byte {
+	at := 0
+	for _, m := range reps {
+		dst = append(dst, line[at:m.s]...)
+		dst = append(dst, m.rep...)
+		at = m.e
+	}
+	return append(dst, line[at:]...)
+}
