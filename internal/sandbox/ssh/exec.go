@@ -243,8 +243,9 @@ func (w *pgidWriter) Write(p []byte) (int, error) {
 			return n, nil
 		}
 		line := w.buf[:i]
-		if rest, ok := bytes.CutPrefix(line, []byte(pgidMarker)); ok {
-			if pg, err := strconv.Atoi(string(rest)); err == nil {
+		if j := bytes.Index(line, []byte(pgidMarker)); j >= 0 {
+			_, _ = w.out.Write(line[:j]) // an rc file's unfinished line
+			if pg, err := strconv.Atoi(string(line[j+len(pgidMarker):])); err == nil {
 				w.r.setPGID(pg)
 			}
 			w.found = true
