@@ -18,8 +18,8 @@ import (
 // pid ($0 names the pid file). The exec's first process leads its own
 // process group (runc makes it a session leader), so that pid is the
 // group to kill. The child keeps the command's $0 and exit status apart
-// from the wrapper's.
-const wrapper = `echo $$ >"$0"; sh -c "$1"; s=$?; rm -f "$0"; exit $s`
+// from the wrapper's; its stderr joins stdout so the two keep their order.
+const wrapper = `echo $$ >"$0"; sh -c "$1" 2>&1; s=$?; rm -f "$0"; exit $s`
 
 // killScript waits briefly for the pid file ($0), then kills the process
 // group it names and removes it.
@@ -112,24 +112,7 @@ func (e *execution) kill() error {
 		return nil
 	default:
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
-	defer cancel()
-	created, err := e.b.cli.ExecCreate(ctx, e.b.container, client.ExecCreateOptions{
-		User:         e.b.user,
-		AttachStdout: true,
-		AttachStderr: true,
-		Cmd:          []string{"sh", "-c", killScript, e.pidFile},
-	})
-	if err != nil {
-		return fmt.Errorf("docker backend: creating the kill exec: %w", err)
-	}
-	att, err := e.b.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return fmt.Errorf("docker backend: running the kill exec: %w", err)
-	}
-	defer att.Close()
-	_, _ = io.Copy(io.Discard, att.Reader)
-	return nil
+	return e.b.runScript(killScript, e.pidFile)
 }
 
 // finish waits for the output to end (closing the connection streamGrace
