@@ -1,0 +1,317 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Limits that keep Scan linear-ish on hostile input. Beyond them the
+// command is Unparseable, which the policy blocks.
+const (
+	MaxInput = 64 << 10 // bytes of command text
+	MaxDepth = 8        // nested shells (sh -c inside eval inside ...)
+	maxWork  = 1 << 20  // bytes parsed in total across nested shells
+)
+
+var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash)) }}
+
+// call is one simple command after static resolution of its words.
+type call struct {
+	lv       *level
+	st       *syntax.Stmt
+	text     string   // normalised source text of the whole simple command
+	path     string   // the command word as resolved, e.g. ./run.sh or /bin/rm
+	name     string   // base name of path, lower case
+	dynName  string   // source text of a command word computed at run time
+	args     []arg    // the words after the command word
+	sudo     bool     // runs under sudo, doas, su or runuser
+	xargs    bool     // its arguments come from xargs
+	stdin    []string // literal here-documents and here-strings it reads
+	redirOut []string // targets of its output redirections
+	notes    []string // keys found while unwrapping (sudo -S, ...)
+	scripts  []string // shell text it runs (env -S, watch)
+}
+
+type scanner struct {
+	opts    Options
+	home    string // Options.Home, cleaned, "" when unknown
+	hermes  string // the hermes home in canonical form (~/... or absolute)
+	res     Result
+	seen    map[string]bool
+	memo    map[*syntax.CmdSubst]evalResult
+	piped   map[*syntax.BinaryCmd]bool
+	execs   map[string]bool // files made executable by chmod +x so far
+	work    int
+	nested  bool
+	err     error
+	ordered int // matches already in hardline-first order
+}
+
+// Scan parses command and reports every hardline and dangerous pattern in
+// it. It never panics, does no I/O and runs in time roughly linear in the
+// command's length (nested shells are capped at MaxDepth levels, input at
+// MaxInput bytes).
+func Scan(command string, o Options) (res Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = Result{Unparseable: fmt.Errorf("the command could not be analysed (internal error: %v); it is blocked", r)}
+		}
+	}()
+	if len(command) > MaxInput {
+		return Result{Unparseable: fmt.Errorf("the command is %d bytes, more than the %d that can be checked; split it or put it in a script file", len(command), MaxInput)}
+	}
+	s := &scanner{
+		opts:  o,
+		seen:  map[string]bool{},
+		memo:  map[*syntax.CmdSubst]evalResult{},
+		piped: map[*syntax.BinaryCmd]bool{},
+		execs: map[string]bool{},
+	}
+	if o.Home != "" {
+		s.home = path.Clean(o.Home)
+	}
+	hh := o.HermesHome
+	if hh == "" {
+		hh = "~/.hermes"
+	}
+	s.hermes = s.canon(hh)
+	s.script(Normalize(command), 0)
+	if s.err != nil {
+		return Result{Commands: s.res.Commands, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
+	}
+	s.res.Compound = s.res.Compound || s.nested || len(s.res.Commands) > 1
+	sort.SliceStable(s.res.Matches, func(i, j int) bool {
+		return s.res.Matches[i].Hardline && !s.res.Matches[j].Hardline
+	})
+	return s.res
+}
+
+// script parses src (one nesting level deeper than its caller) and scans
+// every statement in it.
+func (s *scanner) script(src string, depth int) {
+	if s.err != nil {
+		return
+	}
+	if depth > MaxDepth {
+		s.err = fmt.Errorf("the command nests shells more than %d levels deep; it is blocked because it cannot be checked", MaxDepth)
+		return
+	}
+	s.work += len(src)
+	if s.work > maxWork {
+		s.err = errors.New("the command expands to too much nested shell text to check; it is blocked")
+		return
+	}
+	p := parsers.Get().(*syntax.Parser)
+	f, err := p.Parse(strings.NewReader(src), "")
+	parsers.Put(p)
+	if err != nil {
+		s.err = fmt.Errorf("cannot parse the command as shell (%v); fix its quoting or syntax", err)
+		return
+	}
+	lv := &level{src: src, depth: depth}
+	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
+}
+
+// nestedScript scans shell text that c runs (sh -c, eval, decoded data).
+func (s *scanner) nestedScript(lv *level, src string) {
+	s.nested = true
+	s.script(Normalize(src), lv.depth+1)
+}
+
+func (s *scanner) visit(lv *level, n syntax.Node) bool {
+	if s.err != nil {
+		return false
+	}
+	switch n := n.(type) {
+	case *syntax.Stmt:
+		s.stmt(lv, n)
+	case *syntax.CmdSubst, *syntax.ProcSubst:
+		s.nested = true
+	case *syntax.BinaryCmd:
+		if (n.Op == syntax.Pipe || n.Op == syntax.PipeAll) && !s.piped[n] {
+			s.pipeline(lv, n)
+		}
+	case *syntax.FuncDecl:
+		s.forkBomb(lv, n)
+	case *syntax.DeclClause:
+		for _, a := range n.Args {
+			s.assign(lv, a, lv.slice(n.Pos(), n.End()))
+		}
+	}
+	return s.err == nil
+}
+
+// add records a match of key found in text, once per key and text.
+func (s *scanner) add(key, text string) {
+	id := key + "\x00" + text
+	if s.seen[id] {
+		return
+	}
+	s.seen[id] = true
+	p, ok := patterns[key]
+	if !ok {
+		panic("detect: unknown pattern key " + key)
+	}
+	s.res.Matches = append(s.res.Matches, Match{
+		Key: key, Category: p.Category, Description: p.Description,
+		Command: text, Hardline: p.Hardline,
+	})
+}
+
+func (s *scanner) stmt(lv *level, st *syntax.Stmt) {
+	text := stmtText(lv, st)
+	ce, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok {
+		s.redirects(lv, st, text)
+		return
+	}
+	s.res.Commands = append(s.res.Commands, text)
+	for _, a := range ce.Assigns {
+		s.assign(lv, a, text)
+	}
+	s.redirects(lv, st, text)
+	if len(ce.Args) == 0 {
+		return
+	}
+	c := s.light(lv, st, ce)
+	s.runCall(c)
+}
+
+// stmtText is the source of a statement without its trailing ; or &, and
+// without the bodies of its here-documents.
+func stmtText(lv *level, st *syntax.Stmt) string {
+	if st.Cmd == nil && len(st.Redirs) == 0 {
+		return ""
+	}
+	start, end := st.Position, st.Position
+	if st.Cmd != nil {
+		end = st.Cmd.End()
+		if ce, ok := st.Cmd.(*syntax.CallExpr); ok && (len(ce.Args) > 0 || len(ce.Assigns) > 0) {
+			start = ce.Pos()
+		}
+	}
+	for _, r := range st.Redirs {
+		if r.Word != nil && r.Word.End().After(end) {
+			end = r.Word.End()
+		}
+	}
+	return strings.TrimSpace(lv.slice(start, end))
+}
+
+// light resolves a simple command and looks through its wrappers, with
+// no side effects on the result.
+func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
+	c := &call{lv: lv, st: st, text: stmtText(lv, st)}
+	var words []arg
+	for _, w := range ce.Args {
+		words = append(words, s.resolve(lv, w)...)
+	}
+	for _, r := range st.Redirs {
+		switch r.Op {
+		case syntax.Hdoc, syntax.DashHdoc:
+			c.stdin = append(c.stdin, s.heredoc(lv, r.Hdoc))
+		case syntax.WordHdoc:
+			c.stdin = append(c.stdin, s.word(lv, r.Word).val+"\n")
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:
+			c.redirOut = append(c.redirOut, s.word(lv, r.Word).val)
+		}
+	}
+	c.setCommand(words[0], words[1:])
+	return s.unwrap(c)
+}
+
+// heredoc resolves a here-document body (its parameters and
+// substitutions stay as source text unless trivially known).
+func (s *scanner) heredoc(lv *level, w *syntax.Word) string {
+	if w == nil {
+		return ""
+	}
+	var a arg
+	var b strings.Builder
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok {
+			b.WriteString(l.Value)
+			continue
+		}
+		b.WriteString(s.part(lv, p, true, &a))
+	}
+	return b.String()
+}
+
+// setCommand makes w the command word of c and rest its arguments.
+func (c *call) setCommand(w arg, rest []arg) {
+	c.path = w.val
+	c.args = rest
+	c.dynName = ""
+	if w.dyn {
+		c.dynName = w.val
+	}
+	c.name = strings.ToLower(path.Base(strings.TrimRight(w.val, "/")))
+	if w.val == "" {
+		c.name = ""
+	}
+}
+
+// assign checks a variable assignment (DOCKER_HOST redirects docker).
+func (s *scanner) assign(lv *level, a *syntax.Assign, text string) {
+	if a == nil || a.Name == nil || a.Value == nil {
+		return
+	}
+	if a.Name.Value == "DOCKER_HOST" {
+		if v := s.word(lv, a.Value).val; remoteDockerHost(v) {
+			s.add("container.remote_host", text)
+		}
+	}
+}
+
+func remoteDockerHost(v string) bool {
+	v = strings.Trim(v, `"'`)
+	return v != "" && !strings.HasPrefix(v, "unix://") && !strings.HasPrefix(v, "npipe://")
+}
+
+// runCall matches one simple command against every rule.
+func (s *scanner) runCall(c *call) {
+	for _, k := range c.notes {
+		s.add(k, c.text)
+	}
+	for _, sc := range c.scripts {
+		s.nestedScript(c.lv, sc)
+	}
+	if c.dynName != "" {
+		s.dynamicCall(c)
+		return
+	}
+	s.rules(c)
+}
+
+// dynamicCall handles a command word computed at run time: every known
+// command name that appears in its text is tried; with none, the rm rules
+// still apply to its arguments.
+func (s *scanner) dynamicCall(c *call) {
+	s.rulesArgsOnly(c)
+	tried := false
+	for _, tok := range strings.FieldsFunc(c.dynName, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
+	}) {
+		tok = strings.ToLower(tok)
+		if !knownNames[tok] {
+			continue
+		}
+		tried = true
+		cc := *c
+		cc.name = tok
+		cc.dynName = ""
+		s.rules(&cc)
+	}
+	if !tried {
+		cc := *c
+		cc.name = "rm"
+		s.rmRule(&cc, true)
+	}
+}
