@@ -27,7 +27,7 @@ func Descendants(pid int) []int {
 		if err != nil {
 			continue
 		}
-		if pp, ok := parentPid(p); ok {
+		if pp, ok := ParentPid(p); ok {
 			children[pp] = append(children[pp], p)
 		}
 	}
@@ -44,8 +44,8 @@ func Descendants(pid int) []int {
 	return out
 }
 
-// parentPid reads the parent of pid from /proc/<pid>/stat.
-func parentPid(pid int) (int, bool) {
+// ParentPid returns the parent of pid, read from /proc/<pid>/stat.
+func ParentPid(pid int) (int, bool) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
 		return 0, false
