@@ -24,11 +24,11 @@ var (
 		"usage", "required", "enabled", "disabled", "prefix", "suffix", "pattern", "regex", "min", "max", "size",
 		"config", "cmd", "command", "helper", "method", "provider", "source", "ref", "index", "timeout",
 		"duration", "rotation", "store", "version", "style", "scheme", "algorithm", "alg", "fingerprint",
-		"user", "username", "login", "email", "parallelism", "mismatch", "error", "err")
+		"user", "username", "login", "email", "parallelism", "mismatch", "error", "err", "sock", "socket")
 	// Values that are plainly not secrets.
 	plainValues = setOf("true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined",
 		"required", "optional", "enabled", "disabled", "str", "string", "bytes", "int", "bool", "any", "object",
-		"redacted", "hidden", "masked")
+		"redacted", "hidden", "masked", "~")
 	authSchemes = []string{"bearer", "basic", "token", "bot", "digest", "apikey", "sso-key", "key"}
 )
 
@@ -103,21 +103,38 @@ func findAssignments(text []byte, add func(match)) {
 		}
 		quotedName := loc[5] > loc[4]
 		spaced := loc[7] > loc[6]
-		if m, ok := assignedValue(text, loc[1], quotedName, spaced); ok {
+		env := !quotedName && !spaced && text[loc[8]] == '=' && loc[9]-loc[8] == 1 && envName(text[ns:ne])
+		if m, ok := assignedValue(text, loc[1], quotedName, spaced, env); ok {
 			m.cs = ns
 			add(m)
 		}
 	}
 }
 
+// envName reports an environment variable's name: upper case, digits and
+// underscores.
+func envName(name []byte) bool {
+	for _, c := range name {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // assignedValue parses the value that starts at i and returns its secret
-// part, or false when the value is empty or plainly not a secret.
-func assignedValue(text []byte, i int, quotedName, spaced bool) (match, bool) {
+// part, or false when the value is empty or plainly not a secret. An
+// unquoted value of an environment variable (env) runs to the end of the
+// line, as in the output of env; other unquoted values end at a space.
+func assignedValue(text []byte, i int, quotedName, spaced, env bool) (match, bool) {
 	if i >= len(text) {
 		return match{}, false
 	}
 	if q := text[i]; q == '"' || q == '\'' || q == '`' {
 		end := closingQuote(text, i+1, q)
+		if end == len(text) {
+			return match{}, false // unclosed: code such as f("Password: ")
+		}
 		s, e := skipScheme(text, i+1, end, true)
 		v := text[s:e]
 		if len(v) == 0 || plainValue(v) {
@@ -127,6 +144,19 @@ func assignedValue(text []byte, i int, quotedName, spaced bool) (match, bool) {
 	}
 	if text[i] == '=' {
 		return match{}, false // a comparison: token == x
+	}
+	if env {
+		e := i
+		for e < len(text) && text[e] != '"' && text[e] != '\'' {
+			e++
+		}
+		for e > i && (text[e-1] == ' ' || text[e-1] == '\t') {
+			e--
+		}
+		if e == i || plainValue(text[i:e]) {
+			return match{}, false
+		}
+		return match{s: i, e: e, ce: e}, true
 	}
 	e := valueEnd(text, i)
 	s, e := skipScheme(text, i, e, false)
@@ -224,9 +254,15 @@ func codeValue(text []byte, s, e int, quotedName, spaced bool) bool {
 	if spaced || quotedName {
 		return true
 	}
-	if e == len(text) || text[e] != ' ' && text[e] != '\t' {
+	if e == len(text) {
 		return false
 	}
-	rest := bytes.TrimLeft(text[e:], " \t")
-	return len(rest) > 0 && (classes[rest[0]]&cTok != 0 && rest[0] != '=')
+	switch text[e] {
+	case ',', ')', '}', ';':
+		return true // an argument or field: f(token), {Token: token}
+	case ' ', '\t':
+		rest := bytes.TrimLeft(text[e:], " \t")
+		return len(rest) > 0 && rest[0] != '#' // more words: prose
+	}
+	return false
 }

@@ -75,7 +75,7 @@ var builtins = []*detector{
 	{
 		id: "telegram", desc: "Telegram bot tokens (digits:35 characters)", minRun: 35,
 		gate:   func(li *lineInfo) bool { return li.colon },
-		re:     regexp.MustCompile(`\b[0-9]{8,10}:([A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)`),
+		re:     regexp.MustCompile(`(?:^|[^0-9])[0-9]{8,10}:([A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)`),
 		random: true,
 	},
 	{
