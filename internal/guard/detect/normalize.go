@@ -11,8 +11,8 @@ import (
 // other control characters and invisible format characters removed,
 // Unicode NFKC applied, backslash-newline joined, `\xHH` escapes of plain
 // characters decoded, `$IFS`/`${IFS}` turned into a space, `$HOME` and
-// `${HOME}` folded to `~`, and empty quotes that split a word ('' "")
-// removed. The result is still shell text for the same command.
+// `${HOME}` folded to `~`, and empty quote pairs that split a word (as in
+// r""m) removed. The result is still shell text for the same command.
 func Normalize(s string) string {
 	s = stripControls(s)
 	if !isASCII(s) {
@@ -212,9 +212,9 @@ func isWordByte(c byte) bool {
 	return true
 }
 
-// stripEmptyQuotes removes '' and "" that sit inside a word outside any
-// quotes (r''m becomes rm). An empty quote that is a whole word ("")
-// stays, as does $'' (an ANSI-C string).
+// stripEmptyQuotes removes empty quote pairs that sit inside a word
+// outside any quotes (r""m becomes rm). An empty quote pair that is a
+// whole word stays, as does an empty ANSI-C string.
 func stripEmptyQuotes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))

@@ -203,7 +203,7 @@ func (s *scanner) stdinRule(c *call) {
 		return
 	}
 	switch {
-	case readsStdinScript(c) && (shellNames[c.name]):
+	case readsStdinScript(c) && shellNames[c.name]:
 		for _, body := range c.stdin {
 			s.nestedScript(c.lv, body)
 		}
@@ -255,8 +255,8 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 			if decode {
 				s.add("decode.pipe_shell", text)
 			}
-			if known && (shellNames[c.name]) {
-				s.nestedScript(lv, data)
+			if known && shellNames[c.name] {
+				s.pending = append(s.pending, data)
 			}
 			known = false
 		case sqlClientSet[c.name]:

@@ -50,7 +50,7 @@ type scanner struct {
 	work    int
 	nested  bool
 	err     error
-	ordered int // matches already in hardline-first order
+	pending []string // shell text piped into a shell, scanned after its level
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -115,7 +115,15 @@ func (s *scanner) script(src string, depth int) {
 		return
 	}
 	lv := &level{src: src, depth: depth}
+	mark := len(s.pending)
 	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
+	// Text fed into a shell through a pipe runs after the pipeline's own
+	// commands are listed.
+	for len(s.pending) > mark {
+		src := s.pending[mark]
+		s.pending = append(s.pending[:mark], s.pending[mark+1:]...)
+		s.nestedScript(lv, src)
+	}
 }
 
 // nestedScript scans shell text that c runs (sh -c, eval, decoded data).

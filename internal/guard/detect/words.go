@@ -48,6 +48,9 @@ func (s *scanner) resolve(lv *level, w *syntax.Word) []arg {
 	if w == nil || len(w.Parts) == 0 {
 		return []arg{{}}
 	}
+	// SplitBraces rewrites the word; work on a copy so the tree (still
+	// to be walked) keeps no brace nodes syntax.Walk does not know.
+	w = &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
 	syntax.SplitBraces(w)
 	out := []arg{{}}
 	for _, p := range w.Parts {
