@@ -50,8 +50,10 @@ func (s *scanner) resolve(lv *level, w *syntax.Word) []arg {
 	}
 	// SplitBraces rewrites the word; work on a copy so the tree (still
 	// to be walked) keeps no brace nodes syntax.Walk does not know.
-	w = &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
-	syntax.SplitBraces(w)
+	if hasBrace(w) {
+		w = &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
+		syntax.SplitBraces(w)
+	}
 	out := []arg{{}}
 	for _, p := range w.Parts {
 		be, ok := p.(*syntax.BraceExp)
@@ -79,6 +81,15 @@ func (s *scanner) resolve(lv *level, w *syntax.Word) []arg {
 		out = next
 	}
 	return out
+}
+
+func hasBrace(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, "{") {
+			return true
+		}
+	}
+	return false
 }
 
 // braceAlts lists the alternatives of {a,b} or a small {x..y} sequence.
