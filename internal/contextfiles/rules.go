@@ -100,18 +100,44 @@ var voidTags = map[string]bool{"img": true, "input": true, "br": true, "hr": tru
 
 // rules is the scan, in report order.
 var rules = []rule{
-	{Pattern{"prompt_injection", `instruction override: "ignore/forget all previous instructions"`}, phrase(reOverride)},
-	{Pattern{"disregard_rules", `"disregard your/the/all rules or instructions"`}, phrase(reDisregard)},
-	{Pattern{"sys_prompt_override", `system prompt override: "system prompt override", "new system prompt:"`}, phrase(reSysOverride)},
-	{Pattern{"bypass_restrictions", `"bypass your restrictions/safety/filters", "you are no longer bound by"`}, phrase(reBypass)},
-	{Pattern{"html_comment_injection", `an HTML comment (hidden when rendered) holding instructions`}, findComment},
-	{Pattern{"hidden_div", `an element hidden by display:none, visibility:hidden, font-size:0 or the hidden attribute that holds text`}, findHidden},
-	{Pattern{"role_hijack", `role hijack: "you are now ...", "pretend to be an unrestricted AI", "from now on you will"`}, phrase(reRole)},
-	{Pattern{"prompt_leak", `asks to reveal, print or repeat the system prompt or instructions`}, phrase(reLeak)},
-	{Pattern{"fake_update", `a fake authority message: "IMPORTANT UPDATE from OpenAI", [SYSTEM] or <system> tags, chat-template markers`}, findFakeUpdate},
-	{Pattern{"exfil_curl", `a network command (curl, wget, nc, ...) carrying a secret-looking $VARIABLE or the environment`}, plain(reExfil)},
-	{Pattern{"read_secrets", `a secret file (.env, credentials, .netrc, .pgpass, id_rsa, auth.json, ...) read and piped or sent elsewhere`}, plain(reSecrets)},
+	{Pattern{"prompt_injection", `instruction override: "ignore/forget all previous instructions"`},
+		words("ignore forget disregard override skip"), phraseLines, phrase(reOverride)},
+	{Pattern{"disregard_rules", `"disregard your/the/all rules or instructions"`},
+		words("disregard forget throw"), phraseLines, phrase(reDisregard)},
+	{Pattern{"sys_prompt_override", `system prompt override: "system prompt override", "new system prompt:"`},
+		words("system"), phraseLines, phrase(reSysOverride)},
+	{Pattern{"bypass_restrictions", `"bypass your restrictions/safety/filters", "you are no longer bound by"`},
+		words("bypass circumvent evade around bound restricted limited constrained restrictions limits rules guidelines"), phraseLines, phrase(reBypass)},
+	{Pattern{"html_comment_injection", `an HTML comment (hidden when rendered) holding instructions`},
+		nil, 0, findComment},
+	{Pattern{"hidden_div", `an element hidden by display:none, visibility:hidden, font-size:0 or the hidden attribute that holds text`},
+		nil, 0, findHidden},
+	{Pattern{"role_hijack", `role hijack: "you are now ...", "pretend to be an unrestricted AI", "from now on you will"`},
+		words("now pretend act behave roleplay role respond mode"), phraseLines, phrase(reRole)},
+	{Pattern{"prompt_leak", `asks to reveal, print or repeat the system prompt or instructions`},
+		words("prompt instructions system above"), phraseLines, phrase(reLeak)},
+	{Pattern{"fake_update", `a fake authority message: "IMPORTANT UPDATE from OpenAI", [SYSTEM] or <system> tags, chat-template markers`},
+		words("sys system system_prompt im_start update updates notice notices message messages announcement announcements instruction instructions directive directives alert alerts"), phraseLines, findFakeUpdate},
+	{Pattern{"exfil_curl", `a network command (curl, wget, nc, ...) carrying a secret-looking $VARIABLE or the environment`},
+		words("curl wget nc ncat netcat socat telnet httpie xh invoke iwr irm"), 0, plain(reExfil)},
+	{Pattern{"read_secrets", `a secret file (.env, credentials, .netrc, .pgpass, id_rsa, auth.json, ...) read and piped or sent elsewhere`},
+		words("env credentials netrc pgpass auth docker kube id_rsa id_dsa id_ecdsa id_ed25519"), 0, findSecrets},
 }
+
+// findSecrets runs reSecrets only on text that could hold a match: one
+// with a pipe, a redirect, a command substitution, or a command that sends
+// files by itself.
+func findSecrets(text string) (int, int, bool) {
+	if !strings.ContainsAny(text, "|<>") && !strings.Contains(text, "$(") && !reSenders.MatchString(text) {
+		return 0, 0, false
+	}
+	return plain(reSecrets)(text)
+}
+
+var reSenders = regexp.MustCompile(`(?i)\b(curl|wget|httpie|xh|scp|rsync)\b`)
+
+// words splits a list of anchor words.
+func words(s string) []string { return strings.Fields(s) }
 
 // findComment reports the first instruction inside an HTML comment; the
 // range is the instruction's, so the line points at it.

@@ -35,7 +35,9 @@ type Finding struct {
 // range of the first accepted hit in the normalised text.
 type rule struct {
 	Pattern
-	find func(text string) (start, end int, ok bool)
+	anchors []string // lowercase words every match holds; nil: none
+	lines   int      // lines on either side of an anchor a match may reach
+	find    func(text string) (start, end int, ok bool)
 }
 
 // Patterns lists every finding id the scan can report, in report order.
@@ -48,7 +50,7 @@ func Patterns() []Pattern {
 }
 
 // ScanText scans the first ScanLimit bytes of text for prompt injection
-// and exfiltration and returns the findings ordered by line, at most one
+// and exfiltration and returns the findings in text order, at most one
 // per pattern (its first hit). No findings means the text may be loaded.
 func ScanText(text string) []Finding {
 	if len(text) > ScanLimit {
@@ -67,12 +69,22 @@ func scan(src string) []Finding {
 	}
 	n := normalize(src[bom:])
 	var out []Finding
-	for _, r := range rules {
-		start, end, ok := r.find(n.text)
+	var at []int // where each finding starts in n.src, for ordering
+	hits := anchorHits(n.text)
+	for i, r := range rules {
+		var start, end int
+		var ok bool
+		switch {
+		case r.anchors == nil:
+			start, end, ok = r.find(n.text)
+		case len(hits[i]) > 0:
+			start, end, ok = findAnchored(n.text, hits[i], r.lines, r.find)
+		}
 		if !ok {
 			continue
 		}
 		s, e := n.orig(start), n.orig(end)
+		at = append(at, s)
 		out = append(out, Finding{
 			ID:          r.ID,
 			Description: r.Description,
@@ -80,11 +92,20 @@ func scan(src string) []Finding {
 			Excerpt:     excerpt(n.src, s, e),
 		})
 	}
-	if f, ok := findInvisible(n.src); ok {
+	if f, pos, ok := findInvisible(n.src); ok {
+		at = append(at, pos)
 		out = append(out, f)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	return out
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return at[idx[i]] < at[idx[j]] })
+	sorted := make([]Finding, len(out))
+	for i, k := range idx {
+		sorted[i] = out[k]
+	}
+	return sorted
 }
 
 // IDs returns the distinct ids of findings in Patterns order.
@@ -117,7 +138,7 @@ func invisible(r rune) bool {
 
 // findInvisible reports the first invisible character in src and names
 // every distinct one in the description.
-func findInvisible(src string) (Finding, bool) {
+func findInvisible(src string) (Finding, int, bool) {
 	first := -1
 	var seen []string
 	for i, r := range src {
@@ -132,7 +153,7 @@ func findInvisible(src string) (Finding, bool) {
 		}
 	}
 	if first < 0 {
-		return Finding{}, false
+		return Finding{}, 0, false
 	}
 	ls := strings.LastIndexByte(src[:first], '\n') + 1
 	_, size := utf8.DecodeRuneInString(src[first:])
@@ -141,7 +162,7 @@ func findInvisible(src string) (Finding, bool) {
 		Description: invisiblePattern.Description + ": " + strings.Join(seen, ", "),
 		Line:        1 + strings.Count(src[:first], "\n"),
 		Excerpt:     excerpt(src, max(ls, first-30), first+size),
-	}, true
+	}, first, true
 }
 
 func contains(list []string, s string) bool {
