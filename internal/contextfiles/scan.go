@@ -1,9 +1,10 @@
 package contextfiles
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -68,44 +69,41 @@ func scan(src string) []Finding {
 		bom = len("\uFEFF")
 	}
 	n := normalize(src[bom:])
-	var out []Finding
-	var at []int // where each finding starts in n.src, for ordering
-	hits := anchorHits(n.text)
+	type hit struct {
+		at int // where the finding starts in n.src, for ordering
+		f  Finding
+	}
+	var hits []hit
+	anchors := anchorHits(n.text)
 	for i, r := range rules {
 		var start, end int
 		var ok bool
 		switch {
 		case r.anchors == nil:
 			start, end, ok = r.find(n.text)
-		case len(hits[i]) > 0:
-			start, end, ok = findAnchored(n.text, hits[i], r.lines, r.find)
+		case len(anchors[i]) > 0:
+			start, end, ok = findAnchored(n.text, anchors[i], r.lines, r.find)
 		}
 		if !ok {
 			continue
 		}
 		s, e := n.orig(start), n.orig(end)
-		at = append(at, s)
-		out = append(out, Finding{
+		hits = append(hits, hit{s, Finding{
 			ID:          r.ID,
 			Description: r.Description,
 			Line:        1 + strings.Count(n.src[:s], "\n"),
 			Excerpt:     excerpt(n.src, s, e),
-		})
+		}})
 	}
-	if f, pos, ok := findInvisible(n.src); ok {
-		at = append(at, pos)
-		out = append(out, f)
+	if f, at, ok := findInvisible(n.src); ok {
+		hits = append(hits, hit{at, f})
 	}
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
+	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.at, b.at) })
+	out := make([]Finding, len(hits))
+	for i, h := range hits {
+		out[i] = h.f
 	}
-	sort.SliceStable(idx, func(i, j int) bool { return at[idx[i]] < at[idx[j]] })
-	sorted := make([]Finding, len(out))
-	for i, k := range idx {
-		sorted[i] = out[k]
-	}
-	return sorted
+	return out
 }
 
 // IDs returns the distinct ids of findings in Patterns order.
@@ -148,7 +146,7 @@ func findInvisible(src string) (Finding, int, bool) {
 		if first < 0 {
 			first = i
 		}
-		if name := fmt.Sprintf("U+%04X", r); !contains(seen, name) {
+		if name := fmt.Sprintf("U+%04X", r); !slices.Contains(seen, name) {
 			seen = append(seen, name)
 		}
 	}
@@ -163,15 +161,6 @@ func findInvisible(src string) (Finding, int, bool) {
 		Line:        1 + strings.Count(src[:first], "\n"),
 		Excerpt:     excerpt(src, max(ls, first-30), first+size),
 	}, first, true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // excerpt renders src[start:end] on one line, at most excerptRunes long,
