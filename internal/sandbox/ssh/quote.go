@@ -88,6 +88,8 @@ func bootCommand(marker string) string {
 // variable in name order, the cd into dir, then the command text.
 func commandScript(env map[string]string, dir, cmd, marker string) (string, error) {
 	var b strings.Builder
+	// One stream, so stdout and stderr interleave as written.
+	b.WriteString("exec 2>&1\n")
 	for _, n := range sortedNames(env) {
 		if !validName(n) {
 			return "", fmt.Errorf("ssh: environment variable name %q is not a shell identifier; rename it", n)
