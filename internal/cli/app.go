@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm/pool"
+	"github.com/hermes-go/hermes/internal/redact"
 )
 
 // App is what every command shares: the streams, the environment, and the
@@ -30,6 +32,7 @@ type App struct {
 	cfg         *config.Loaded
 	env         *config.Env
 	poolStore   *pool.Store
+	ownsProcess bool // Main, not a test: may set process-wide state (the slog default)
 }
 
 // Home resolves the active profile's home and creates what is missing.
@@ -76,8 +79,39 @@ func (a *App) Config() (*config.Loaded, error) {
 	if _, err := a.Env(); err != nil {
 		return nil, err
 	}
+	a.freezeRedaction(cfg.Config)
 	a.cfg = cfg
 	return cfg, nil
+}
+
+// freezeRedaction sets the process-wide redactor from config, once: after
+// this nothing in the process can switch it off or change it.
+func (a *App) freezeRedaction(c *config.Config) {
+	err := redact.Init(redact.Options{Disabled: !c.Security.RedactSecrets, Extra: c.Security.RedactPatterns})
+	switch {
+	case errors.Is(err, redact.ErrFrozen):
+	case err != nil:
+		fmt.Fprintln(a.Stderr, "warning: security.redact_patterns: "+err.Error()+"; redacting with the built-in patterns")
+		_ = redact.Init(redact.Options{Disabled: !c.Security.RedactSecrets})
+	case !c.Security.RedactSecrets:
+		fmt.Fprintln(a.Stderr, "warning: secret redaction is off (security.redact_secrets: false): keys may reach logs, the session store and chats")
+	}
+	if !a.ownsProcess {
+		return
+	}
+	// Warnings logged anywhere in the process go to stderr through the
+	// frozen redactor, like every other way out of the process. Only the
+	// real process sets this: tests run many Apps at once in one process.
+	text := slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: dropTime})
+	slog.SetDefault(slog.New(redact.NewHandler(text, redact.Default())))
+}
+
+// dropTime leaves the timestamp out of log lines printed to a terminal.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
 }
 
 // Env loads the active profile's .env, printing its warnings once.

@@ -13,13 +13,17 @@ import (
 // Main runs hermes with args and returns the process exit code: 0 on
 // success, 1 on failure, 2 on a command line that cannot be run.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return run(args, stdin, stdout, stderr, os.Getenv)
+	return runApp(&App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, ownsProcess: true}, args)
 }
 
 // run is Main with the environment as a function, so tests run the real
 // commands against a home of their own.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}
+	return runApp(&App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}, args)
+}
+
+func runApp(app *App, args []string) int {
+	stdin, stdout, stderr := app.Stdin, app.Stdout, app.Stderr
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -68,6 +72,8 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newModelCmd(app),
 		newFallbackCmd(app),
 		newAuthCmd(app),
+		newRedactCmd(app),
+		newContextCmd(app),
 	)
 	return root
 }
