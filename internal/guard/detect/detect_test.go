@@ -202,6 +202,11 @@ func TestScanLimits(t *testing.T) {
 		{"input at limit", "echo " + strings.Repeat("a", MaxInput-5), false},
 		{"input over limit", "echo " + strings.Repeat("a", MaxInput), true},
 		{"deep substitutions", strings.Repeat("$(echo ", 2000) + "x" + strings.Repeat(")", 2000), false},
+		{"deep process substitutions", strings.Repeat("sh <(", 3000) + "x" + strings.Repeat(")", 3000), false},
+		{"deep pipelines in groups", strings.Repeat("{ a|", 3000) + "x" + strings.Repeat(";}", 3000), false},
+		{"many brace groups", strings.Repeat("x{a,b}", 3000), false},
+		{"nested evals exceed the work budget", strings.Repeat("eval $(", 3000) + "x" + strings.Repeat(")", 3000), true},
+		{"long pipeline", strings.Repeat("a | ", 8000) + "b", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,20 +96,40 @@ func (s *scanner) substKinds(lv *level, args []arg, procOnly bool) (fetch, decod
 // decodes.
 func (s *scanner) stmtsKinds(lv *level, stmts []*syntax.Stmt) (fetch, decode bool) {
 	for _, st := range stmts {
-		syntax.Walk(st, func(n syntax.Node) bool {
-			st, ok := n.(*syntax.Stmt)
-			if !ok {
-				return true
-			}
-			if ce, ok := st.Cmd.(*syntax.CallExpr); ok && len(ce.Args) > 0 {
-				c := s.light(lv, st, ce)
-				fetch = fetch || isFetcher(c)
-				decode = decode || isDecoder(c)
-			}
-			return true
-		})
+		k := s.stmtKinds(lv, st)
+		fetch, decode = fetch || k.fetch, decode || k.decode
 	}
 	return fetch, decode
+}
+
+type kinds struct{ fetch, decode bool }
+
+// stmtKinds is stmtsKinds for one statement, memoised per statement so
+// nested substitutions are looked at once: linear, not quadratic.
+func (s *scanner) stmtKinds(lv *level, root *syntax.Stmt) kinds {
+	if k, ok := s.kinds[root]; ok {
+		return k
+	}
+	var k kinds
+	syntax.Walk(root, func(n syntax.Node) bool {
+		st, ok := n.(*syntax.Stmt)
+		if !ok {
+			return true
+		}
+		if st != root {
+			sub := s.stmtKinds(lv, st)
+			k.fetch, k.decode = k.fetch || sub.fetch, k.decode || sub.decode
+			return false
+		}
+		if ce, ok := st.Cmd.(*syntax.CallExpr); ok && len(ce.Args) > 0 {
+			c := s.light(lv, st, ce)
+			k.fetch = k.fetch || isFetcher(c)
+			k.decode = k.decode || isDecoder(c)
+		}
+		return true
+	})
+	s.kinds[root] = k
+	return k
 }
 
 // shellRule: sh -c / bash -c / su -c text is scanned as a nested script;

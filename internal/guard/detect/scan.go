@@ -46,6 +46,7 @@ type scanner struct {
 	seen    map[string]bool
 	memo    map[*syntax.CmdSubst]evalResult
 	piped   map[*syntax.BinaryCmd]bool
+	kinds   map[*syntax.Stmt]kinds
 	execs   map[string]bool // files made executable by chmod +x so far
 	work    int
 	nested  bool
@@ -71,6 +72,7 @@ func Scan(command string, o Options) (res Result) {
 		seen:  map[string]bool{},
 		memo:  map[*syntax.CmdSubst]evalResult{},
 		piped: map[*syntax.BinaryCmd]bool{},
+		kinds: map[*syntax.Stmt]kinds{},
 		execs: map[string]bool{},
 	}
 	if o.Home != "" {
@@ -299,27 +301,35 @@ func (s *scanner) runCall(c *call) {
 }
 
 // dynamicCall handles a command word computed at run time: every known
-// command name that appears in its text is tried; with none, the rm rules
-// still apply to its arguments.
+// command name that appears in its text is tried, and the hardline rm
+// rules always apply to its arguments (`$X -rf /` is blocked whatever X
+// turns out to be).
 func (s *scanner) dynamicCall(c *call) {
 	s.rulesArgsOnly(c)
-	tried := false
+	rm := *c
+	rm.name = "rm"
+	s.rmRule(&rm, true)
+	seen := map[string]bool{}
 	for _, tok := range strings.FieldsFunc(c.dynName, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
 	}) {
 		tok = strings.ToLower(tok)
-		if !knownNames[tok] {
+		if !knownNames[tok] || seen[tok] {
 			continue
 		}
-		tried = true
+		seen[tok] = true
+		if tok == "rm" {
+			continue // below, with the non-hardline rm rules too
+		}
 		cc := *c
 		cc.name = tok
 		cc.dynName = ""
 		s.rules(&cc)
 	}
-	if !tried {
+	if seen["rm"] {
 		cc := *c
-		cc.name = "rm"
-		s.rmRule(&cc, true)
+		cc.dynName = ""
+		s.rmRule(&cc, false)
+		s.xargsRule(&cc)
 	}
 }

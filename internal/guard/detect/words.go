@@ -40,7 +40,12 @@ func (lv *level) slice(from, to syntax.Pos) string {
 	return lv.src[a:b]
 }
 
-const maxBraceWords = 64
+// Brace expansion limits: more groups than maxBraceGroups in one word
+// are left unexpanded, and no word expands to more than maxBraceWords.
+const (
+	maxBraceWords  = 64
+	maxBraceGroups = 6
+)
 
 // resolve returns the words w expands to (more than one only for brace
 // expansion, capped at maxBraceWords).
@@ -51,8 +56,17 @@ func (s *scanner) resolve(lv *level, w *syntax.Word) []arg {
 	// SplitBraces rewrites the word; work on a copy so the tree (still
 	// to be walked) keeps no brace nodes syntax.Walk does not know.
 	if hasBrace(w) {
-		w = &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
-		syntax.SplitBraces(w)
+		split := &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
+		syntax.SplitBraces(split)
+		groups := 0
+		for _, p := range split.Parts {
+			if _, ok := p.(*syntax.BraceExp); ok {
+				groups++
+			}
+		}
+		if groups <= maxBraceGroups {
+			w = split
+		}
 	}
 	out := []arg{{}}
 	for _, p := range w.Parts {
@@ -65,7 +79,7 @@ func (s *scanner) resolve(lv *level, w *syntax.Word) []arg {
 		}
 		alts := s.braceAlts(lv, be)
 		if len(alts) == 0 || len(out)*len(alts) > maxBraceWords {
-			text := lv.slice(be.Pos(), be.End())
+			text := dynText(lv.slice(be.Pos(), be.End()))
 			for i := range out {
 				out[i].val += text
 			}
@@ -169,7 +183,27 @@ func (s *scanner) part(lv *level, p syntax.WordPart, quoted bool, a *arg) string
 		// Nested inside quotes braces do not expand.
 	}
 	a.dyn = true
-	return lv.slice(p.Pos(), p.End())
+	return dynText(lv.slice(p.Pos(), p.End()))
+}
+
+// maxDynText bounds the source text kept for a part only known at run
+// time, so nested substitutions cost linear, not quadratic, time.
+const maxDynText = 512
+
+// dynText returns src, or when it is long its first maxDynText bytes with
+// every character that could change how the shell reads it replaced by
+// %: still one shell word, and still showing the command names in it.
+func dynText(src string) string {
+	if len(src) <= maxDynText {
+		return src
+	}
+	b := []byte(src[:maxDynText])
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '/' || c == ':') {
+			b[i] = '%'
+		}
+	}
+	return string(b)
 }
 
 // unescapeBare removes the backslashes of an unquoted literal.
