@@ -74,6 +74,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newAuthCmd(app),
 		newRedactCmd(app),
 		newContextCmd(app),
+		newSandboxCmd(app),
 	)
 	return root
 }

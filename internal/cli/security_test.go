@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // hermesIn is hermes with text on standard input.
@@ -111,4 +113,75 @@ func TestContextScan(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "nope") {
 		t.Errorf("missing path: %+v", r)
 	}
+}
+
+func TestSandboxCheck(t *testing.T) {
+	t.Parallel()
+	type probe struct {
+		ID                 string
+		Isolated, Expected bool
+	}
+	checkIn := func(t *testing.T, home, backend string) map[string]probe {
+		t.Helper()
+		r := hermes(t, home, nil, "sandbox", "check", "--json", "--backend", backend, "--dir", t.TempDir())
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", backend, r.code, r.stdout, r.stderr)
+		}
+		var rep struct {
+			Backend string
+			Probes  []probe
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+		}
+		out := map[string]probe{}
+		for _, p := range rep.Probes {
+			out[p.ID] = p
+		}
+		if rep.Backend != backend || len(out) != 7 {
+			t.Fatalf("%s: %+v", backend, rep)
+		}
+		return out
+	}
+	check := func(t *testing.T, backend string) map[string]probe {
+		t.Helper()
+		return checkIn(t, t.TempDir(), backend)
+	}
+	t.Run("local", func(t *testing.T) {
+		t.Parallel()
+		p := check(t, "local")
+		if !p["env"].Isolated || !p["env"].Expected {
+			t.Errorf("the environment filter must hold on local: %+v", p["env"])
+		}
+		if p["host_write"].Isolated || p["host_write"].Expected {
+			t.Errorf("local writes to the host and must say so: %+v", p["host_write"])
+		}
+	})
+	t.Run("bubblewrap", func(t *testing.T) {
+		t.Parallel()
+		testenv.Bwrap(t)
+		for id, p := range check(t, "bubblewrap") {
+			if !p.Isolated || !p.Expected {
+				t.Errorf("bubblewrap %s: %+v", id, p)
+			}
+		}
+	})
+	t.Run("docker", func(t *testing.T) {
+		t.Parallel()
+		host, image := testenv.DockerHost(t), testenv.DockerImage(t)
+		home := t.TempDir()
+		writeFile(t, filepath.Join(home, "config.yaml"), "terminal:\n  docker:\n    host: "+host+"\n    image: "+image+"\n", 0o600)
+		for id, p := range checkIn(t, home, "docker") {
+			if !p.Isolated || !p.Expected {
+				t.Errorf("docker %s: %+v", id, p)
+			}
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		t.Parallel()
+		r := hermes(t, t.TempDir(), nil, "sandbox", "check", "--backend", "vmware")
+		if r.code != 2 || !strings.Contains(r.stderr, "bubblewrap") {
+			t.Errorf("unknown backend: %+v", r)
+		}
+	})
 }
