@@ -27,6 +27,7 @@ var (
 	keepaliveTimeout = 10 * time.Second
 	dialTimeout      = 20 * time.Second
 	killGrace        = 3 * time.Second
+	startLimit       = 20 * time.Second // remote login until the wrapper reports its group
 )
 
 // ErrClosed is returned by a Backend used after Close.
@@ -51,8 +52,11 @@ type Backend struct {
 	env        map[string]string // sent with every command
 	workspace  string            // absolute remote directory
 
+	killMu sync.Mutex // one warmKiller at a time
+
 	mu     sync.Mutex
 	cli    *gossh.Client
+	killer *killer // kills process groups; see warmKiller
 	closed bool
 	procs  map[string]*process
 	nextID int
@@ -331,9 +335,12 @@ func (b *Backend) Close() error {
 	}
 	b.mu.Lock()
 	b.closed = true
-	cli := b.cli
-	b.cli = nil
+	cli, k := b.cli, b.killer
+	b.cli, b.killer = nil, nil
 	b.mu.Unlock()
+	if k != nil {
+		k.close()
+	}
 	var err error
 	if cli != nil {
 		err = cli.Close()

@@ -51,17 +51,150 @@ func (b *Backend) run(ctx context.Context, s sandbox.Spec, dir string, env map[s
 	s = s.Normalize()
 	out := sandbox.NewCapture(s.MaxOutput)
 	start := time.Now()
-	tctx, cancel := context.WithTimeout(ctx, s.Timeout)
-	defer cancel()
-	r, err := b.start(tctx, s.Command, dir, env, s.Stdin, out)
+	r, err := b.start(ctx, s.Command, dir, env, s.Stdin, out)
 	if err != nil {
 		return nil, err
 	}
+	if err := r.awaitStart(ctx); err != nil {
+		_ = r.kill()
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		return r.result(ctx, start, out)
+	}
+	// The timeout counts from the moment the command was sent: a slow
+	// remote login (rc files, a loaded host) does not eat into it.
+	timer := time.NewTimer(s.Timeout)
+	defer timer.Stop()
 	select {
 	case <-r.done:
-	case <-tctx.Done():
+	case <-timer.C:
+		_ = r.kill()
+	case <-ctx.Done():
 		_ = r.kill()
 	}
+	return r.result(ctx, start, out)
+}
+
+// remote is one command running in its own session. The wrapper on the
+// remote side reports its process group first; only then is the command
+// sent, so a command is either killable by its group or never runs.
+type remote struct {
+	b         *Backend
+	sess      *gossh.Session
+	ready     chan struct{} // closed once the wrapper reported its group (pgid > 1) or cannot
+	readyOnce sync.Once
+	pgid      atomic.Int64
+	started   chan struct{} // closed once the command is being sent to the wrapper
+	done      chan struct{} // closed when the session has ended and all output is in, or the command was killed before it was sent
+	doneOnce  sync.Once
+	code      int   // valid after done
+	err       error // valid after done: the connection failed, not the command
+	killed    atomic.Bool
+
+	mu        sync.Mutex
+	sent      bool // the command went out: killing it needs its group
+	cancelled bool // killed before it was sent: it never will be
+}
+
+// start opens a session and starts the wrapper for cmd in dir with env;
+// the output goes to out and stdin (nil: none) follows the script on the
+// session's stdin once the wrapper has reported its process group.
+func (b *Backend) start(ctx context.Context, cmd, dir string, env map[string]string, stdin io.Reader, out io.Writer) (*remote, error) {
+	marker, err := newMarker()
+	if err != nil {
+		return nil, err
+	}
+	script, err := commandScript(env, dir, cmd, marker)
+	if err != nil {
+		return nil, err
+	}
+	b.warmKiller(ctx)
+	sess, err := b.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &remote{
+		b: b, sess: sess,
+		ready: make(chan struct{}), started: make(chan struct{}), done: make(chan struct{}),
+	}
+	sess.Stdout = &pgidWriter{r: r, out: out}
+	sess.Stderr = out
+	in, err := sess.StdinPipe()
+	if err != nil {
+		_ = sess.Close()
+		return nil, fmt.Errorf("ssh: session stdin: %w", err)
+	}
+	if err := sess.Start(bootCommand(marker)); err != nil {
+		_ = sess.Close()
+		return nil, fmt.Errorf("ssh: starting a command on %s: %w", b.addr, err)
+	}
+	go r.feed(in, script, stdin)
+	go r.wait()
+	return r, nil
+}
+
+// feed waits for the wrapper's process group, then writes the script and
+// the command's stdin, and closes stdin. A command killed before that is
+// never sent: the wrapper reads the end of its input instead and exits.
+func (r *remote) feed(in io.WriteCloser, script string, stdin io.Reader) {
+	defer func() { _ = in.Close() }()
+	select {
+	case <-r.ready:
+	case <-r.done:
+		return
+	}
+	if !r.send() {
+		return
+	}
+	if _, err := io.WriteString(in, script); err != nil {
+		return
+	}
+	if stdin != nil {
+		_, _ = io.Copy(in, stdin)
+	}
+}
+
+// send marks the command as sent, unless it was killed first or the
+// wrapper did not report a usable process group.
+func (r *remote) send() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cancelled || r.pgid.Load() <= 1 {
+		return false
+	}
+	r.sent = true
+	close(r.started)
+	return true
+}
+
+// wasSent reports whether the command went out to the wrapper.
+func (r *remote) wasSent() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent
+}
+
+// awaitStart waits until the command is sent or the session has ended,
+// for at most startLimit: the remote login shell runs its rc files first.
+func (r *remote) awaitStart(ctx context.Context) error {
+	limit := time.NewTimer(startLimit)
+	defer limit.Stop()
+	select {
+	case <-r.started:
+		return nil
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-limit.C:
+		return fmt.Errorf("ssh: the command did not start on %s within %v: the remote login shell is slow or waits for input; check its rc files (such as ~/.bashrc) for slow or interactive steps",
+			r.b.addr, startLimit)
+	}
+}
+
+// result is what run reports once the command has ended or was killed.
+func (r *remote) result(ctx context.Context, start time.Time, out *sandbox.Capture) (*sandbox.Result, error) {
 	res := &sandbox.Result{Duration: time.Since(start)}
 	res.Output, res.Truncated = out.String()
 	if r.killed.Load() {
@@ -75,71 +208,26 @@ func (b *Backend) run(ctx context.Context, s sandbox.Spec, dir string, env map[s
 	if r.err != nil {
 		return res, r.err
 	}
+	if !r.wasSent() {
+		return res, fmt.Errorf("ssh: the remote side of %s ended (exit %d) before the command started: its login shell must run `exec /bin/sh -c '...'` and print nothing that looks like %q; it said: %q",
+			r.b.addr, r.code, pgidMarker, res.Output)
+	}
 	res.ExitCode = r.code
 	return res, nil
 }
 
-// remote is one command running in its own session.
-type remote struct {
-	b      *Backend
-	sess   *gossh.Session
-	ready  chan struct{} // closed once pgid is known or the command ended
-	once   sync.Once
-	pgid   atomic.Int64
-	done   chan struct{} // closed when the session has ended and all output is in
-	code   int           // valid after done
-	err    error         // valid after done: the connection failed, not the command
-	killed atomic.Bool
-}
-
-// start opens a session and starts cmd in dir with env; its output goes
-// to out and stdin (nil: none) follows the script on the session's stdin.
-func (b *Backend) start(ctx context.Context, cmd, dir string, env map[string]string, stdin io.Reader, out io.Writer) (*remote, error) {
-	marker, err := newMarker()
-	if err != nil {
-		return nil, err
-	}
-	script, err := commandScript(env, dir, cmd, marker)
-	if err != nil {
-		return nil, err
-	}
-	sess, err := b.session(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r := &remote{b: b, sess: sess, ready: make(chan struct{}), done: make(chan struct{})}
-	sess.Stdout = &pgidWriter{r: r, out: out}
-	sess.Stderr = out
-	in, err := sess.StdinPipe()
-	if err != nil {
-		_ = sess.Close()
-		return nil, fmt.Errorf("ssh: session stdin: %w", err)
-	}
-	if err := sess.Start(bootCommand(marker)); err != nil {
-		_ = sess.Close()
-		return nil, fmt.Errorf("ssh: starting a command on %s: %w", b.addr, err)
-	}
-	go feed(in, script, stdin)
-	go r.wait()
-	return r, nil
-}
-
-// feed writes the script and then the command's stdin, and closes stdin.
-func feed(in io.WriteCloser, script string, stdin io.Reader) {
-	defer func() { _ = in.Close() }()
-	if _, err := io.WriteString(in, script); err != nil {
-		return
-	}
-	if stdin != nil {
-		_, _ = io.Copy(in, stdin)
-	}
-}
-
 func (r *remote) wait() {
-	err := r.sess.Wait()
-	r.code, r.err = exitStatus(err, r.b.addr)
-	r.once.Do(func() { close(r.ready) })
-	close(r.done)
+	code, err := exitStatus(r.sess.Wait(), r.b.addr)
+	r.readyOnce.Do(func() { close(r.ready) })
+	r.finish(code, err)
+}
+
+// finish records how the command ended and closes done, once.
+func (r *remote) finish(code int, err error) {
+	r.doneOnce.Do(func() {
+		r.code, r.err = code, err
+		close(r.done)
+	})
 }
 
 // exitStatus turns what Session.Wait returned into an exit code, or an
@@ -162,13 +250,19 @@ func exitStatus(err error, addr string) (int, error) {
 	}
 }
 
+// setPGID records the group the wrapper reported; 0 means it reported
+// none that can be used.
 func (r *remote) setPGID(pg int) {
 	r.pgid.Store(int64(pg))
-	r.once.Do(func() { close(r.ready) })
+	r.readyOnce.Do(func() { close(r.ready) })
 }
 
-// kill ends the command's remote process group through a second session,
-// then closes its own session. It is a no-op once the command has ended.
+// kill ends the command. If it was sent, its remote process group is
+// killed through a second session and then its own session is closed. If
+// not, it never will be: closing the session gives the wrapper the end of
+// its input, and the command counts as ended at once, since sshd confirms
+// the close only when the remote login shell is done with its rc files.
+// It is a no-op once the command has ended.
 func (r *remote) kill() error {
 	select {
 	case <-r.done:
@@ -176,16 +270,18 @@ func (r *remote) kill() error {
 	default:
 	}
 	r.killed.Store(true)
-	select {
-	case <-r.ready:
-	case <-time.After(killGrace):
+	r.mu.Lock()
+	r.cancelled = true
+	sent := r.sent
+	r.mu.Unlock()
+	if !sent {
+		_ = r.sess.Close()
+		r.finish(-1, nil)
+		return nil
 	}
-	var err error
-	if pg := int(r.pgid.Load()); pg > 1 {
-		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-		err = r.b.quick(ctx, killCommand(pg))
-		cancel()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	err := r.b.killGroup(ctx, int(r.pgid.Load()))
+	cancel()
 	select {
 	case <-r.done:
 	case <-time.After(killGrace):
@@ -217,8 +313,9 @@ func (b *Backend) quick(ctx context.Context, cmd string) error {
 
 // pgidWriter takes the boot script's first line (the process group) off
 // stdout and passes the rest on. Lines before it (a noisy .bashrc) are
-// passed on too. Session copies stdout from one goroutine, so it needs no
-// lock.
+// passed on too. It never waits on anything but out, so the group is
+// known as soon as its line arrives. Session copies stdout from one
+// goroutine, so it needs no lock.
 type pgidWriter struct {
 	r     *remote
 	out   io.Writer
@@ -237,6 +334,7 @@ func (w *pgidWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			if len(w.buf) > 64<<10 { // no marker coming: give up looking
 				w.found = true
+				w.r.setPGID(0)
 				_, _ = w.out.Write(w.buf)
 				w.buf = nil
 			}
@@ -245,9 +343,11 @@ func (w *pgidWriter) Write(p []byte) (int, error) {
 		line := w.buf[:i]
 		if j := bytes.Index(line, []byte(pgidMarker)); j >= 0 {
 			_, _ = w.out.Write(line[:j]) // an rc file's unfinished line
-			if pg, err := strconv.Atoi(string(line[j+len(pgidMarker):])); err == nil {
-				w.r.setPGID(pg)
+			pg, err := strconv.Atoi(string(line[j+len(pgidMarker):]))
+			if err != nil {
+				pg = 0
 			}
+			w.r.setPGID(pg)
 			w.found = true
 			_, _ = w.out.Write(w.buf[i+1:])
 			w.buf = nil

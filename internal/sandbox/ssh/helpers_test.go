@@ -65,7 +65,10 @@ func freePort(t testing.TB) int {
 }
 
 // startServer runs `sshd -D -e -f CONFIG` until the test ends.
-func startServer(t testing.TB) *server {
+func startServer(t testing.TB) *server { return startServerConf(t, "") }
+
+// startServerConf is startServer with extra sshd_config lines.
+func startServerConf(t testing.TB, extra string) *server {
 	t.Helper()
 	sshd := testenv.SSHD(t)
 	u, err := user.Current()
@@ -96,8 +99,9 @@ AllowUsers %s
 MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
+%s
 `, s.port, filepath.Join(dir, "host_key"), filepath.Join(dir, "authorized_keys"),
-		filepath.Join(dir, "sshd.pid"), s.user))
+		filepath.Join(dir, "sshd.pid"), s.user, extra))
 	cmd := exec.Command(sshd, "-D", "-e", "-f", conf)
 	cmd.Stderr = &testLog{t: t}
 	if err := cmd.Start(); err != nil {

@@ -63,24 +63,31 @@ func killCommand(pgid int) string {
 }
 
 // bootScript is what /bin/sh runs for every command, with the end marker
-// as $1. It prints its pid, which is its process group (it runs as a
-// session leader: under `setsid -w` when the remote has util-linux's
-// setsid, else as the leader sshd makes of every session), then reads the
-// command's script from stdin up to the marker line and evaluates it. The
-// rest of stdin is the command's own. The script carries the exports, so
-// no value ever appears on a command line the remote process list shows.
-const bootScript = `printf '` + pgidMarker + `%s\n' "$$"; s=; while IFS= read -r l; do [ "$l" = "$1" ] && break; s="$s$l
-"; done; eval "$s"`
+// as $1 and its stderr on fd 3. It prints its pid, which is its process
+// group (it runs as a session leader: under `setsid -w` when the remote
+// has util-linux's setsid, else as the leader sshd makes of every
+// session); printf is a builtin, so the line is out before the next
+// command. Only then does the client send the command's script, which
+// this reads from stdin up to the marker line and evaluates; the rest of
+// stdin is the command's own. Input that ends before the marker (the
+// command was killed before it was sent) runs nothing: exit 125. The
+// script carries the exports, so no value ever appears on a command line
+// the remote process list shows.
+const bootScript = `exec 2>&3 3>&-; printf '` + pgidMarker + `%s\n' "$$"; s=; while IFS= read -r l; do ` +
+	`if [ "$l" = "$1" ]; then unset l; eval "$s"; exit; fi; s="$s$l
+"; done; exit 125`
 
 // bootCommand is the text the session hands to the remote login shell. It
 // runs /bin/sh straight away (so a bash, zsh or fish login shell does not
 // matter) and starts the boot script in a new session when setsid(1) can
-// wait for it. Nothing secret is in it: marker is a random token.
+// wait for it. setsid's own complaint about a killed child goes to
+// /dev/null; the boot script gets the session's stderr back from fd 3.
+// Nothing secret is in it: marker is a random token.
 func bootCommand(marker string) string {
 	boot := shellQuote(bootScript)
 	m := shellQuote(marker)
 	inner := "if setsid -w true >/dev/null 2>&1; then exec setsid -w /bin/sh -c " + boot + " hermes " + m +
-		"; fi; exec /bin/sh -c " + boot + " hermes " + m
+		" 3>&2 2>/dev/null; fi; exec /bin/sh -c " + boot + " hermes " + m + " 3>&2"
 	return "exec /bin/sh -c " + shellQuote(inner)
 }
 

@@ -2,7 +2,10 @@ package ssh
 
 import (
 	"bytes"
+	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,6 +42,34 @@ func TestBootScriptLocally(t *testing.T) {
 	}
 	if w.r.pgid.Load() <= 1 {
 		t.Error("no process group reported")
+	}
+}
+
+// TestBootScriptNeedsMarker: input that ends before the end marker (the
+// command was killed before it was sent) runs none of it.
+func TestBootScriptNeedsMarker(t *testing.T) {
+	t.Parallel()
+	marker, err := newMarker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := filepath.Join(t.TempDir(), "ran")
+	for _, in := range []string{"", "touch " + mark + "\n", "touch " + mark} {
+		cmd := exec.Command("sh", "-c", bootCommand(marker))
+		cmd.Stdin = strings.NewReader(in)
+		var out bytes.Buffer
+		cmd.Stdout = &pgidWriter{r: &remote{ready: make(chan struct{})}, out: &out}
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 125 {
+			t.Errorf("input %q: %v, want exit 125", in, err)
+		}
+		if _, err := os.Stat(mark); err == nil {
+			t.Fatalf("input %q ran without its end marker", in)
+		}
+		if out.Len() != 0 {
+			t.Errorf("input %q: output %q", in, out.String())
+		}
 	}
 }
 

@@ -101,7 +101,15 @@ func TestCancelKills(t *testing.T) {
 	b := s.backend(t, s.dir)
 	pidFile := filepath.Join(s.dir, "pids")
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(500*time.Millisecond, cancel)
+	go func() { // cancel once the command runs: a slow login must not decide the test
+		defer cancel()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			if data, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(data), "\n") {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	res, err := b.Run(ctx, sandbox.Spec{Command: "sleep 60 & echo $! > " + pidFile + "; wait"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)

@@ -64,7 +64,7 @@ func (b *Backend) Shell(ctx context.Context) (sandbox.Shell, error) {
 		Close: func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 			defer cancel()
-			_ = b.quick(ctx, killCommand(pid))
+			_ = b.killGroup(ctx, pid)
 			_ = sess.Close()
 			return nil
 		},
