@@ -36,3 +36,24 @@ func BenchmarkShellRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKill is Kill of a running background command until Done:
+// the group kill through the killer session and the end of the command's
+// session. Starting the command is not timed.
+func BenchmarkKill(b *testing.B) {
+	s := startServer(b)
+	be := s.backend(b, s.dir)
+	for b.Loop() {
+		b.StopTimer()
+		p, err := be.Start(context.Background(), sandbox.Spec{Command: "sleep 60"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-p.(*process).r.started
+		b.StartTimer()
+		if err := p.Kill(); err != nil {
+			b.Fatal(err)
+		}
+		<-p.Done()
+	}
+}

@@ -23,10 +23,20 @@
 //     remote home), which must pass config.CheckWorkdir and is created if
 //     missing. Options.Workspace, a host folder, is not used.
 //   - A timeout or a cancelled context kills the command's remote process
-//     group through a second session (`kill -s KILL -- -PGID`), because
-//     many sshd ignore the signal request. Each command runs as a session
-//     leader (under `setsid -w` when the remote has it, else as the leader
-//     OpenSSH makes of every session) and reports its pid first.
+//     group (`kill -s KILL -- -PGID`), because many sshd ignore the signal
+//     request. Each command runs as a session leader (under `setsid -w`
+//     when the remote has it, else as the leader OpenSSH makes of every
+//     session) whose wrapper prints its pid first; the command itself is
+//     sent only after that line has arrived. So a command is either
+//     killable by its group or, killed earlier, never runs at all, however
+//     long the remote login shell's rc files take.
+//   - Spec.Timeout counts from the moment the command is sent, not from
+//     the login; a login that has not started the command within 20 s is
+//     an error that points at the rc files.
+//   - Kills go through one session per connection that stays logged in
+//     (it reads group ids on stdin), so a kill costs a round trip, not a
+//     login; if it does not answer, a session of its own runs the kill.
+//     That session counts against the server's MaxSessions.
 //   - Keepalives (keepalive@openssh.com) notice a dead connection; the
 //     next command dials again.
 //

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -32,6 +33,7 @@ type killer struct {
 	cli  *gossh.Client
 	sess *gossh.Session
 	gone chan struct{} // closed when the session has ended
+	dead atomic.Bool   // close was called: the remote may confirm it late
 
 	mu      sync.Mutex // guards in and waiters
 	in      io.WriteCloser
@@ -92,7 +94,7 @@ func (k *killer) alive(cli *gossh.Client) bool {
 	case <-k.gone:
 		return false
 	default:
-		return k.cli == cli
+		return k.cli == cli && !k.dead.Load()
 	}
 }
 
@@ -116,7 +118,10 @@ func (k *killer) kill(ctx context.Context, pg int) error {
 	}
 }
 
-func (k *killer) close() { _ = k.sess.Close() }
+func (k *killer) close() {
+	k.dead.Store(true)
+	_ = k.sess.Close()
+}
 
 // warmKiller makes sure a killer runs on the current connection, so it is
 // logged in before any command needs killing. A failure (the server's
