@@ -60,8 +60,7 @@ func Explain(command string, p Policy, s *Session, c Context) Report {
 			"; this is on the hardline blocklist, which no mode, allowlist or /yolo can override")
 	}
 	if res.Unparseable != nil {
-		return decide(Block, StageUnparseable, fmt.Sprintf("blocked: the command cannot be parsed (%v), so it cannot be checked; "+
-			"fix its quoting or split it into simpler commands", res.Unparseable))
+		return decide(Block, StageUnparseable, fmt.Sprintf("blocked: %v; a command that cannot be parsed cannot be checked", res.Unparseable))
 	}
 	if glob, sub, ok := denied(p.Deny, command, norm, res.Commands); ok {
 		return decide(Block, StageDeny, fmt.Sprintf("blocked: `%s` matches %q in approvals.deny", sub, glob))
@@ -164,11 +163,12 @@ func denied(globs []string, raw, norm string, subs []string) (glob, sub string, 
 // command: its exact text (also as stored escaped by an "always" answer)
 // or a glob over the normalised command. Matching is case-sensitive.
 func allowlisted(entries []string, raw, norm string) (string, bool) {
+	escaped := escapeGlob(raw)
 	for _, e := range entries {
 		if e == "" {
 			continue
 		}
-		if e == raw || e == norm || e == escapeGlob(raw) {
+		if e == raw || e == norm || e == escaped {
 			return e, true
 		}
 		if m, err := matchGlob(e, norm); err == nil && m {
