@@ -65,10 +65,12 @@ func Explain(command string, p Policy, s *Session, c Context) Report {
 	if glob, sub, ok := denied(p.Deny, command, norm, res.Commands); ok {
 		return decide(Block, StageDeny, fmt.Sprintf("blocked: `%s` matches %q in approvals.deny", sub, glob))
 	}
-	found := ""
-	if len(res.Matches) > 0 {
-		found = "; found " + describe(res.Matches)
+	if len(res.Matches) == 0 {
+		// Nothing to approve: the allowlist, grants and modes cannot change
+		// the answer, so they are not consulted (the common case stays fast).
+		return decide(Allow, StageSafe, "allowed: nothing dangerous found")
 	}
+	found := "; found " + describe(res.Matches)
 	switch {
 	case s != nil && s.Yolo():
 		return decide(Allow, StageYolo, "allowed: /yolo is on in this session (the hardline blocklist and approvals.deny still apply)"+found)
@@ -82,9 +84,6 @@ func Explain(command string, p Policy, s *Session, c Context) Report {
 	}
 	if s != nil && s.Granted(command, c.Cwd) {
 		return decide(Allow, StageGrant, fmt.Sprintf("allowed: approved for this session in %s", cwdName(c.Cwd))+found)
-	}
-	if len(res.Matches) == 0 {
-		return decide(Allow, StageSafe, "allowed: nothing dangerous found")
 	}
 	if c.Container && p.ContainerSkip {
 		return decide(Allow, StageContainer, "allowed: it runs in a container without host mounts and approvals.container_skip is on"+found)
