@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -71,6 +74,23 @@ func SetMany(path string, kvs []KeyValue) error {
 // result as a whole and writes it atomically with the file's mode. On any
 // error nothing is written.
 func edit(path string, change func([]byte) ([]byte, error)) error {
+	return fileutil.WithLock(context.Background(), LockPath(path), editLockTimeout, func() error {
+		return editLocked(path, change)
+	})
+}
+
+// editLockTimeout bounds the wait for another process editing the file.
+const editLockTimeout = 10 * time.Second
+
+// LockPath is the advisory lock every writer of the config file at path
+// holds while it reads, changes and replaces it, so two processes (hermes
+// config set, an "always" approval, hermes fallback add) never lose each
+// other's edits.
+func LockPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".lock")
+}
+
+func editLocked(path string, change func([]byte) ([]byte, error)) error {
 	data, mode, err := readForEdit(path)
 	if err != nil {
 		return err
@@ -81,6 +101,9 @@ func edit(path string, change func([]byte) ([]byte, error)) error {
 	out, err := change(data)
 	if err != nil {
 		return err
+	}
+	if bytes.Equal(out, data) {
+		return nil
 	}
 	if _, problems := Parse(filepath.Base(path), out); HasErrors(problems) {
 		return changeError(path, problems)

@@ -15,6 +15,10 @@ import (
 // rest of the file, comments included, is kept; the result is validated
 // before it is written.
 func Append(path, key, value string) error {
+	return appendTo(path, key, value, false)
+}
+
+func appendTo(path, key, value string, unique bool) error {
 	segs, t, err := resolveKey(key)
 	if err != nil {
 		return err
@@ -35,12 +39,23 @@ func Append(path, key, value string) error {
 			list, _ := parseValue("[" + inline(elem) + "]")
 			return setInSource(data, segs, list)
 		}
+		if unique && holds(seq, value) {
+			return data, nil
+		}
 		seq.Values = append(seq.Values, listItem(seq, elem))
 		if len(seq.ValueHeadComments) > 0 {
 			seq.ValueHeadComments = append(seq.ValueHeadComments, nil)
 		}
 		return render(f), nil
 	})
+}
+
+// AppendUnique is Append of a string, unless the list already holds an
+// entry equal to value; then the file is left as it is. The check and the
+// append happen under the config's lock, so concurrent writers never add
+// the same entry twice.
+func AppendUnique(path, key, value string) error {
+	return appendTo(path, key, value, true)
 }
 
 // RemoveAt removes entry index (0-based) of the list at key.
@@ -110,6 +125,17 @@ func findSequence(data []byte, segs []string) (*ast.File, *ast.SequenceNode, *as
 	return f, seq, parent, nil
 }
 
+// holds reports whether seq has a scalar entry equal to value.
+func holds(seq *ast.SequenceNode, value string) bool {
+	for _, v := range seq.Values {
+		var s string
+		if err := yaml.NodeToValue(v, &s); err == nil && s == value {
+			return true
+		}
+	}
+	return false
+}
+
 // listItem shapes elem for seq: inline in a flow list, aligned with the
 // other entries in a block list.
 func listItem(seq *ast.SequenceNode, elem ast.Node) ast.Node {
@@ -133,6 +159,13 @@ func listItem(seq *ast.SequenceNode, elem ast.Node) ast.Node {
 // value is re-marshalled (keys in order): a node parsed from flow text
 // keeps its flow columns and would not indent as a block.
 func block(n ast.Node) string {
+	switch n.(type) {
+	case *ast.MappingNode, *ast.SequenceNode:
+	default:
+		// A scalar reads the same in both styles; re-marshalling the value
+		// of a quoted one would quote its quotes.
+		return inline(n)
+	}
 	var v any
 	if err := yaml.NodeToValue(n, &v, yaml.UseOrderedMap()); err != nil {
 		return inline(n)

@@ -198,8 +198,10 @@ func TestSetRefusesAndLeavesFile(t *testing.T) {
 				t.Errorf("file changed:\n%s", got)
 			}
 			entries, _ := os.ReadDir(filepath.Dir(path))
-			if len(entries) != 1 {
-				t.Errorf("stray files: %v", entries)
+			for _, e := range entries {
+				if p := filepath.Join(filepath.Dir(path), e.Name()); p != path && p != LockPath(path) {
+					t.Errorf("stray file: %s", e.Name())
+				}
 			}
 		})
 	}
@@ -262,6 +264,16 @@ func TestAppendRemove(t *testing.T) {
 		{"append a string", "command_allowlist:\n  - ls\n",
 			func(p string) error { return Append(p, "command_allowlist", "git status") },
 			"command_allowlist:\n  - ls\n  - git status\n"},
+		{"append strings that need quotes", "command_allowlist:\n  - ls\n",
+			func(p string) error {
+				for _, v := range []string{"yes", "a: b", `rm -rf build/\*`} {
+					if err := Append(p, "command_allowlist", v); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			"command_allowlist:\n  - ls\n  - \"yes\"\n  - \"a: b\"\n  - \"rm -rf build/\\\\*\"\n"},
 		{"remove takes the entry's comment", "fallback_providers:\n  - provider: openai\n    model: gpt-4o\n  # second\n  - provider: anthropic\n    model: claude\n  - provider: ollama\n    model: llama3\n",
 			func(p string) error { return RemoveAt(p, "fallback_providers", 1) },
 			"fallback_providers:\n  - provider: openai\n    model: gpt-4o\n  - provider: ollama\n    model: llama3\n"},
