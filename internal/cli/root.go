@@ -73,6 +73,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newFallbackCmd(app),
 		newAuthCmd(app),
 		newRedactCmd(app),
+		newApprovalsCmd(app),
 		newContextCmd(app),
 		newSandboxCmd(app),
 	)
