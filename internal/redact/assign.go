@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-// assignRE finds a name followed by an assignment separator: KEY=,
-// KEY: , "key": , 'key' => , key := . The value is parsed by hand.
-var assignRE = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)(["']?)([ \t]*)(:=|=>|=|:)[ \t]*`)
-
 // secretWords are name words that mark a secret; secretSuffixes catch
 // glued words such as "accesstoken" or "dbpassword".
 var (
@@ -42,6 +38,9 @@ func setOf(words ...string) map[string]bool {
 
 // secretName reports whether an assignment's name says it holds a secret.
 func secretName(name []byte) bool {
+	if !hasKeyword(name) {
+		return false
+	}
 	n := strings.ToLower(string(name))
 	if n == "pwd" || n == "oldpwd" {
 		return false // the shell's working directories
@@ -58,6 +57,15 @@ func secretName(name []byte) bool {
 			if strings.HasSuffix(w, s) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasKeyword(b []byte) bool {
+	for i := range b {
+		if classes[b[i]]&cKw != 0 && keywordAt(b[i:]) {
+			return true
 		}
 	}
 	return false
@@ -91,24 +99,68 @@ func splitWords(name []byte) []string {
 	return words
 }
 
-// findAssignments masks the values of secret-named assignments.
-func findAssignments(text []byte, add func(match)) {
-	for _, loc := range assignRE.FindAllSubmatchIndex(text, -1) {
-		ns, ne := loc[2], loc[3]
-		if ns > 0 && (text[ns-1] == '?' || text[ns-1] == '&' || text[ns-1] == '$') {
-			continue // a query parameter (the query detector's) or a $VAR
+// findAssignments masks the values of secret-named assignments: KEY=v,
+// KEY: v, "key": v, 'key' => v, key := v. It looks only at the '=' and ':'
+// bytes of text and walks back to the name, so it is linear in the line.
+// cont is set when text continues a line (a window of a long one).
+func findAssignments(text []byte, cont bool, add func(match)) {
+	for j := 0; j < len(text); j++ {
+		c := text[j]
+		if c != '=' && c != ':' {
+			continue
+		}
+		sepEnd := j + 1
+		switch {
+		case c == ':' && sepEnd < len(text) && text[sepEnd] == '=', c == '=' && sepEnd < len(text) && text[sepEnd] == '>':
+			sepEnd++
+		case c == '=' && j > 0 && strings.IndexByte("=!<>:+-*/%&|^", text[j-1]) >= 0:
+			continue // the second half of := or a comparison
+		}
+		k := j
+		for k > 0 && (text[k-1] == ' ' || text[k-1] == '\t') {
+			k--
+		}
+		spaced := k < j
+		quotedName := k > 0 && (text[k-1] == '"' || text[k-1] == '\'')
+		if quotedName {
+			k--
+		}
+		ne := k
+		for k > 0 && nameByte(text[k-1]) {
+			k--
+		}
+		for k < ne && !(text[k] == '_' || text[k]|0x20 >= 'a' && text[k]|0x20 <= 'z') {
+			k++
+		}
+		ns := k
+		if ns == ne || ns > 0 && (text[ns-1] == '?' || text[ns-1] == '&' || text[ns-1] == '$') {
+			continue // no name, a query parameter (the query detector's) or a $VAR
 		}
 		if !secretName(text[ns:ne]) {
 			continue
 		}
-		quotedName := loc[5] > loc[4]
-		spaced := loc[7] > loc[6]
-		env := !quotedName && !spaced && text[loc[8]] == '=' && loc[9]-loc[8] == 1 && envName(text[ns:ne])
-		if m, ok := assignedValue(text, loc[1], quotedName, spaced, env); ok {
+		i := sepEnd
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+			i++
+		}
+		env := c == '=' && sepEnd == j+1 && !spaced && !quotedName && envName(text[ns:ne]) && !cont && lineStart(text[:ns])
+		if m, ok := assignedValue(text, i, quotedName, spaced, env); ok {
 			m.cs = ns
 			add(m)
+			j = max(j, m.e-1)
 		}
 	}
+}
+
+func nameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+// lineStart reports whether a name begins its line, as in env's output
+// or a .env file: only blanks or "export " before it.
+func lineStart(before []byte) bool {
+	before = bytes.TrimLeft(before, " \t")
+	return len(before) == 0 || string(before) == "export "
 }
 
 // envName reports an environment variable's name: upper case, digits and
@@ -125,7 +177,8 @@ func envName(name []byte) bool {
 // assignedValue parses the value that starts at i and returns its secret
 // part, or false when the value is empty or plainly not a secret. An
 // unquoted value of an environment variable (env) runs to the end of the
-// line, as in the output of env; other unquoted values end at a space.
+// line, as in the output of env (when the name begins the line); other
+// unquoted values end at a space.
 func assignedValue(text []byte, i int, quotedName, spaced, env bool) (match, bool) {
 	if i >= len(text) {
 		return match{}, false

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"regexp"
+	"strings"
 )
 
 // Detector names one built-in detector, for documentation.
@@ -28,14 +29,16 @@ type detector struct {
 	lits     []string
 	minRun   int
 	gate     func(li *lineInfo) bool
+	foldLit  string         // when set, must occur ignoring ASCII case
 	re       *regexp.Regexp // group 1, when present, is the secret
-	random   bool           // the secret after its prefix must mix lower, upper and digits
-	find     func(text []byte, add func(match))
+	random   bool           // the secret must mix two of lower, upper and digits
+	perRun   bool           // the secret is one run of token bytes: match runs, not the line
+	find     func(text []byte, cont bool, add func(match))
 }
 
 // vendor builds a detector for a prefixed vendor token.
 func vendor(id, desc, re string, minRun int, random bool, lits ...string) *detector {
-	return &detector{id: id, desc: desc, lits: lits, minRun: minRun, re: regexp.MustCompile(re), random: random}
+	return &detector{id: id, desc: desc, lits: lits, minRun: minRun, re: regexp.MustCompile(re), random: random, perRun: true}
 }
 
 var builtins = []*detector{
@@ -69,30 +72,29 @@ var builtins = []*detector{
 	vendor("databricks", "Databricks tokens (dapi...)", `\bdapi[a-f0-9]{32}\b`, 36, true, "dapi"),
 	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0"),
 	{
-		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24,
+		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24, perRun: true,
 		re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
 	},
 	{
 		id: "telegram", desc: "Telegram bot tokens (digits:35 characters)", minRun: 35,
-		gate:   func(li *lineInfo) bool { return li.colon },
-		re:     regexp.MustCompile(`(?:^|[^0-9])[0-9]{8,10}:([A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)`),
-		random: true,
+		gate: func(li *lineInfo) bool { return li.colon },
+		find: findTelegram,
 	},
 	{
-		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59,
+		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59, perRun: true,
 		re:     regexp.MustCompile(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
 		random: true,
 	},
 	{
 		id: "private-key", desc: "PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP): the body between BEGIN and END",
-		gate: func(li *lineInfo) bool { return li.dash5 },
+		gate: func(li *lineInfo) bool { return li.dash5 }, lits: []string{"-----BEGIN"},
 		// the body up to END, or to the end of the line when END comes later
 		re: regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
 	},
 	{
 		id: "url-password", desc: "passwords in URLs (scheme://user:PASSWORD@host)",
-		gate: func(li *lineInfo) bool { return li.at && li.colon },
-		re:   regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/?#"'<>]*:([^\s@/?#"'<>]+)@`),
+		gate: func(li *lineInfo) bool { return li.at && li.colon }, lits: []string{"://"},
+		find: findURLPasswords,
 	},
 	{
 		id: "query", desc: "sensitive query parameters (access_token, refresh_token, id_token, api_key, client_secret, token, signature, sig, X-Amz-Signature, password, secret, auth, ...)",
@@ -101,7 +103,7 @@ var builtins = []*detector{
 	},
 	{
 		id: "bearer", desc: "Bearer tokens anywhere in text (Bearer <token>)",
-		gate:   func(li *lineInfo) bool { return li.kw },
+		gate: func(li *lineInfo) bool { return li.kw }, foldLit: "bearer",
 		re:     regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`),
 		random: true,
 	},
@@ -125,6 +127,9 @@ func (d *detector) wants(text []byte, li *lineInfo) bool {
 	if li.run < d.minRun || d.gate != nil && !d.gate(li) {
 		return false
 	}
+	if d.foldLit != "" && !containsFold(text, d.foldLit) {
+		return false
+	}
 	if len(d.lits) == 0 {
 		return true
 	}
@@ -136,13 +141,49 @@ func (d *detector) wants(text []byte, li *lineInfo) bool {
 	return false
 }
 
-// run adds the detector's matches in text.
-func (d *detector) run(text []byte, add func(match)) {
-	if d.find != nil {
-		d.find(text, add)
-		return
+// run adds the detector's matches in text; cont is set when text
+// continues a line.
+func (d *detector) run(text []byte, cont bool, add func(match)) {
+	switch {
+	case d.find != nil:
+		d.find(text, cont, add)
+	case d.perRun:
+		for i := 0; i < len(text); {
+			if classes[text[i]]&cTok == 0 {
+				i++
+				continue
+			}
+			j := i
+			for j < len(text) && classes[text[j]]&cTok != 0 {
+				j++
+			}
+			if j-i >= d.minRun && d.runHasLit(text[i:j]) {
+				d.match(text, i, j, add)
+			}
+			i = j
+		}
+	default:
+		d.match(text, 0, len(text), add)
 	}
-	for _, loc := range d.re.FindAllSubmatchIndex(text, -1) {
+}
+
+func (d *detector) runHasLit(run []byte) bool {
+	for _, l := range d.lits {
+		if bytes.Contains(run, []byte(l)) {
+			return true
+		}
+	}
+	return len(d.lits) == 0
+}
+
+// match adds the matches of d.re in text[from:to], in text offsets.
+func (d *detector) match(text []byte, from, to int, add func(match)) {
+	for _, loc := range d.re.FindAllSubmatchIndex(text[from:to], -1) {
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += from
+			}
+		}
 		m := match{s: loc[0], e: loc[1], cs: loc[0], ce: loc[1]}
 		if len(loc) >= 4 && loc[2] >= 0 {
 			m.s, m.e = loc[2], loc[3]
@@ -175,4 +216,69 @@ func mixed(b []byte) bool {
 		}
 	}
 	return lo+up+di >= 2
+}
+
+// containsFold reports whether b contains the lower-case ASCII word k,
+// ignoring case.
+func containsFold(b []byte, k string) bool {
+	for i := 0; i+len(k) <= len(b); i++ {
+		if b[i]|0x20 == k[0] && foldPrefix(b[i:], k) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// findTelegram finds bot tokens: 8 to 10 digits, ':', then exactly 35
+// token characters. Only the part after ':' is masked.
+func findTelegram(text []byte, _ bool, add func(match)) {
+	for j := 8; j < len(text); j++ {
+		if text[j] != ':' || !isDigit(text[j-1]) {
+			continue
+		}
+		d := j
+		for d > 0 && isDigit(text[d-1]) {
+			d--
+		}
+		if n := j - d; n < 8 || n > 10 {
+			continue
+		}
+		e := j + 1
+		for e < len(text) && (text[e] == '_' || text[e] == '-' || isDigit(text[e]) || text[e]|0x20 >= 'a' && text[e]|0x20 <= 'z') {
+			e++
+		}
+		if e-j-1 == 35 && mixed(text[j+1:e]) {
+			add(match{s: j + 1, e: e, cs: d, ce: e})
+		}
+	}
+}
+
+// findURLPasswords finds scheme://user:PASSWORD@host and masks only the
+// password.
+func findURLPasswords(text []byte, _ bool, add func(match)) {
+	for off := 0; ; {
+		k := bytes.Index(text[off:], []byte("://"))
+		if k < 0 {
+			return
+		}
+		at := off + k
+		off = at + 3
+		if at == 0 || classes[text[at-1]]&cTok == 0 {
+			continue // no scheme
+		}
+		end := off
+		for end < len(text) && strings.IndexByte(" \t/?#\"'<>@", text[end]) < 0 {
+			end++
+		}
+		if end == len(text) || text[end] != '@' {
+			continue
+		}
+		colon := bytes.IndexByte(text[off:end], ':')
+		if colon < 0 || off+colon+1 == end {
+			continue
+		}
+		add(match{s: off + colon + 1, e: end, cs: at, ce: end + 1})
+	}
 }

@@ -21,7 +21,7 @@ func isMask(s []byte) bool {
 	if string(s) == "***" {
 		return true
 	}
-	if utf8.RuneCount(s) != 13 {
+	if len(s) > 13*utf8.UTFMax || utf8.RuneCount(s) != 13 {
 		return false
 	}
 	r := []rune(string(s))

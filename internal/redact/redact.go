@@ -80,6 +80,8 @@ func (r *Redactor) all(b []byte) ([]byte, bool) {
 // PEM private key block, and whether that block's "***" line is out yet.
 type state struct {
 	pem, pemMasked bool
+	within         bool // the last window ended inside a secret
+	cont           bool // the next piece continues a line cut into windows
 }
 
 // scratch holds buffers reused across the lines of one call.
@@ -89,7 +91,7 @@ type scratch struct {
 	ms    []match
 	reps  []repl
 	text  []byte
-	extra bool
+	cont  bool // the text being matched continues a line
 }
 
 // repl replaces line[s:e] with rep; [cs,ce) is the whole match.
@@ -111,20 +113,26 @@ func (r *Redactor) process(dst, src []byte, st *state, sc *scratch, final bool) 
 			n = len(rest)
 		}
 		if n > r.maxLine {
-			cut := r.cutPoint(rest[:r.maxLine], sc)
+			sc.cont = st.cont
+			cut, within := r.cutPoint(rest[:r.maxLine], sc)
 			dst, _ = r.redactLine(dst, rest[:cut], st, sc)
+			st.within = st.within || within
+			st.cont = true
 			done += cut
 			continue
 		}
 		if i < 0 {
 			if final {
+				sc.cont = st.cont
 				dst, _ = r.redactLine(dst, rest, st, sc)
 				done = len(src)
 			}
 			break
 		}
+		sc.cont = st.cont
 		var keep bool
 		dst, keep = r.redactLine(dst, rest[:i], st, sc)
+		st.cont, st.within = false, false
 		if keep {
 			dst = append(dst, '\n')
 		}
@@ -135,16 +143,18 @@ func (r *Redactor) process(dst, src []byte, st *state, sc *scratch, final bool) 
 
 // cutPoint picks where to cut a window of an over-long line: after a space
 // or tab in its third quarter that no match covers, else at the edge of the
-// match there, so no secret or its context is ever split.
-func (r *Redactor) cutPoint(w []byte, sc *scratch) int {
-	reps := r.find(w, sc)
-	inside := func(p int) (repl, bool) {
-		for _, m := range reps {
-			if m.cs < p && p < m.ce {
-				return m, true
-			}
+// match there, so no secret or its context is ever split. Only a match
+// longer than the whole window is cut: then within is true and the rest of
+// its token in the next window is masked too.
+func (r *Redactor) cutPoint(w []byte, sc *scratch) (cut int, within bool) {
+	spans := spansOf(r.find(w, sc))
+	// inside returns the span that strictly contains p.
+	inside := func(p int) ([2]int, bool) {
+		i, _ := slices.BinarySearchFunc(spans, p, func(sp [2]int, p int) int { return sp[0] - p })
+		if i > 0 && spans[i-1][0] < p && p < spans[i-1][1] {
+			return spans[i-1], true
 		}
-		return repl{}, false
+		return [2]int{}, false
 	}
 	lo, hi := len(w)/2, len(w)*3/4
 	for p := hi; p > lo; p-- {
@@ -152,19 +162,37 @@ func (r *Redactor) cutPoint(w []byte, sc *scratch) int {
 			continue
 		}
 		if _, in := inside(p); !in {
-			return p
+			return p, false
 		}
 	}
-	m, in := inside(hi)
+	sp, in := inside(hi)
 	switch {
 	case !in:
-		return hi
-	case m.ce < len(w):
-		return m.ce
-	case m.cs > 0:
-		return m.cs
+		return hi, false
+	case sp[1] < len(w):
+		return sp[1], false
+	case sp[0] > 0:
+		return sp[0], false
 	}
-	return len(w)
+	return len(w), true
+}
+
+// spansOf returns the whole-match extents of reps, sorted and merged.
+func spansOf(reps []repl) [][2]int {
+	spans := make([][2]int, 0, len(reps))
+	for _, m := range reps {
+		spans = append(spans, [2]int{m.cs, m.ce})
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	out := spans[:0]
+	for _, sp := range spans {
+		if n := len(out); n > 0 && sp[0] < out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], sp[1])
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 var (
@@ -177,6 +205,17 @@ var (
 // returns false when the line is to be dropped with its newline: the body
 // of a PEM block after its first line, which became "***".
 func (r *Redactor) redactLine(dst, line []byte, st *state, sc *scratch) ([]byte, bool) {
+	if st.within {
+		n := 0
+		for n < len(line) && classes[line[n]]&cTok != 0 {
+			n++
+		}
+		st.within = n == len(line) // the whole piece is still the secret
+		if n > 0 {
+			dst = append(dst, "***"...)
+			line = line[n:]
+		}
+	}
 	if st.pem {
 		if loc := pemEndRE.FindIndex(line); loc != nil {
 			if len(bytes.TrimSpace(line[:loc[0]])) > 0 && !st.pemMasked {
@@ -238,7 +277,7 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	sc.ms, sc.text = sc.ms[:0], text
 	for _, d := range builtins {
 		if d.wants(text, &li) {
-			d.run(text, sc.add)
+			d.run(text, sc.cont, sc.add)
 		}
 	}
 	for _, x := range r.extra {
