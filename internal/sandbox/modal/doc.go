@@ -37,6 +37,10 @@
 // in the secret request, exit codes, output, stdin, timeouts, cancellation,
 // background processes and Close's terminate.
 //
+// Cost: the SDK brings gRPC and Modal's whole generated API; linking this
+// package into cmd/hermes grew the static binary (CGO_ENABLED=0) from
+// 61.2 MB to 73.6 MB when it was added.
+//
 // Not run here: a real Modal account and the network to reach it. Whether
 // Modal's runtime makes an exec a process-group leader (the /proc walk
 // covers it when it does not), how fast its exec output streams end after a

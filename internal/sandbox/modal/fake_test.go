@@ -64,7 +64,7 @@ func withExecErr(e error) fakeOption { return func(f *fakeModal) { f.execErr = e
 // startFake serves a fakeModal and points the SDK at it through
 // MODAL_SERVER_URL (so the test cannot be parallel); HOME moves to a temp
 // folder so no ~/.modal.toml is read.
-func startFake(t *testing.T, opts ...fakeOption) *fakeModal {
+func startFake(t testing.TB, opts ...fakeOption) *fakeModal {
 	t.Helper()
 	f := &fakeModal{
 		root: t.TempDir(), tmp: t.TempDir(), groupLeader: true,

@@ -195,6 +195,11 @@ func Credentials(home string, env []string) (id, secret string, err error) {
 	if secret == "" {
 		missing = append(missing, EnvTokenSecret)
 	}
+	for name, v := range map[string]string{EnvTokenID: id, EnvTokenSecret: secret} {
+		if strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			return "", "", fmt.Errorf("modal: %s holds spaces or control characters: copy the token again from https://modal.com/settings/tokens", name)
+		}
+	}
 	if len(missing) > 0 {
 		where := filepath.Join(home, config.EnvFileName)
 		if home == "" {

@@ -28,7 +28,7 @@ const (
 // testOptions is a modal configuration with credentials in the home's .env
 // and a parent environment that holds a kept variable, a provider key, a
 // Modal token and host-only variables.
-func testOptions(t *testing.T) sandbox.Options {
+func testOptions(t testing.TB) sandbox.Options {
 	t.Helper()
 	home := t.TempDir()
 	writeEnv(t, home, "MODAL_TOKEN_ID="+testID+"\nMODAL_TOKEN_SECRET="+testSecret+"\nHERMES_PASSED=from-dotenv\n")
@@ -42,7 +42,7 @@ func testOptions(t *testing.T) sandbox.Options {
 	}
 }
 
-func writeEnv(t *testing.T, home, text string) {
+func writeEnv(t testing.TB, home, text string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(home, config.EnvFileName), []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func writeEnv(t *testing.T, home, text string) {
 
 // open builds the backend through the sandbox registry and closes it at
 // the end of the test.
-func open(t *testing.T, o sandbox.Options) *Backend {
+func open(t testing.TB, o sandbox.Options) *Backend {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -209,6 +209,7 @@ func TestCredentials(t *testing.T) {
 		{"empty is missing", "MODAL_TOKEN_ID=\n", []string{"MODAL_TOKEN_SECRET="}, "", "", []string{EnvTokenID, EnvTokenSecret}},
 		{"secret missing", "MODAL_TOKEN_ID=a\n", []string{"MODAL_TOKEN_SECRETX=d"}, "", "", []string{EnvTokenSecret}},
 		{"nothing", "", []string{"OTHER=1"}, "", "", []string{EnvTokenID, EnvTokenSecret}},
+		{"whitespace inside", "MODAL_TOKEN_ID=\"ak 1\"\n", []string{"MODAL_TOKEN_SECRET=d"}, "", "", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -216,6 +217,12 @@ func TestCredentials(t *testing.T) {
 			home := t.TempDir()
 			writeEnv(t, home, c.dotenv)
 			id, secret, err := Credentials(home, c.env)
+			if c.id == "" && len(c.missing) == 0 {
+				if err == nil || errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "copy the token again") {
+					t.Fatalf("got %q, %q, %v; want a malformed-token error", id, secret, err)
+				}
+				return
+			}
 			if len(c.missing) == 0 {
 				if err != nil || id != c.id || secret != c.secret {
 					t.Fatalf("got %q, %q, %v; want %q, %q", id, secret, err, c.id, c.secret)
