@@ -200,7 +200,7 @@ func assignedValue(text []byte, i int, quotedName, spaced, env bool) (match, boo
 	}
 	if env {
 		e := i
-		for e < len(text) && text[e] != '"' && text[e] != '\'' {
+		for e < len(text) && text[e] != '"' && text[e] != '\'' && (text[e] >= 0x20 || text[e] == '\t') {
 			e++
 		}
 		for e > i && (text[e-1] == ' ' || text[e-1] == '\t') {
@@ -239,9 +239,13 @@ func closingQuote(text []byte, i int, q byte) int {
 // valueEnd returns the end of an unquoted value starting at i.
 func valueEnd(text []byte, i int) int {
 	for ; i < len(text); i++ {
-		switch text[i] {
+		switch c := text[i]; c {
 		case ' ', '\t', '"', '\'', '`', ',', ';', '}', ')', ']', '<', '>':
 			return i
+		default:
+			if c < 0x20 || c == 0x7f {
+				return i
+			}
 		}
 	}
 	return i

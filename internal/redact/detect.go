@@ -26,7 +26,7 @@ type match struct {
 // occurs (when there are any), and gate (when set) accepts the scan.
 type detector struct {
 	id, desc string
-	lits     []string
+	lits     []string // perRun: what the token starts with; else: what the line contains
 	minRun   int
 	gate     func(li *lineInfo) bool
 	foldLit  string         // when set, must occur ignoring ASCII case
@@ -45,11 +45,11 @@ var builtins = []*detector{
 	vendor("anthropic", "Anthropic API keys (sk-ant-...)", `\bsk-ant-[A-Za-z0-9_-]{20,}`, 27, true, "sk-ant-"),
 	vendor("openrouter", "OpenRouter keys (sk-or-v1-...)", `\bsk-or-v1-[A-Za-z0-9]{20,}`, 29, true, "sk-or-"),
 	vendor("openai", "OpenAI keys (sk-, sk-proj-, sk-svcacct-, sk-admin-)", `\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`, 23, true, "sk-"),
-	vendor("github", "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)", `\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`, 40, true, "gh", "github_pat_"),
-	vendor("gitlab", "GitLab tokens (glpat-, gldt-, glrt-, glptt-, glft-, glsoat-, glcbt-, glimt-, glagent-, gloas-, glffct-, GR1348941)", `\b(?:gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas|ffct)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`, 25, true, "gl", "GR1348941"),
+	vendor("github", "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)", `\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`, 40, true, "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+	vendor("gitlab", "GitLab tokens (glpat-, gldt-, glrt-, glptt-, glft-, glsoat-, glcbt-, glimt-, glagent-, gloas-, glffct-, GR1348941)", `\b(?:gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas|ffct)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`, 25, true, "glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-", "GR1348941"),
 	vendor("slack", "Slack tokens (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xoxe-, xapp-)", `\b(?:xox[abeprs]-[A-Za-z0-9-]{15,}|xapp-[0-9]-[A-Za-z0-9-]{15,})`, 20, true, "xox", "xapp-"),
 	vendor("google", "Google API keys (AIza...)", `\bAIza[0-9A-Za-z_-]{35}`, 39, false, "AIza"),
-	vendor("aws", "AWS access key ids (AKIA, ASIA and the other 4-letter kinds + 16)", `\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b`, 20, false, "A"),
+	vendor("aws", "AWS access key ids (AKIA, ASIA and the other 4-letter kinds + 16)", `\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b`, 20, false, "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "AROA", "ANPA", "ANVA", "APKA"),
 	vendor("huggingface", "Hugging Face tokens (hf_...)", `\bhf_[A-Za-z0-9]{30,}`, 33, true, "hf_"),
 	vendor("replicate", "Replicate tokens (r8_...)", `\br8_[A-Za-z0-9]{30,}`, 33, true, "r8_"),
 	vendor("npm", "npm tokens (npm_...)", `\bnpm_[A-Za-z0-9]{36,}`, 40, true, "npm_"),
@@ -58,19 +58,19 @@ var builtins = []*detector{
 	vendor("xai", "xAI keys (xai-...)", `\bxai-[A-Za-z0-9]{40,}`, 44, true, "xai-"),
 	vendor("perplexity", "Perplexity keys (pplx-...)", `\bpplx-[A-Za-z0-9]{32,}`, 37, true, "pplx-"),
 	vendor("tavily", "Tavily keys (tvly-...)", `\btvly-[A-Za-z0-9_-]{20,}`, 25, true, "tvly-"),
-	vendor("stripe", "Stripe keys (sk_live_, sk_test_, rk_live_, rk_test_, pk_live_, pk_test_, whsec_)", `\b(?:[srp]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,})`, 24, true, "k_live_", "k_test_", "whsec_"),
+	vendor("stripe", "Stripe keys (sk_live_, sk_test_, rk_live_, rk_test_, pk_live_, pk_test_, whsec_)", `\b(?:[srp]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,})`, 24, true, "sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_", "whsec_"),
 	vendor("sendgrid", "SendGrid keys (SG.x.y)", `\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`, 36, true, "SG."),
-	vendor("digitalocean", "DigitalOcean tokens (dop_v1_, doo_v1_, dor_v1_)", `\bdo[opr]_v1_[A-Za-z0-9]{40,}`, 47, true, "_v1_"),
+	vendor("digitalocean", "DigitalOcean tokens (dop_v1_, doo_v1_, dor_v1_)", `\bdo[opr]_v1_[A-Za-z0-9]{40,}`, 47, true, "dop_v1_", "doo_v1_", "dor_v1_"),
 	vendor("fal", "fal.ai keys (fal_...)", `\bfal_[A-Za-z0-9_-]{20,}`, 24, true, "fal_"),
-	vendor("shopify", "Shopify tokens (shpat_, shpss_, shpca_, shppa_)", `\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32,}`, 38, true, "shp"),
+	vendor("shopify", "Shopify tokens (shpat_, shpss_, shpca_, shppa_)", `\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32,}`, 38, true, "shpat_", "shpss_", "shpca_", "shppa_"),
 	vendor("facebook", "Facebook/Meta access tokens (EAA...)", `\bEAA[A-Za-z0-9]{30,}`, 33, true, "EAA"),
-	vendor("atlassian", "Atlassian API tokens (ATATT3..., ATCTT3...)", `\bAT[AC]TT3[A-Za-z0-9_=-]{30,}`, 36, true, "TT3"),
-	vendor("vault", "HashiCorp Vault tokens (hvs., hvb., hvr.)", `\bhv[sbr]\.[A-Za-z0-9_-]{24,}`, 28, true, "hv"),
+	vendor("atlassian", "Atlassian API tokens (ATATT3..., ATCTT3...)", `\bAT[AC]TT3[A-Za-z0-9_=-]{30,}`, 36, true, "ATATT3", "ATCTT3"),
+	vendor("vault", "HashiCorp Vault tokens (hvs., hvb., hvr.)", `\bhv[sbr]\.[A-Za-z0-9_-]{24,}`, 28, true, "hvs.", "hvb.", "hvr."),
 	vendor("age", "age secret keys (AGE-SECRET-KEY-1...)", `\bAGE-SECRET-KEY-1[0-9A-Z]{50,}`, 60, false, "AGE-SECRET-KEY-1"),
 	vendor("linear", "Linear API keys (lin_api_...)", `\blin_api_[A-Za-z0-9]{32,}`, 40, true, "lin_api_"),
 	vendor("grafana", "Grafana tokens (glc_, glsa_)", `\b(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})`, 36, true, "glc_", "glsa_"),
 	vendor("databricks", "Databricks tokens (dapi...)", `\bdapi[a-f0-9]{32}\b`, 36, true, "dapi"),
-	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0"),
+	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0atp-", "sq0csp-"),
 	{
 		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24, perRun: true,
 		re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
@@ -81,7 +81,7 @@ var builtins = []*detector{
 		find: findTelegram,
 	},
 	{
-		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59, perRun: true,
+		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59, perRun: true, lits: []string{"M", "N", "O"},
 		re:     regexp.MustCompile(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
 		random: true,
 	},
@@ -147,33 +147,80 @@ func (d *detector) run(text []byte, cont bool, add func(match)) {
 	switch {
 	case d.find != nil:
 		d.find(text, cont, add)
-	case d.perRun:
-		for i := 0; i < len(text); {
-			if classes[text[i]]&cTok == 0 {
-				i++
-				continue
-			}
-			j := i
-			for j < len(text) && classes[text[j]]&cTok != 0 {
-				j++
-			}
-			if j-i >= d.minRun && d.runHasLit(text[i:j]) {
-				d.match(text, i, j, add)
-			}
-			i = j
-		}
 	default:
 		d.match(text, 0, len(text), add)
 	}
 }
 
-func (d *detector) runHasLit(run []byte) bool {
-	for _, l := range d.lits {
-		if bytes.Contains(run, []byte(l)) {
-			return true
+// startIndex lists, by first byte, the token detectors whose tokens start
+// with a literal: one pass over a line's token runs finds every candidate.
+type startEntry struct {
+	lit string
+	d   *detector
+}
+
+var (
+	startIndex  [256][]startEntry
+	minTokenRun = 1 << 30
+)
+
+func init() {
+	for _, d := range builtins {
+		if !d.perRun {
+			continue
+		}
+		minTokenRun = min(minTokenRun, d.minRun)
+		for _, l := range d.lits {
+			startIndex[l[0]] = append(startIndex[l[0]], startEntry{l, d})
 		}
 	}
-	return len(d.lits) == 0
+}
+
+func wordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// findTokens runs the token detectors: in each run of token bytes long
+// enough, at each word start, the detectors whose literal starts there.
+func findTokens(text []byte, add func(match)) {
+	for i := 0; i < len(text); {
+		if classes[text[i]]&cTok == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && classes[text[j]]&cTok != 0 {
+			j++
+		}
+		if j-i >= minTokenRun {
+			for p := i; p < j; p++ {
+				if p > i && wordByte(text[p-1]) {
+					continue
+				}
+				for _, e := range startIndex[text[p]] {
+					if j-p >= e.d.minRun && bytes.HasPrefix(text[p:j], []byte(e.lit)) {
+						e.d.matchAt(text, p, j, add)
+					}
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// matchAt adds d's match in text[p:end] when it starts at p.
+func (d *detector) matchAt(text []byte, p, end int, add func(match)) {
+	loc := d.re.FindSubmatchIndex(text[p:end])
+	if loc == nil || loc[0] != 0 {
+		return
+	}
+	m := match{s: p + loc[0], e: p + loc[1], cs: p + loc[0], ce: p + loc[1]}
+	if len(loc) >= 4 && loc[2] >= 0 {
+		m.s, m.e = p+loc[2], p+loc[3]
+	}
+	if !d.random || mixed(text[m.s:m.e]) {
+		add(m)
+	}
 }
 
 // match adds the matches of d.re in text[from:to], in text offsets.

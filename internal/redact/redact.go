@@ -86,12 +86,13 @@ type state struct {
 
 // scratch holds buffers reused across the lines of one call.
 type scratch struct {
-	view  []byte
-	idx   []int
-	ms    []match
-	reps  []repl
-	text  []byte
-	cont  bool // the text being matched continues a line
+	view []byte
+	idx  []int
+	ms   []match
+	reps []repl
+	text []byte // the text being matched: the line or its view
+	idx2 []int  // offsets of text in the line; nil when text is the line
+	cont bool   // the text being matched continues a line
 }
 
 // repl replaces line[s:e] with rep; [cs,ce) is the whole match.
@@ -263,58 +264,75 @@ func pemBody(line []byte) bool {
 }
 
 // find returns the merged replacements for one line, in line offsets.
+// A line with hidden characters is matched twice: as it is, and as a view
+// without them, so that neither a split secret nor one next to an escape
+// sequence gets through.
 func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	li := scanLine(line)
-	if !li.odd && len(r.extra) == 0 && li.run < 20 && !li.kw && !li.dash5 && !(li.at && li.colon) {
+	if !li.odd && len(r.extra) == 0 && li.run < minTokenRun && !li.kw && !li.dash5 && !(li.at && li.colon) {
 		return nil
 	}
-	text, idx := line, []int(nil)
+	sc.ms = sc.ms[:0]
+	r.findIn(line, nil, &li, sc)
 	if li.odd {
 		sc.view, sc.idx = makeView(line, sc.view, sc.idx)
-		text, idx = sc.view, sc.idx
-		li = scanLine(text)
+		vli := scanLine(sc.view)
+		r.findIn(sc.view, sc.idx, &vli, sc)
 	}
-	sc.ms, sc.text = sc.ms[:0], text
+	if len(sc.ms) == 0 {
+		return nil
+	}
+	return sc.merge(line, li.odd)
+}
+
+// findIn runs every detector on text; idx maps text offsets to the line's
+// (nil: text is the line).
+func (r *Redactor) findIn(text []byte, idx []int, li *lineInfo, sc *scratch) {
+	sc.text, sc.idx2 = text, idx
+	if li.run >= minTokenRun {
+		findTokens(text, sc.add)
+	}
 	for _, d := range builtins {
-		if d.wants(text, &li) {
+		if !d.perRun && d.wants(text, li) {
 			d.run(text, sc.cont, sc.add)
 		}
 	}
 	for _, x := range r.extra {
 		x.run(text, sc.add)
 	}
-	if len(sc.ms) == 0 {
-		return nil
-	}
-	return sc.merge(idx)
 }
 
-// add keeps a match unless it is an earlier mask, so that redacting twice
-// changes nothing more than redacting once.
+// add keeps a match, in line offsets, unless it is an earlier mask, so
+// that redacting twice changes nothing more than redacting once.
 func (sc *scratch) add(m match) {
-	if !isMask(sc.text[m.s:m.e]) {
-		sc.ms = append(sc.ms, m)
+	if isMask(sc.text[m.s:m.e]) {
+		return
 	}
+	m.cs, m.ce = min(m.cs, m.s), max(m.ce, m.e)
+	if idx := sc.idx2; idx != nil {
+		m.s, m.e, m.cs, m.ce = idx[m.s], idx[m.e-1]+1, idx[m.cs], idx[m.ce-1]+1
+	}
+	sc.ms = append(sc.ms, m)
 }
 
-// merge joins overlapping matches, masks them, and maps view offsets back
-// to the line (idx is nil when the line was matched as is).
-func (sc *scratch) merge(idx []int) []repl {
+// merge joins overlapping matches and masks them. The mask is taken from
+// the secret without its hidden characters.
+func (sc *scratch) merge(line []byte, odd bool) []repl {
 	ms := sc.ms
 	slices.SortFunc(ms, func(a, b match) int { return a.s - b.s })
 	out := sc.reps[:0]
-	cur := ms[0]
 	flush := func(m match) {
 		rep := "***"
 		if !m.full {
-			rep = Mask(string(sc.text[m.s:m.e]))
+			secret := line[m.s:m.e]
+			if odd {
+				secret, _ = makeView(secret, nil, nil)
+			}
+			rep = Mask(string(secret))
 		}
-		s, e, cs, ce := m.s, m.e, min(m.cs, m.s), max(m.ce, m.e)
-		if idx != nil {
-			s, e, cs, ce = idx[s], idx[e-1]+1, idx[cs], idx[ce-1]+1
-		}
-		out = append(out, repl{s: s, e: e, cs: cs, ce: ce, rep: rep})
+		out = append(out, repl{s: m.s, e: m.e, cs: m.cs, ce: m.ce, rep: rep})
 	}
+	cur := ms[0]
 	for _, m := range ms[1:] {
 		if m.s <= cur.e {
 			cur.e = max(cur.e, m.e)

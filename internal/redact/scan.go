@@ -37,11 +37,6 @@ var classes = func() (t [256]uint8) {
 	return t
 }()
 
-// keywords trigger the name-based detectors (assignments, JSON fields,
-// headers, query parameters, Bearer tokens). They are matched ignoring
-// ASCII case. They only decide whether a line is looked at closely.
-var keywords = []string{"key", "token", "secret", "passw", "passp", "pwd", "cred", "auth", "bearer", "sig"}
-
 // lineInfo is what the cheap scan learns about a line.
 type lineInfo struct {
 	run   int  // longest run of token bytes
@@ -103,11 +98,26 @@ func scanLine(b []byte) (li lineInfo) {
 	return li
 }
 
+// keywordAt reports whether b starts with a key word that triggers the
+// name-based detectors (assignments, JSON fields, headers, query
+// parameters, Bearer tokens), ignoring ASCII case: key, token, secret,
+// sig, passw, passp, pwd, cred, auth, bearer.
 func keywordAt(b []byte) bool {
-	for _, k := range keywords {
-		if len(b) >= len(k) && b[0]|0x20 == k[0] && foldPrefix(b, k) {
-			return true
-		}
+	switch b[0] | 0x20 {
+	case 'k':
+		return foldPrefix(b, "key")
+	case 't':
+		return foldPrefix(b, "token")
+	case 's':
+		return foldPrefix(b, "secret") || foldPrefix(b, "sig")
+	case 'p':
+		return foldPrefix(b, "passw") || foldPrefix(b, "passp") || foldPrefix(b, "pwd")
+	case 'c':
+		return foldPrefix(b, "cred")
+	case 'a':
+		return foldPrefix(b, "auth")
+	case 'b':
+		return foldPrefix(b, "bearer")
 	}
 	return false
 }
