@@ -99,13 +99,12 @@ var builtins = []*detector{
 	{
 		id: "query", desc: "sensitive query parameters (access_token, refresh_token, id_token, api_key, client_secret, token, signature, sig, X-Amz-Signature, password, secret, auth, ...)",
 		gate: func(li *lineInfo) bool { return li.kw && li.eq && li.query },
-		re:   regexp.MustCompile(`(?i)[?&;](?:access_token|refresh_token|id_token|auth_token|api_key|api-key|apikey|client_secret|token|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|password|passwd|pwd|secret|auth|private_token|session_token)=([^&#\s"'<>]+)`),
+		find: findQuery,
 	},
 	{
 		id: "bearer", desc: "Bearer tokens anywhere in text (Bearer <token>)",
 		gate: func(li *lineInfo) bool { return li.kw }, foldLit: "bearer",
-		re:     regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})`),
-		random: true,
+		find: findBearer,
 	},
 	{
 		id: "assignment", desc: "KEY=value and KEY: value assignments, JSON fields and headers (Authorization, Proxy-Authorization, X-Api-Key, ...) whose name says KEY, TOKEN, SECRET, PASSWORD, PASSWD, PWD, CREDENTIAL or AUTH",
@@ -176,9 +175,7 @@ func init() {
 	}
 }
 
-func wordByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
-}
+func wordByte(c byte) bool { return classes[c]&cWord != 0 }
 
 // findTokens runs the token detectors: in each run of token bytes long
 // enough, at each word start, the detectors whose literal starts there.
@@ -194,7 +191,7 @@ func findTokens(text []byte, add func(match)) {
 		}
 		if j-i >= minTokenRun {
 			for p := i; p < j; p++ {
-				if p > i && wordByte(text[p-1]) {
+				if p > i && wordByte(text[p-1]) || startIndex[text[p]] == nil {
 					continue
 				}
 				for _, e := range startIndex[text[p]] {
@@ -327,5 +324,61 @@ func findURLPasswords(text []byte, _ bool, add func(match)) {
 			continue
 		}
 		add(match{s: off + colon + 1, e: end, cs: at, ce: end + 1})
+	}
+}
+
+// queryParams are the sensitive query parameter names, lower case.
+var queryParams = setOf("access_token", "refresh_token", "id_token", "auth_token", "api_key", "api-key",
+	"apikey", "client_secret", "token", "signature", "sig", "x-amz-signature", "x-amz-credential",
+	"x-amz-security-token", "x-goog-signature", "x-goog-credential", "password", "passwd", "pwd", "secret",
+	"auth", "private_token", "session_token")
+
+// findQuery masks the values of sensitive query parameters (?token=...,
+// &X-Amz-Signature=...).
+func findQuery(text []byte, _ bool, add func(match)) {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c != '?' && c != '&' && c != ';' {
+			continue
+		}
+		eq := i + 1
+		for eq < len(text) && eq-i <= 24 && nameByte(text[eq]) {
+			eq++
+		}
+		if eq == i+1 || eq >= len(text) || text[eq] != '=' || !queryParams[strings.ToLower(string(text[i+1:eq]))] {
+			continue
+		}
+		e := eq + 1
+		for e < len(text) && strings.IndexByte("&#\"'<> \t\r", text[e]) < 0 && text[e] >= 0x20 {
+			e++
+		}
+		if e > eq+1 {
+			add(match{s: eq + 1, e: e, cs: i, ce: e})
+			i = e - 1
+		}
+	}
+}
+
+// findBearer masks "Bearer <token>" anywhere: a token of 16 or more
+// characters that mixes letters and digits.
+func findBearer(text []byte, _ bool, add func(match)) {
+	for i := 0; i+7 < len(text); i++ {
+		if text[i]|0x20 != 'b' || !foldPrefix(text[i:], "bearer") || i > 0 && wordByte(text[i-1]) {
+			continue
+		}
+		s := i + 6
+		for s < len(text) && (text[s] == ' ' || text[s] == '\t') {
+			s++
+		}
+		if s == i+6 {
+			continue
+		}
+		e := s
+		for e < len(text) && classes[text[e]]&cTok != 0 {
+			e++
+		}
+		if e-s >= 16 && mixed(text[s:e]) {
+			add(match{s: s, e: e, cs: i, ce: e})
+		}
+		i = e - 1
 	}
 }

@@ -73,7 +73,7 @@ func (r *Redactor) all(b []byte) ([]byte, bool) {
 	var st state
 	var sc scratch
 	out, _ := r.process(make([]byte, 0, len(b)), b, &st, &sc, true)
-	return out, !bytes.Equal(out, b)
+	return out, sc.changed
 }
 
 // state is what a stream remembers between lines: whether it is inside a
@@ -93,6 +93,9 @@ type scratch struct {
 	text []byte // the text being matched: the line or its view
 	idx2 []int  // offsets of text in the line; nil when text is the line
 	cont bool   // the text being matched continues a line
+	dash bool   // the last line found had "-----"
+	// changed is set once any output differs from the input
+	changed bool
 }
 
 // repl replaces line[s:e] with rep; [cs,ce) is the whole match.
@@ -213,18 +216,23 @@ func (r *Redactor) redactLine(dst, line []byte, st *state, sc *scratch) ([]byte,
 		}
 		st.within = n == len(line) // the whole piece is still the secret
 		if n > 0 {
+			sc.changed = true
 			dst = append(dst, "***"...)
 			line = line[n:]
 		}
 	}
 	if st.pem {
 		if loc := pemEndRE.FindIndex(line); loc != nil {
-			if len(bytes.TrimSpace(line[:loc[0]])) > 0 && !st.pemMasked {
-				dst = append(dst, "***"...)
+			if len(bytes.TrimSpace(line[:loc[0]])) > 0 {
+				sc.changed = true
+				if !st.pemMasked {
+					dst = append(dst, "***"...)
+				}
 			}
 			st.pem, st.pemMasked = false, false
 			line = line[loc[0]:]
 		} else if pemBody(line) {
+			sc.changed = true
 			if st.pemMasked {
 				return dst, false
 			}
@@ -239,8 +247,13 @@ func (r *Redactor) redactLine(dst, line []byte, st *state, sc *scratch) ([]byte,
 		}
 	}
 	reps := r.find(line, sc)
-	dst = apply(dst, line, reps)
-	if bytes.Contains(line, []byte("-----BEGIN")) {
+	if len(reps) > 0 {
+		sc.changed = true
+		dst = apply(dst, line, reps)
+	} else {
+		dst = append(dst, line...)
+	}
+	if sc.dash && bytes.Contains(line, []byte("-----BEGIN")) {
 		if loc := pemBeginRE.FindIndex(line); loc != nil && !pemEndRE.Match(line[loc[1]:]) {
 			st.pem = true
 			st.pemMasked = len(bytes.TrimSpace(line[loc[1]:])) > 0
@@ -269,6 +282,7 @@ func pemBody(line []byte) bool {
 // sequence gets through.
 func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	li := scanLine(line)
+	sc.dash = li.dash5
 	if !li.odd && len(r.extra) == 0 && li.run < minTokenRun && !li.kw && !li.dash5 && !(li.at && li.colon) {
 		return nil
 	}

@@ -6,6 +6,7 @@ const (
 	cMark             // a byte some detector keys on: = : @ ? & -
 	cKw               // first letter of a trigger key word (either case)
 	cOdd              // control byte or the lead byte of a zero-width character
+	cWord             // a regexp word byte: A-Z a-z 0-9 _
 )
 
 var classes = func() (t [256]uint8) {
@@ -14,8 +15,13 @@ var classes = func() (t [256]uint8) {
 		t[c-'a'+'A'] |= cTok
 	}
 	for c := '0'; c <= '9'; c++ {
-		t[c] |= cTok
+		t[c] |= cTok | cWord
 	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= cWord
+		t[c-'a'+'A'] |= cWord
+	}
+	t['_'] |= cWord
 	for _, c := range "_-.+/=~" {
 		t[c] |= cTok
 	}
@@ -34,6 +40,15 @@ var classes = func() (t [256]uint8) {
 	t[0x7f] |= cOdd
 	t[0xe2] |= cOdd // U+200B..U+200D, U+2060
 	t[0xef] |= cOdd // U+FEFF
+	return t
+}()
+
+// kwSecond holds, for the first letter of each key word, the letters that
+// can follow it (bit n for 'a'+n), a cheap test before keywordAt.
+var kwSecond = func() (t [256]uint32) {
+	for _, k := range []string{"key", "token", "secret", "sig", "passw", "passp", "pwd", "cred", "auth", "bearer"} {
+		t[k[0]] |= 1 << (k[1] - 'a')
+	}
 	return t
 }()
 
@@ -75,7 +90,7 @@ func scanLine(b []byte) (li lineInfo) {
 		}
 		switch {
 		case f&cKw != 0:
-			if !li.kw && keywordAt(b[i:]) {
+			if !li.kw && i+1 < len(b) && kwSecond[c|0x20]>>((b[i+1]|0x20)-'a')&1 != 0 && keywordAt(b[i:]) {
 				li.kw = true
 			}
 		case c == '=':
