@@ -47,7 +47,7 @@ func Load(cwd string, o Options) (Loaded, error) {
 		}
 		f.Size, f.Truncated = text.size, text.truncated
 		if o.Scan {
-			judge(&f, text.body)
+			judge(&f, text.body, true)
 		} else {
 			f.Status = StatusLoaded
 		}
@@ -101,7 +101,7 @@ func ScanPaths(paths []string, o Options) (Report, error) {
 				return Report{}, err
 			}
 			f.Size, f.Truncated = text.size, text.truncated
-			judge(&f, text.body)
+			judge(&f, text.body, false)
 			rep.Files = append(rep.Files, f)
 		}
 	}
@@ -114,14 +114,17 @@ func BlockedNotice(path string, ids []string) string {
 }
 
 // judge scans body (all of it: whatever is loaded reaches the model) and
-// records the verdict in f, logging a warning when f is blocked.
-func judge(f *File, body string) {
+// records the verdict in f, logging a warning when f is blocked and warn is
+// set (loading for the prompt; a scan report is shown to the user instead).
+func judge(f *File, body string, warn bool) {
 	f.Findings = scan(body)
 	f.IDs = IDs(f.Findings)
 	f.Blocked = len(f.Findings) > 0
 	f.Status = StatusLoaded
 	if f.Blocked {
 		f.Status = StatusBlocked
+	}
+	if f.Blocked && warn {
 		slog.Warn("context file blocked: potential prompt injection", "file", f.Path, "ids", strings.Join(f.IDs, ","))
 	}
 }

@@ -1,8 +1,9 @@
 package contextfiles
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/hermes-go/hermes/internal/lazyre"
 )
 
 // The regular expressions are RE2 (linear in the input) and run on the
@@ -13,44 +14,44 @@ import (
 // into advice: "never reveal your system prompt", "do not bypass the
 // filters". Only the word right before (or one word further) counts, so
 // "do not hesitate to bypass your restrictions" is still a hit.
-var negation = regexp.MustCompile(`(?i)\b(not|never|don['’]?t|doesn['’]?t|cannot|can['’]?t|mustn['’]?t|shouldn['’]?t|won['’]?t|avoid|refuse\s+to|no\s+one\s+should)\s+(\w+\s+)?$`)
+var negation = lazyre.New(`(?i)\b(not|never|don['’]?t|doesn['’]?t|cannot|can['’]?t|mustn['’]?t|shouldn['’]?t|won['’]?t|avoid|refuse\s+to|no\s+one\s+should)\s+(\w+\s+)?$`)
 
 const leakAdj = `(full\s+|entire\s+|complete\s+|original\s+|hidden\s+|initial\s+|secret\s+|exact\s+)?`
 
 var (
-	reOverride = regexp.MustCompile(`(?i)\b(ignore|forget|disregard|override|skip)\s+(all\s+|any\s+|each\s+|every\s+)?(of\s+)?(the\s+|your\s+|my\s+|these\s+|those\s+)?(previous|prior|above|earlier|preceding|foregoing|original|initial)\s+(instructions?|prompts?|rules|directions|directives|guidelines|context|messages)`)
+	reOverride = lazyre.New(`(?i)\b(ignore|forget|disregard|override|skip)\s+(all\s+|any\s+|each\s+|every\s+)?(of\s+)?(the\s+|your\s+|my\s+|these\s+|those\s+)?(previous|prior|above|earlier|preceding|foregoing|original|initial)\s+(instructions?|prompts?|rules|directions|directives|guidelines|context|messages)`)
 
-	reDisregard = regexp.MustCompile(`(?i)\b(disregard|forget\s+about|throw\s+out)\s+(your|the|all|any|every)\s+(\w+\s+){0,2}(rules|instructions|guidelines|directives|guardrails|policies|constraints)\b`)
+	reDisregard = lazyre.New(`(?i)\b(disregard|forget\s+about|throw\s+out)\s+(your|the|all|any|every)\s+(\w+\s+){0,2}(rules|instructions|guidelines|directives|guardrails|policies|constraints)\b`)
 
-	reSysOverride = regexp.MustCompile(`(?i)\bsystem\s+prompt\s+(override|overwrite|replacement)\b|\boverride\s+(the\s+|your\s+)?system\s+prompt\b|\bnew\s+system\s+prompt\s*[:=\-]|\b(this|here)\s+is\s+(your|the)\s+new\s+system\s+prompt\b|\byour\s+new\s+system\s+prompt\b|\b(updated|revised|real|actual|true)\s+system\s+prompt\s*:`)
+	reSysOverride = lazyre.New(`(?i)\bsystem\s+prompt\s+(override|overwrite|replacement)\b|\boverride\s+(the\s+|your\s+)?system\s+prompt\b|\bnew\s+system\s+prompt\s*[:=\-]|\b(this|here)\s+is\s+(your|the)\s+new\s+system\s+prompt\b|\byour\s+new\s+system\s+prompt\b|\b(updated|revised|real|actual|true)\s+system\s+prompt\s*:`)
 
-	reBypass = regexp.MustCompile(`(?i)\b(bypass|circumvent|evade|get\s+around)\s+(all\s+|any\s+)?(of\s+)?(your|its|my|the|these|those)?\s*(own\s+|built-in\s+|safety\s+|content\s+)?(restrictions|safety|safeguards|filters|filtering|guardrails|content\s+polic(y|ies)|ethical\s+guidelines|alignment)\b|\byou\s+are\s+(no\s+longer|not)\s+(bound|restricted|limited|constrained)\s+by\b|\byou\s+are\s+no\s+longer\s+(bound|restricted|limited|constrained)\b|\byou\s+have\s+no\s+(restrictions|limits|rules|guidelines)\b`)
+	reBypass = lazyre.New(`(?i)\b(bypass|circumvent|evade|get\s+around)\s+(all\s+|any\s+)?(of\s+)?(your|its|my|the|these|those)?\s*(own\s+|built-in\s+|safety\s+|content\s+)?(restrictions|safety|safeguards|filters|filtering|guardrails|content\s+polic(y|ies)|ethical\s+guidelines|alignment)\b|\byou\s+are\s+(no\s+longer|not)\s+(bound|restricted|limited|constrained)\s+by\b|\byou\s+are\s+no\s+longer\s+(bound|restricted|limited|constrained)\b|\byou\s+have\s+no\s+(restrictions|limits|rules|guidelines)\b`)
 
-	reRole = regexp.MustCompile(`(?i)\byou\s+are\s+now\s+(a|an|the|my|no\s+longer|unrestricted|unfiltered|uncensored|jailbroken|DAN|evil)\b|\b(pretend|act|behave|roleplay|role-play|respond)\s+(to\s+be|as|like)\s+(if\s+you\s+(are|were)\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|DAN\b|developer\s+mode|different\s+(ai|assistant|model)|(ai|assistant|model)\s+(without|with\s+no)\b)|\bfrom\s+now\s+on,?\s+you\s+(will|are|must|shall|should|can)\b|\b(enable|enter|activate|switch\s+to)\s+(DAN|developer|jailbreak|god|unrestricted)\s+mode\b|\bDAN\s+mode\s+(enabled|activated|on)\b`)
+	reRole = lazyre.New(`(?i)\byou\s+are\s+now\s+(a|an|the|my|no\s+longer|unrestricted|unfiltered|uncensored|jailbroken|DAN|evil)\b|\b(pretend|act|behave|roleplay|role-play|respond)\s+(to\s+be|as|like)\s+(if\s+you\s+(are|were)\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|DAN\b|developer\s+mode|different\s+(ai|assistant|model)|(ai|assistant|model)\s+(without|with\s+no)\b)|\bfrom\s+now\s+on,?\s+you\s+(will|are|must|shall|should|can)\b|\b(enable|enter|activate|switch\s+to)\s+(DAN|developer|jailbreak|god|unrestricted)\s+mode\b|\bDAN\s+mode\s+(enabled|activated|on)\b`)
 
-	reLeak = regexp.MustCompile(`(?i)\b(reveal|print|repeat|leak|disclose|dump|recite|output|show|display|tell\s+me|send|share|paste|write\s+out|echo)\s+(me\s+|us\s+)?(back\s+)?(your|all\s+of\s+your|all\s+your)\s+` + leakAdj + `(system\s+(prompt|message|instructions)|(hidden|secret|original|initial)\s+(prompt|instructions)|instructions|prompt)\b` +
+	reLeak = lazyre.New(`(?i)\b(reveal|print|repeat|leak|disclose|dump|recite|output|show|display|tell\s+me|send|share|paste|write\s+out|echo)\s+(me\s+|us\s+)?(back\s+)?(your|all\s+of\s+your|all\s+your)\s+` + leakAdj + `(system\s+(prompt|message|instructions)|(hidden|secret|original|initial)\s+(prompt|instructions)|instructions|prompt)\b` +
 		`|\b(reveal|leak|disclose|recite|repeat|dump)\s+(back\s+)?the\s+` + leakAdj + `(system\s+(prompt|message|instructions)|(hidden|secret|original|initial)\s+(prompt|instructions))\b` +
 		`|\b(repeat|print|output)\s+(everything|all|the\s+text|all\s+text|the\s+words)\s+above\b` +
 		`|\bwhat\s+(is|are)\s+your\s+(system\s+prompt|initial\s+instructions|hidden\s+instructions)\b`)
 
-	reFakeUpdate = regexp.MustCompile(`(?i)\b(important|urgent|critical|mandatory|official|security)\s+(update|notice|message|announcement|instruction|directive|alert)s?\s+from\s+(anthropic|openai|nous(\s+research)?|google|meta|the\s+system|the\s+developers?|your\s+developers?|your\s+creators?|the\s+administrators?|hermes)\b` +
+	reFakeUpdate = lazyre.New(`(?i)\b(important|urgent|critical|mandatory|official|security)\s+(update|notice|message|announcement|instruction|directive|alert)s?\s+from\s+(anthropic|openai|nous(\s+research)?|google|meta|the\s+system|the\s+developers?|your\s+developers?|your\s+creators?|the\s+administrators?|hermes)\b` +
 		`|(?m:^|[^\w.])<\|?\s*/?\s*(system|system[-_ ]?prompt|sys)\s*\|?>|<<\s*/?SYS\s*>>|<\|im_start\|>\s*system`)
 
-	reSystemTag = regexp.MustCompile(`(?i)\[\s*(system|sys)(\s+(message|note|notice|override|prompt|update|instructions?|alert))?\s*\]`)
+	reSystemTag = lazyre.New(`(?i)\[\s*(system|sys)(\s+(message|note|notice|override|prompt|update|instructions?|alert))?\s*\]`)
 	// reRefDef is a Markdown reference definition or link: "[system]: ./x",
 	// "[System](docs/system.md)", "[system][1]", or a TOML table header.
-	reRefDef = regexp.MustCompile(`^\[[^\]]*\](\(|\[|:\s*\S+\s*$|\s*$)`)
+	reRefDef = lazyre.New(`^\[[^\]]*\](\(|\[|:\s*\S+\s*$|\s*$)`)
 
 	secretVar = `\$\{?[A-Za-z_][A-Za-z0-9_]*(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIALS?|AUTH|PRIVATE)[A-Za-z0-9_]*\}?`
 	netTool   = `(curl|wget|nc|ncat|netcat|socat|telnet|httpie|xh|Invoke-WebRequest|Invoke-RestMethod|iwr|irm)`
-	reExfil   = regexp.MustCompile(`(?i)\b` + netTool + `\b[^\n]*(` + secretVar + `|\$\(\s*(env|printenv)\s*\))` +
+	reExfil   = lazyre.New(`(?i)\b` + netTool + `\b[^\n]*(` + secretVar + `|\$\(\s*(env|printenv)\s*\))` +
 		`|` + secretVar + `[^\n]*\|\s*` + netTool + `\b` +
 		`|\b(env|printenv|set|export\s+-p)\s*\|\s*(base64\s*\|\s*)?` + netTool + `\b`)
 
-	reSecrets = regexp.MustCompile(`(?i)` + secretsExpr())
+	reSecrets = lazyre.New(`(?i)` + secretsExpr())
 
-	reComment      = regexp.MustCompile(`(?s)<!--.*?(-->|\z)`)
-	reCommentInstr = regexp.MustCompile(`(?i)(^|[^\w-])(ignore|disregard|forget|override)\s+(all|any|the|previous|prior|above|your|these|those|every|earlier|instructions|rules|safety)\b` +
+	reComment      = lazyre.New(`(?s)<!--.*?(-->|\z)`)
+	reCommentInstr = lazyre.New(`(?i)(^|[^\w-])(ignore|disregard|forget|override)\s+(all|any|the|previous|prior|above|your|these|those|every|earlier|instructions|rules|safety)\b` +
 		`|\byou\s+must\b|\byou\s+are\s+now\b` +
 		`|\b(execute|run|eval)\b[^\n]{0,40}\b(curl|wget|nc|ncat|bash\s+-c|sh\s+-c|rm\s+-rf|chmod|eval|python3?\s+-c|powershell)\b` +
 		`|\b(execute|run)\b[^\n]{0,40}\b(silently|secretly|quietly|immediately|without\s+(asking|telling|confirmation|approval))\b` +
@@ -59,9 +60,9 @@ var (
 		`|\bsystem\s+prompt\b|\binstructions?\s+for\s+(the\s+)?(ai|assistant|agent|model|llm)\b` +
 		`|\b(do\s+not|don['’]?t|never)\s+(tell|inform|alert|mention\s+(this\s+)?to)\s+the\s+user\b`)
 
-	reTag       = regexp.MustCompile(`(?i)<([a-z][a-z0-9-]*)\b([^<>]*)>`)
-	reHiddenAtt = regexp.MustCompile(`(?i)(^|\s)hidden(\s|=|/|$)|\bstyle\s*=\s*["']?[^"'>]*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0+(\.0+)?([a-z%]+)?\s*(;|["'!]|$)|opacity\s*:\s*0+(\.0+)?\s*(;|["'!]|$))`)
-	reTextNext  = regexp.MustCompile(`^(\s|<[^<>]*>)*[^<\s]`)
+	reTag       = lazyre.New(`(?i)<([a-z][a-z0-9-]*)\b([^<>]*)>`)
+	reHiddenAtt = lazyre.New(`(?i)(^|\s)hidden(\s|=|/|$)|\bstyle\s*=\s*["']?[^"'>]*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0+(\.0+)?([a-z%]+)?\s*(;|["'!]|$)|opacity\s*:\s*0+(\.0+)?\s*(;|["'!]|$))`)
+	reTextNext  = lazyre.New(`^(\s|<[^<>]*>)*[^<\s]`)
 )
 
 // secretsExpr builds the read_secrets expression: a secret file read
@@ -134,7 +135,7 @@ func findSecrets(text string) (int, int, bool) {
 	return plain(reSecrets)(text)
 }
 
-var reSenders = regexp.MustCompile(`(?i)\b(curl|wget|httpie|xh|scp|rsync)\b`)
+var reSenders = lazyre.New(`(?i)\b(curl|wget|httpie|xh|scp|rsync)\b`)
 
 // words splits a list of anchor words.
 func words(s string) []string { return strings.Fields(s) }

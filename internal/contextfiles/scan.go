@@ -3,11 +3,12 @@ package contextfiles
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hermes-go/hermes/internal/lazyre"
 )
 
 // ScanLimit is how much of a text ScanText looks at: the first 64 KiB.
@@ -191,7 +192,7 @@ func excerpt(src string, start, end int) string {
 
 // phrase finds the first match of re whose line does not negate it just
 // before ("never reveal your system prompt" is advice, not an attack).
-func phrase(re *regexp.Regexp) func(string) (int, int, bool) {
+func phrase(re *lazyre.Regexp) func(string) (int, int, bool) {
 	return func(text string) (int, int, bool) {
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			ls := strings.LastIndexByte(text[:m[0]], '\n') + 1
@@ -205,7 +206,7 @@ func phrase(re *regexp.Regexp) func(string) (int, int, bool) {
 }
 
 // plain finds the first match of re.
-func plain(re *regexp.Regexp) func(string) (int, int, bool) {
+func plain(re *lazyre.Regexp) func(string) (int, int, bool) {
 	return func(text string) (int, int, bool) {
 		m := re.FindStringIndex(text)
 		if m == nil {
@@ -217,7 +218,7 @@ func plain(re *regexp.Regexp) func(string) (int, int, bool) {
 
 // unless finds the first match of re for which reject, run on the match
 // and the rest of its line, does not match.
-func unless(re, reject *regexp.Regexp) func(string) (int, int, bool) {
+func unless(re, reject *lazyre.Regexp) func(string) (int, int, bool) {
 	return func(text string) (int, int, bool) {
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			eol := strings.IndexByte(text[m[0]:], '\n')

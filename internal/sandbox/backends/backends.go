@@ -7,6 +7,7 @@ import (
 	_ "github.com/hermes-go/hermes/internal/sandbox/bwrap"       // "bubblewrap"
 	_ "github.com/hermes-go/hermes/internal/sandbox/docker"      // "docker"
 	_ "github.com/hermes-go/hermes/internal/sandbox/local"       // "local"
+	_ "github.com/hermes-go/hermes/internal/sandbox/modal"       // "modal"
 	_ "github.com/hermes-go/hermes/internal/sandbox/singularity" // "singularity"
 	_ "github.com/hermes-go/hermes/internal/sandbox/ssh"         // "ssh"
 )
