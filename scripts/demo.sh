@@ -46,6 +46,7 @@ printf 'model:\n  default: gpt-4o\napprovals:\n  mdoe: smart\n' > "$home/profile
 run hermes config check
 
 step "the command guard: what the agent would be allowed to run"
+run hermes profile use default
 run hermes approvals check -- 'go test ./... && git status'
 run hermes approvals check -- 'git push --force origin main'
 run hermes approvals check -- "r''m -rf ~"
