@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-go/hermes/internal/guard"
+	"github.com/hermes-go/hermes/internal/guard/detect"
 )
 
 func newApprovalsCmd(app *App) *cobra.Command {
@@ -16,7 +17,36 @@ func newApprovalsCmd(app *App) *cobra.Command {
 		Use:   "approvals",
 		Short: "Test the dangerous-command policy",
 	}
-	c.AddCommand(newApprovalsCheckCmd(app))
+	c.AddCommand(newApprovalsCheckCmd(app), newApprovalsPatternsCmd(app))
+	return c
+}
+
+func newApprovalsPatternsCmd(app *App) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "patterns [--json]",
+		Short: "List every hardline and dangerous-command pattern with its key",
+		Long: `List the patterns the guard matches: the hardline blocklist (blocked in every
+mode, /yolo included) and the dangerous categories that ask for approval. The
+keys are stable: they appear in approval prompts, in hermes approvals check,
+and in logs.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			ps := detect.Patterns()
+			if asJSON {
+				return writeJSON(app, ps)
+			}
+			for _, p := range ps {
+				kind := "asks"
+				if p.Hardline {
+					kind = "blocks"
+				}
+				fmt.Fprintf(app.Stdout, "%-28s %-6s %s\n", p.Key, kind, p.Description)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON list")
 	return c
 }
 
