@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 )
 
@@ -275,22 +274,95 @@ func skipScheme(text []byte, s, e int, quoted bool) (int, int) {
 	return s, e
 }
 
-var (
-	numberRE     = regexp.MustCompile(`^[+-]?[0-9][0-9._]*$`)
-	referenceRE  = regexp.MustCompile(`^(?:\$[A-Za-z_{(]|%[sdvq(]|\{\{|\{\}|<.*>$)`)
-	callRE       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*[(\[]`)
-	dottedRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$`)
-	lettersOnlyR = regexp.MustCompile(`^[A-Za-z_]+$`)
-)
+func identStart(c byte) bool { return c == '_' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// isNumber matches [+-]?[0-9][0-9._]*.
+func isNumber(v []byte) bool {
+	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+		v = v[1:]
+	}
+	if len(v) == 0 || !isDigit(v[0]) {
+		return false
+	}
+	for _, c := range v {
+		if !isDigit(c) && c != '.' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// isReference matches $VAR, ${VAR}, $(cmd), %s-style verbs, {{ templates }},
+// {} and <placeholders>.
+func isReference(v []byte) bool {
+	if len(v) < 2 {
+		return false
+	}
+	switch v[0] {
+	case '$':
+		return identStart(v[1]) || v[1] == '{' || v[1] == '('
+	case '%':
+		return strings.IndexByte("sdvq(", v[1]) >= 0
+	case '{':
+		return v[1] == '{' || v[1] == '}'
+	case '<':
+		return v[len(v)-1] == '>'
+	}
+	return false
+}
+
+// isCall matches an identifier or dotted path followed by ( or [.
+func isCall(v []byte) bool {
+	if len(v) == 0 || !identStart(v[0]) {
+		return false
+	}
+	for _, c := range v[1:] {
+		switch {
+		case c == '(' || c == '[':
+			return true
+		case !wordByte(c) && c != '.':
+			return false
+		}
+	}
+	return false
+}
+
+// isDotted matches a.b.c where every part is an identifier.
+func isDotted(v []byte) bool {
+	parts := bytes.Split(v, []byte("."))
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || !identStart(p[0]) {
+			return false
+		}
+		for _, c := range p {
+			if !wordByte(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func lettersOnly(v []byte) bool {
+	for _, c := range v {
+		if !identStart(c) {
+			return false
+		}
+	}
+	return len(v) > 0
+}
 
 // plainValue reports values that are not secrets wherever they appear:
 // booleans, nulls, short numbers, references to variables and templates,
 // repeated placeholder characters and earlier masks.
 func plainValue(v []byte) bool {
-	if plainValues[strings.ToLower(string(v))] || isMask(v) || referenceRE.Match(v) {
+	if len(v) <= 9 && plainValues[strings.ToLower(string(v))] || isMask(v) || isReference(v) {
 		return true
 	}
-	if len(v) < 6 && numberRE.Match(v) {
+	if len(v) < 6 && isNumber(v) {
 		return true
 	}
 	return len(v) > 1 && bytes.Count(v, v[:1]) == len(v)
@@ -302,10 +374,10 @@ func plainValue(v []byte) bool {
 // (token = value), a quoted name ({"token": token}), or more words after it.
 func codeValue(text []byte, s, e int, quotedName, spaced bool) bool {
 	v := text[s:e]
-	if callRE.Match(v) || dottedRE.Match(v) {
+	if isCall(v) || isDotted(v) {
 		return true
 	}
-	if !lettersOnlyR.Match(v) {
+	if !lettersOnly(v) {
 		return false
 	}
 	if spaced || quotedName {

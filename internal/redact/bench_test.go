@@ -10,28 +10,36 @@ import (
 	"testing"
 )
 
-// realistic builds n bytes of tool output from the clean corpora and the
-// golden inputs: go test output, git log, ls -l, JSON API responses,
-// source code, and a secret now and then.
-func realistic(tb testing.TB, n int) []byte {
+// corpus builds n bytes from the test corpora: tool output (go test, git
+// log, ls -l, JSON API responses, source code, hashes) with one document
+// full of secrets (env dumps, logs, YAML, PEM) after every dense-th file
+// of tool output; dense 0 uses the secret documents as often as the rest.
+func corpus(tb testing.TB, n, dense int) []byte {
 	tb.Helper()
-	var parts [][]byte
-	for _, glob := range []string{"testdata/clean/*", "testdata/golden/*.in"} {
+	read := func(glob string) [][]byte {
 		files, _ := filepath.Glob(glob)
+		var out [][]byte
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				tb.Fatal(err)
 			}
-			parts = append(parts, b)
+			out = append(out, b)
 		}
+		return out
 	}
+	clean, secret := read("testdata/clean/*"), read("testdata/golden/*.in")
 	var buf bytes.Buffer
 	for i := 0; buf.Len() < n; i++ {
-		buf.Write(parts[i%len(parts)])
+		buf.Write(clean[i%len(clean)])
+		if dense == 0 || i%dense == dense-1 {
+			buf.Write(secret[i%len(secret)])
+		}
 	}
 	return buf.Bytes()[:n]
 }
+
+func realistic(tb testing.TB, n int) []byte { return corpus(tb, n, 8) }
 
 var benchSizes = []int{1 << 10, 64 << 10, 1 << 20, 16 << 20}
 
@@ -52,6 +60,16 @@ func BenchmarkRedact(b *testing.B) {
 				r.Bytes(in)
 			}
 		})
+	}
+}
+
+// BenchmarkRedactDense: a secret document after every file of tool output.
+func BenchmarkRedactDense(b *testing.B) {
+	r := mustNew(b, Options{})
+	in := corpus(b, 1<<20, 0)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		r.Bytes(in)
 	}
 }
 

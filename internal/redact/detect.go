@@ -160,6 +160,7 @@ type startEntry struct {
 
 var (
 	startIndex  [256][]startEntry
+	startPair   [256][4]uint64 // second bytes of the literals, by first byte
 	minTokenRun = 1 << 30
 )
 
@@ -171,6 +172,11 @@ func init() {
 		minTokenRun = min(minTokenRun, d.minRun)
 		for _, l := range d.lits {
 			startIndex[l[0]] = append(startIndex[l[0]], startEntry{l, d})
+			if len(l) == 1 {
+				startPair[l[0]] = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+			} else {
+				startPair[l[0]][l[1]>>6] |= 1 << (l[1] & 63)
+			}
 		}
 	}
 }
@@ -191,11 +197,14 @@ func findTokens(text []byte, add func(match)) {
 		}
 		if j-i >= minTokenRun {
 			for p := i; p < j; p++ {
-				if p > i && wordByte(text[p-1]) || startIndex[text[p]] == nil {
+				if p > i && wordByte(text[p-1]) || p+1 == j {
+					continue
+				}
+				if c2 := text[p+1]; startPair[text[p]][c2>>6]>>(c2&63)&1 == 0 {
 					continue
 				}
 				for _, e := range startIndex[text[p]] {
-					if j-p >= e.d.minRun && bytes.HasPrefix(text[p:j], []byte(e.lit)) {
+					if j-p >= e.d.minRun && len(e.lit) <= j-p && string(text[p:p+len(e.lit)]) == e.lit {
 						e.d.matchAt(text, p, j, add)
 					}
 				}
