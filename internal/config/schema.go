@@ -161,6 +161,7 @@ type Modal struct {
 	CPUs     float64  `yaml:"cpus" desc:"CPU request" min:"0.125" max:"64"`
 	MemoryMB int      `yaml:"memory_mb" desc:"memory request in MB" min:"128" max:"262144"`
 	Timeout  Duration `yaml:"timeout" desc:"lifetime of a sandbox" min:"1m" max:"24h"`
+	Network  bool     `yaml:"network" desc:"let the sandbox reach the network; false blocks all network access"`
 }
 
 // Approvals configures dangerous-command approval.

@@ -92,7 +92,7 @@ func promises(name string, o Options) (confined, netOff bool) {
 	case "singularity":
 		return true, !o.Terminal.Singularity.Network
 	case "modal":
-		return true, false
+		return true, !o.Terminal.Modal.Network
 	}
 	return false, false
 }

@@ -136,7 +136,7 @@ func (b *Backend) create(ctx context.Context, c config.Modal) error {
 
 // createParams is the sandbox request for terminal.modal, defaults filled.
 func createParams(c config.Modal) *msdk.SandboxCreateParams {
-	p := &msdk.SandboxCreateParams{CPU: c.CPUs, MemoryMiB: c.MemoryMB, Timeout: c.Timeout.D(), Workdir: Workdir}
+	p := &msdk.SandboxCreateParams{CPU: c.CPUs, MemoryMiB: c.MemoryMB, Timeout: c.Timeout.D(), Workdir: Workdir, BlockNetwork: !c.Network}
 	if p.CPU <= 0 {
 		p.CPU = defaultCPUs
 	}

@@ -121,6 +121,7 @@ func TestNewSendsTheConfiguration(t *testing.T) {
 		{"memory mb", def.GetResources().GetMemoryMb(), uint32(1024)},
 		{"timeout secs", def.GetTimeoutSecs(), uint32(600)},
 		{"workdir", def.GetWorkdir(), Workdir},
+		{"network", def.GetNetworkAccess().GetNetworkAccessType(), pb.NetworkAccess_BLOCKED},
 		{"secrets", len(def.GetSecretIds()), 0},
 	}
 	for _, c := range checks {
@@ -171,13 +172,16 @@ func TestCreateParamsDefaults(t *testing.T) {
 		want [3]any // cpu, memory, timeout
 	}{
 		{"zero values", config.Modal{}, [3]any{1.0, 5120, time.Hour}},
-		{"configured", config.Modal{CPUs: 0.5, MemoryMB: 256, Timeout: config.Duration(2 * time.Minute)}, [3]any{0.5, 256, 2 * time.Minute}},
+		{"configured", config.Modal{CPUs: 0.5, MemoryMB: 256, Timeout: config.Duration(2 * time.Minute), Network: true}, [3]any{0.5, 256, 2 * time.Minute}},
 		{"negative", config.Modal{CPUs: -1, MemoryMB: -5, Timeout: config.Duration(-time.Second)}, [3]any{1.0, 5120, time.Hour}},
 	}
 	for _, c := range cases {
 		p := createParams(c.in)
 		if got := [3]any{p.CPU, p.MemoryMiB, p.Timeout}; got != c.want || p.Workdir != Workdir {
 			t.Errorf("%s: %v in %q, want %v in %s", c.name, got, p.Workdir, c.want, Workdir)
+		}
+		if p.BlockNetwork != !c.in.Network {
+			t.Errorf("%s: BlockNetwork %v with network %v", c.name, p.BlockNetwork, c.in.Network)
 		}
 	}
 }
