@@ -287,8 +287,15 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 		return nil
 	}
 	sc.ms = sc.ms[:0]
-	r.findIn(line, nil, &li, sc)
-	if li.odd {
+	if !li.odd {
+		r.findIn(line, nil, &li, sc)
+	} else {
+		// tokens as they are (an escape sequence may swallow the byte
+		// before one), then everything on the view
+		sc.text, sc.idx2 = line, nil
+		if li.run >= minTokenRun {
+			findTokens(line, sc.add)
+		}
 		sc.view, sc.idx = makeView(line, sc.view, sc.idx)
 		vli := scanLine(sc.view)
 		r.findIn(sc.view, sc.idx, &vli, sc)
