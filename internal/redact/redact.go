@@ -283,7 +283,9 @@ func pemBody(line []byte) bool {
 func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	li := scanLine(line)
 	sc.dash = li.dash5
-	if !li.odd && len(r.extra) == 0 && li.run < minTokenRun && !li.kw && !li.dash5 && !(li.at && li.colon) {
+	// url-password needs ':' and '@', telegram ':' and a run of 35
+	if !li.odd && len(r.extra) == 0 && (!li.cand || li.run < minTokenRun) && !li.kw && !li.dash5 &&
+		!(li.colon && (li.at || li.run >= 35)) {
 		return nil
 	}
 	sc.ms = sc.ms[:0]
@@ -293,7 +295,7 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 		// tokens as they are (an escape sequence may swallow the byte
 		// before one), then everything on the view
 		sc.text, sc.idx2 = line, nil
-		if li.run >= minTokenRun {
+		if li.cand && li.run >= minTokenRun {
 			findTokens(line, sc.add)
 		}
 		sc.view, sc.idx = makeView(line, sc.view, sc.idx)
@@ -310,7 +312,7 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 // (nil: text is the line).
 func (r *Redactor) findIn(text []byte, idx []int, li *lineInfo, sc *scratch) {
 	sc.text, sc.idx2 = text, idx
-	if li.run >= minTokenRun {
+	if li.cand && li.run >= minTokenRun {
 		findTokens(text, sc.add)
 	}
 	for _, d := range builtins {

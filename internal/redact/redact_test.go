@@ -297,3 +297,25 @@ func TestDisabled(t *testing.T) {
 		t.Errorf("disabled Copy = %q, %v", b.String(), err)
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	r := mustNew(t, Options{Extra: []string{`corp_[0-9]{8}`}})
+	in := "a\x1b[1m GH_TOKEN=" + familySecrets["github-ghp"] + " corp_12345678\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n"
+	want := r.String(in)
+	done := make(chan string, 8)
+	for range 8 {
+		go func() {
+			var b strings.Builder
+			if _, err := r.Copy(&b, strings.NewReader(in)); err != nil {
+				t.Error(err)
+			}
+			done <- r.String(in) + b.String()
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != want+want {
+			t.Errorf("concurrent result differs: %q", got)
+		}
+	}
+}

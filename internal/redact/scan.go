@@ -62,12 +62,23 @@ type lineInfo struct {
 	query bool // '?' or '&'
 	dash5 bool // "-----"
 	odd   bool // zero-width, control or escape bytes: match on a view
+	cand  bool // a word starts with the first two bytes of a token literal
 }
 
 func scanLine(b []byte) (li lineInfo) {
 	run, dash := 0, 0
+	prevWord := false
 	for i, c := range b {
 		f := classes[c]
+		if f&cWord != 0 {
+			if !prevWord && !li.cand && i+1 < len(b) {
+				c2 := b[i+1]
+				li.cand = startPair[c][c2>>6]>>(c2&63)&1 != 0
+			}
+			prevWord = true
+		} else {
+			prevWord = false
+		}
 		if f&cTok != 0 {
 			run++
 		} else {
