@@ -40,20 +40,31 @@ func secretName(name []byte) bool {
 	if !hasKeyword(name) {
 		return false
 	}
-	n := strings.ToLower(string(name))
-	if n == "pwd" || n == "oldpwd" {
+	var lb [128]byte
+	lower := append(lb[:0], name...)
+	for i, c := range lower {
+		if c >= 'A' && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	if string(lower) == "pwd" || string(lower) == "oldpwd" {
 		return false // the shell's working directories
 	}
-	words := splitWords(name)
-	if len(words) == 0 || describingTails[words[len(words)-1]] {
+	var wb [16][2]int
+	words := splitWords(name, wb[:0])
+	if len(words) == 0 {
+		return false
+	}
+	if last := words[len(words)-1]; describingTails[string(lower[last[0]:last[1]])] {
 		return false
 	}
 	for _, w := range words {
-		if secretWords[w] {
+		word := lower[w[0]:w[1]]
+		if secretWords[string(word)] {
 			return true
 		}
 		for _, s := range secretSuffixes {
-			if strings.HasSuffix(w, s) {
+			if bytes.HasSuffix(word, []byte(s)) {
 				return true
 			}
 		}
@@ -70,17 +81,17 @@ func hasKeyword(b []byte) bool {
 	return false
 }
 
-// splitWords splits a name into lower-case words at punctuation and at
-// camelCase boundaries: "X-Api-Key" and "xApiKey" are both x, api, key.
-func splitWords(name []byte) []string {
-	var words []string
+// splitWords appends the bounds of name's words to dst: it splits at
+// punctuation and at camelCase boundaries, so "X-Api-Key" and "xApiKey"
+// are both x, api, key.
+func splitWords(name []byte, dst [][2]int) [][2]int {
 	start := -1
 	isUp := func(c byte) bool { return c >= 'A' && c <= 'Z' }
 	isLo := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 	for i := 0; i <= len(name); i++ {
 		if i == len(name) || !isUp(name[i]) && !isLo(name[i]) {
 			if start >= 0 {
-				words = append(words, strings.ToLower(string(name[start:i])))
+				dst = append(dst, [2]int{start, i})
 				start = -1
 			}
 			continue
@@ -91,11 +102,11 @@ func splitWords(name []byte) []string {
 		}
 		// a new word at aB, and at the B of ABc
 		if isUp(name[i]) && (isLo(name[i-1]) || i+1 < len(name) && isLo(name[i+1]) && isUp(name[i-1])) {
-			words = append(words, strings.ToLower(string(name[start:i])))
+			dst = append(dst, [2]int{start, i})
 			start = i
 		}
 	}
-	return words
+	return dst
 }
 
 // findAssignments masks the values of secret-named assignments: KEY=v,
