@@ -108,3 +108,52 @@ func BenchmarkLongJSONLine(b *testing.B) {
 		r.Bytes(in)
 	}
 }
+
+// BenchmarkRedactToolOutput: 128 KiB of real command output captured on a
+// development machine (git log --stat, go test -v, ls -la, dpkg -l, go list
+// -json, Go source) with a planted secret every 16 KiB: what the terminal
+// tool hands the redactor.
+func BenchmarkRedactToolOutput(b *testing.B) {
+	r := mustNew(b, Options{})
+	raw, err := os.ReadFile("testdata/tooloutput.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var in []byte
+	for i := 0; i < len(raw); i += 16 << 10 {
+		end := min(i+16<<10, len(raw))
+		if nl := bytes.LastIndexByte(raw[i:end], '\n'); nl >= 0 && end < len(raw) {
+			end = i + nl + 1
+		}
+		in = append(in, raw[i:end]...)
+		in = append(in, "export OPENAI_API_KEY=sk-proj-Xk2mQ9vR4tL8wN1pZ6yB3cF7aa\n"...)
+		i = end - 16<<10
+	}
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		r.Bytes(in)
+	}
+}
+
+// TestToolOutputUntouched: real command output has no secrets and must
+// come out byte for byte.
+func TestToolOutputUntouched(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/tooloutput.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustNew(t, Options{})
+	if got := r.Bytes(raw); !bytes.Equal(got, raw) {
+		t.Errorf("real tool output changed:\n%s", firstDiff(got, raw))
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-80)
+	return fmt.Sprintf("at byte %d:\n got %q\nwant %q", i, a[lo:min(len(a), i+80)], b[lo:min(len(b), i+80)])
+}

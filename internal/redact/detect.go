@@ -2,8 +2,9 @@ package redact
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
+
+	"github.com/hermes-go/hermes/internal/lazyre"
 )
 
 // Detector names one built-in detector, for documentation.
@@ -30,7 +31,7 @@ type detector struct {
 	minRun   int
 	gate     func(li *lineInfo) bool
 	foldLit  string         // when set, must occur ignoring ASCII case
-	re       *regexp.Regexp // group 1, when present, is the secret
+	re       *lazyre.Regexp // group 1, when present, is the secret
 	random   bool           // the secret must mix two of lower, upper and digits
 	perRun   bool           // the secret is one run of token bytes: match runs, not the line
 	find     func(text []byte, cont bool, add func(match))
@@ -38,7 +39,7 @@ type detector struct {
 
 // vendor builds a detector for a prefixed vendor token.
 func vendor(id, desc, re string, minRun int, random bool, lits ...string) *detector {
-	return &detector{id: id, desc: desc, lits: lits, minRun: minRun, re: regexp.MustCompile(re), random: random, perRun: true}
+	return &detector{id: id, desc: desc, lits: lits, minRun: minRun, re: lazyre.New(re), random: random, perRun: true}
 }
 
 var builtins = []*detector{
@@ -73,7 +74,7 @@ var builtins = []*detector{
 	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0atp-", "sq0csp-"),
 	{
 		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24, perRun: true,
-		re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
+		re: lazyre.New(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
 	},
 	{
 		id: "telegram", desc: "Telegram bot tokens (digits:35 characters)", minRun: 35,
@@ -82,14 +83,14 @@ var builtins = []*detector{
 	},
 	{
 		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59, perRun: true, lits: []string{"M", "N", "O"},
-		re:     regexp.MustCompile(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
+		re:     lazyre.New(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
 		random: true,
 	},
 	{
 		id: "private-key", desc: "PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP): the body between BEGIN and END",
 		gate: func(li *lineInfo) bool { return li.dash5 }, lits: []string{"-----BEGIN"},
 		// the body up to END, or to the end of the line when END comes later
-		re: regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
+		re: lazyre.New(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
 	},
 	{
 		id: "url-password", desc: "passwords in URLs (scheme://user:PASSWORD@host)",

@@ -3,8 +3,9 @@ package redact
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
+
+	"github.com/hermes-go/hermes/internal/lazyre"
 )
 
 // Options configure a Redactor.
@@ -200,9 +201,9 @@ func spansOf(reps []repl) [][2]int {
 }
 
 var (
-	pemEndRE   = regexp.MustCompile(`-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
-	pemBeginRE = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
-	pemHeadRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z-]*: `)
+	pemEndRE   = lazyre.New(`-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	pemBeginRE = lazyre.New(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	pemHeadRE  = lazyre.New(`^[A-Za-z][A-Za-z-]*: `)
 )
 
 // redactLine appends the redaction of one line (without its newline). It
