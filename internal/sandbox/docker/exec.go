@@ -104,9 +104,9 @@ func (b *Backend) execEnv(extra map[string]string) []string {
 	return sandbox.FilterEnv(b.env, extra)
 }
 
-// kill ends the exec's process group. It is safe to call more than once
+// Kill ends the exec's process group. It is safe to call more than once
 // and after the exec has ended.
-func (e *execution) kill() error {
+func (e *execution) Kill() error {
 	select {
 	case <-e.stream:
 		return nil
@@ -115,10 +115,10 @@ func (e *execution) kill() error {
 	return e.b.runScript(killScript, e.pidFile)
 }
 
-// finish waits for the output to end (closing the connection streamGrace
+// Finish waits for the output to end (closing the connection streamGrace
 // after a kill if something outside the group still holds it) and returns
 // the exit status from exec inspect, -1 when it is unknown.
-func (e *execution) finish(killed bool) int {
+func (e *execution) Finish(killed bool) int {
 	if killed {
 		select {
 		case <-e.stream:
@@ -161,30 +161,13 @@ func (b *Backend) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, err
 	if err != nil {
 		return nil, err
 	}
-	timer := time.NewTimer(s.Timeout)
-	defer timer.Stop()
-	res := &sandbox.Result{}
-	var ctxErr error
-	select {
-	case <-e.stream:
-	case <-timer.C:
-		res.TimedOut = true
-	case <-ctx.Done():
-		ctxErr = ctx.Err()
-	}
-	killed := res.TimedOut || ctxErr != nil
-	var killErr error
-	if killed {
-		killErr = e.kill()
-	}
-	res.ExitCode = e.finish(killed)
-	if killed {
-		res.ExitCode = -1
-	}
-	res.Duration = time.Since(start)
-	res.Output, res.Truncated = e.out.String()
-	return res, errors.Join(ctxErr, killErr)
+	return sandbox.Await(ctx, s, start, e, e.out)
 }
+
+// Ended is closed when the exec's output stream has ended.
+func (e *execution) Ended() <-chan struct{} { return e.stream }
+
+var _ sandbox.Started = (*execution)(nil)
 
 // usable fails once the backend is closed.
 func (b *Backend) usable() error {

@@ -42,7 +42,7 @@ func (b *Backend) Start(ctx context.Context, s sandbox.Spec) (sandbox.Process, e
 		p.mu.Lock()
 		killed := p.killed
 		p.mu.Unlock()
-		code := e.finish(killed)
+		code := e.Finish(killed)
 		p.mu.Lock()
 		p.ended = true
 		p.exit = code
@@ -81,7 +81,7 @@ func (p *process) Kill() error {
 	p.mu.Lock()
 	p.killed = true
 	p.mu.Unlock()
-	err := p.exec.kill()
+	err := p.exec.Kill()
 	select {
 	case <-p.done:
 	case <-afterGrace():

@@ -2,7 +2,6 @@ package modal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -146,15 +145,20 @@ func (b *Backend) script(ctx context.Context, text string, args ...string) (int,
 	return code, text, err
 }
 
+// Ended is closed when the exec's output stream has ended.
+func (e *execution) Ended() <-chan struct{} { return e.stream }
+
+var _ sandbox.Started = (*execution)(nil)
+
 // release lets go of a process's output streams.
 func release(proc *msdk.ContainerProcess) {
 	_ = proc.Stdout.Close()
 	_ = proc.Stderr.Close()
 }
 
-// kill ends the exec's process tree. It is safe to call more than once and
+// Kill ends the exec's process tree. It is safe to call more than once and
 // after the exec has ended, and it does not depend on the caller's ctx.
-func (e *execution) kill() error {
+func (e *execution) Kill() error {
 	select {
 	case <-e.stream:
 		return nil
@@ -168,10 +172,10 @@ func (e *execution) kill() error {
 	return nil
 }
 
-// finish waits for the output to end (letting go of it streamGrace after a
+// Finish waits for the output to end (letting go of it streamGrace after a
 // kill if Modal still holds it open) and returns the exit status, -1 when
 // the command was killed or its status is unknown.
-func (e *execution) finish(killed bool) int {
+func (e *execution) Finish(killed bool) int {
 	if killed {
 		select {
 		case <-e.stream:
@@ -207,26 +211,7 @@ func (b *Backend) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, err
 	if err != nil {
 		return nil, err
 	}
-	timer := time.NewTimer(s.Timeout)
-	defer timer.Stop()
-	res := &sandbox.Result{}
-	var ctxErr error
-	select {
-	case <-e.stream:
-	case <-timer.C:
-		res.TimedOut = true
-	case <-ctx.Done():
-		ctxErr = ctx.Err()
-	}
-	killed := res.TimedOut || ctxErr != nil
-	var killErr error
-	if killed {
-		killErr = e.kill()
-	}
-	res.ExitCode = e.finish(killed)
-	res.Duration = time.Since(start)
-	res.Output, res.Truncated = e.out.String()
-	return res, errors.Join(ctxErr, killErr)
+	return sandbox.Await(ctx, s, start, e, e.out)
 }
 
 // afterGrace fires streamGrace from now.

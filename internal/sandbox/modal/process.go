@@ -56,7 +56,7 @@ func (p *process) wait(b *Backend) {
 	p.mu.Lock()
 	killed := p.killed
 	p.mu.Unlock()
-	code := p.exec.finish(killed)
+	code := p.exec.Finish(killed)
 	p.mu.Lock()
 	p.ended = true
 	p.exit = code
@@ -91,7 +91,7 @@ func (p *process) Kill() error {
 	default:
 	}
 	p.markKilled()
-	err := p.exec.kill()
+	err := p.exec.Kill()
 	select {
 	case <-p.done:
 	case <-afterGrace():
