@@ -57,6 +57,9 @@ type Env struct {
 	// Notify shows the user a progress line (tool started, a notice); nil
 	// discards them.
 	Notify func(line string)
+	// Ask puts a question to the user and returns the answer (the clarify
+	// tool); nil means nobody can answer (unattended runs).
+	Ask func(ctx context.Context, question string, choices []string) (string, error)
 	// Values holds per-session state of tool families (background
 	// processes, the todo list), keyed by a family's own key type.
 	Values *Values
