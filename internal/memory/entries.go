@@ -9,11 +9,12 @@ import (
 // Separator is the line between two entries.
 const Separator = "§"
 
-// Parse splits the text of a memory file into its entries: the pieces
+// Parse splits the text of a memory file into its entries (CR and CRLF
+// line ends read as LF): the pieces
 // between lines holding only "§" (surrounding blanks allowed), each trimmed
 // of leading and trailing white space, with empty pieces dropped.
 func Parse(text string) []string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = newlines(text)
 	var entries []string
 	var cur []string
 	flush := func() {
@@ -31,6 +32,14 @@ func Parse(text string) []string {
 	}
 	flush()
 	return entries
+}
+
+// newlines turns CRLF and lone CR line ends into LF.
+func newlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // Format joins entries into the text of a memory file; it is what Parse
@@ -53,7 +62,7 @@ func Size(entries []string) int {
 
 // checkEntry refuses text that cannot be stored as one entry.
 func checkEntry(text string) (string, error) {
-	e := strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	e := strings.TrimSpace(newlines(text))
 	if e == "" {
 		return "", fmt.Errorf("the entry is empty; give the text to save")
 	}
