@@ -9,10 +9,10 @@ import (
 // Separator is the line between two entries.
 const Separator = "§"
 
-// Parse splits the text of a memory file into its entries (CR and CRLF
-// line ends read as LF): the pieces
+// Parse splits the text of a memory file into its entries: the pieces
 // between lines holding only "§" (surrounding blanks allowed), each trimmed
-// of leading and trailing white space, with empty pieces dropped.
+// of leading and trailing white space, with empty pieces dropped. CR and
+// CRLF line ends read as LF.
 func Parse(text string) []string {
 	text = newlines(text)
 	var entries []string
