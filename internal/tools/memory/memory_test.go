@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/hermes-go/hermes/internal/config"
-	mem "github.com/hermes-go/hermes/internal/memory"
 	"github.com/hermes-go/hermes/internal/llm"
+	mem "github.com/hermes-go/hermes/internal/memory"
 	"github.com/hermes-go/hermes/internal/tools"
 )
 
