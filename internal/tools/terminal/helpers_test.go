@@ -49,7 +49,7 @@ func answering(c guard.Choice) *approver {
 
 // fixture is one session of the terminal tools on a real backend.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	env   *tools.Env
 	ws    string
 	human *approver
@@ -60,12 +60,12 @@ type fixture struct {
 
 // newFixture builds a session on a fresh local backend whose workspace is
 // a temp folder, with a real guard in manual mode asking human.
-func newFixture(t *testing.T, human *approver) *fixture {
+func newFixture(t testing.TB, human *approver) *fixture {
 	t.Helper()
 	return newFixtureOn(t, "local", human)
 }
 
-func newFixtureOn(t *testing.T, backend string, human *approver) *fixture {
+func newFixtureOn(t testing.TB, backend string, human *approver) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	ws := filepath.Join(root, "ws")
@@ -119,7 +119,7 @@ func (f *fixture) call(name string, args any) llm.Message {
 	return callEnv(f.t, f.env, name, args)
 }
 
-func callEnv(t *testing.T, env *tools.Env, name string, args any) llm.Message {
+func callEnv(t testing.TB, env *tools.Env, name string, args any) llm.Message {
 	t.Helper()
 	raw, ok := args.(string)
 	if !ok {
@@ -162,7 +162,7 @@ func exists(p string) bool {
 	return err == nil
 }
 
-func mustContain(t *testing.T, what, got string, wants ...string) {
+func mustContain(t testing.TB, what, got string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(got, w) {
