@@ -80,7 +80,7 @@ func changedRegions(content string, starts []int, edits []edit) []region {
 		l0 := lineOf(edits[k].start)
 		l1 := lineOf(max(edits[k].end-1, edits[k].start))
 		m := k
-		for m+1 < len(edits) && lineOf(edits[m+1].start) <= l1 {
+		for m+1 < len(edits) && lineOf(edits[m+1].start) <= l1+1 {
 			m++
 			l1 = max(l1, lineOf(max(edits[m].end-1, edits[m].start)))
 		}

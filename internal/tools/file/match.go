@@ -143,7 +143,14 @@ func fuzzyPlan(content, old, new string) ([]edit, bool, *matchError) {
 		eol = "\r\n"
 	}
 	newLines := dropBlank(splitText(new), lead, trail)
-	text := reindent(newLines, indentOf(oldLines), indentOf([]string{content[first.start:first.end]}), eol)
+	indents := map[string]string{indentOf(oldLines): indentOf([]string{content[first.start:first.end]})}
+	for j, l := range oldLines {
+		fl := lines[hits[0]+j]
+		if strings.TrimSpace(l) != "" {
+			indents[indentOf([]string{l})] = indentOf([]string{content[fl.start:fl.end]})
+		}
+	}
+	text := reindent(newLines, indents, eol)
 	return []edit{{first.start, last.end, text}}, true, nil
 }
 
@@ -198,14 +205,26 @@ func indentOf(ls []string) string {
 	return ""
 }
 
-// reindent moves lines from the indentation from to to and joins them.
-func reindent(ls []string, from, to, eol string) string {
+// reindent maps the indentation of each line through indents (the old
+// string's indentation to the file's, learnt from the matched lines),
+// using the longest indentation that prefixes the line's, and joins them.
+func reindent(ls []string, indents map[string]string, eol string) string {
 	out := make([]string, len(ls))
 	for i, l := range ls {
-		if rest, ok := strings.CutPrefix(l, from); ok && strings.TrimSpace(l) != "" {
-			l = to + rest
-		}
 		out[i] = l
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		ind := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		best, found := "", false
+		for from := range indents {
+			if strings.HasPrefix(ind, from) && (!found || len(from) > len(best)) {
+				best, found = from, true
+			}
+		}
+		if found {
+			out[i] = indents[best] + l[len(best):]
+		}
 	}
 	return strings.Join(out, eol)
 }

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -52,11 +54,15 @@ func (s *search) ripgrep(ctx context.Context, rg string) ([]match, bool, error) 
 	defer cancel()
 	args := []string{"--json", "--sort", "path", "--hidden", "--no-require-git",
 		"--no-config", "-g", "!.git", "-g", "!node_modules", "--max-filesize", fmt.Sprint(MaxSearchFile)}
-	if s.glob != "" {
-		args = append(args, "-g", s.glob)
+	// The glob is applied here, not with rg -g, which would override
+	// .gitignore; rg runs in the root so its paths are relative to it.
+	dir, target := s.root, "."
+	if fi, err := os.Stat(s.root); err == nil && !fi.IsDir() {
+		dir, target = filepath.Dir(s.root), filepath.Base(s.root)
 	}
-	args = append(args, "-e", s.re.String(), "--", s.root)
+	args = append(args, "-e", s.re.String(), "--", target)
 	cmd := exec.CommandContext(ctx, rg, args...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -73,6 +79,10 @@ func (s *search) ripgrep(ctx context.Context, rg string) ([]match, bool, error) 
 	for sc.Scan() {
 		m, ok := parseRgLine(sc.Bytes())
 		if !ok {
+			continue
+		}
+		m.path = filepath.Join(dir, m.path)
+		if m.path != s.root && !s.globOK(m.path) {
 			continue
 		}
 		if len(matches) == s.max {

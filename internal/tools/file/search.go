@@ -65,7 +65,6 @@ type match struct {
 type search struct {
 	re    *regexp.Regexp
 	root  string // absolute directory or file
-	glob  string
 	globR *regexp.Regexp
 	max   int
 }
@@ -103,7 +102,7 @@ func newSearch(env *tools.Env, a searchArgs) (*search, tools.Result, bool) {
 	if err != nil {
 		return nil, tools.Errorf("search_files: pattern is not a valid regular expression (%v); escape special characters like ( [ . * with \\", err), false
 	}
-	s := &search{re: re, glob: a.Glob, max: DefaultMaxResults}
+	s := &search{re: re, max: DefaultMaxResults}
 	switch {
 	case a.MaxResults < 0 || a.MaxResults > MaxMaxResults:
 		return nil, tools.Errorf("search_files: max_results %d is out of range; use 1 to %d", a.MaxResults, MaxMaxResults), false
@@ -157,7 +156,7 @@ func render(env *tools.Env, a searchArgs, matches []match, more bool) string {
 		fmt.Fprintf(&b, "%s:%d:%s\n", display(env, m.path), m.line, clipLine(m.text))
 	}
 	if more {
-		fmt.Fprintf(&b, "[the first %s shown; there are more: narrow the pattern, path or glob, or raise max_results]\n", plural(len(matches), "match"))
+		fmt.Fprintf(&b, "[the first %d matches shown; there are more: narrow the pattern, path or glob, or raise max_results]\n", len(matches))
 	}
 	return b.String()
 }
