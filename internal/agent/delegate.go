@@ -27,9 +27,9 @@ var (
 	_ Interactive = (*delegateTool)(nil)
 )
 
-func (*delegateTool) Name() string       { return delegateName }
-func (*delegateTool) Toolset() string    { return "delegation" }
-func (*delegateTool) Interactive() bool  { return false }
+func (*delegateTool) Name() string      { return delegateName }
+func (*delegateTool) Toolset() string   { return "delegation" }
+func (*delegateTool) Interactive() bool { return false }
 func (*delegateTool) Description() string {
 	return "Hand independent sub-tasks to child agents. Each child starts with a fresh context " +
 		"(it sees only its goal and context, not this conversation), has the same tools, runs with its " +

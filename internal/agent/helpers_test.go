@@ -207,3 +207,14 @@ func toolMessages(r llmtest.Request) []llmtest.Message {
 	}
 	return out
 }
+
+// chat is the conversation of a recorded request, without system messages.
+func chat(r llmtest.Request) []llmtest.Message {
+	var out []llmtest.Message
+	for _, m := range r.Messages {
+		if m.Role != "system" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
