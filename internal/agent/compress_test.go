@@ -246,4 +246,3 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
-

@@ -96,6 +96,7 @@ func (d *delegateTool) Run(ctx context.Context, env *tools.Env, args json.RawMes
 	if err != nil {
 		return tools.Errorf("%s: %v", delegateName, err), nil
 	}
+	em := d.parent.em // the running turn's events, fixed for this call
 	reports := make([]string, len(tasks))
 	sem := make(chan struct{}, max(d.a.cfg.Delegation.MaxParallel, 1))
 	var wg sync.WaitGroup
@@ -110,7 +111,7 @@ func (d *delegateTool) Run(ctx context.Context, env *tools.Env, args json.RawMes
 				reports[i] = "interrupted before it started"
 				return
 			}
-			reports[i] = d.child(ctx, env, i, len(tasks), t)
+			reports[i] = d.child(ctx, env, em, i, len(tasks), t)
 		}()
 	}
 	wg.Wait()
@@ -125,7 +126,7 @@ func (d *delegateTool) Run(ctx context.Context, env *tools.Env, args json.RawMes
 }
 
 // child runs one task to its end and returns its report.
-func (d *delegateTool) child(ctx context.Context, env *tools.Env, i, n int, t task) string {
+func (d *delegateTool) child(ctx context.Context, env *tools.Env, em *emitter, i, n int, t task) string {
 	p := d.parent
 	ce := tools.Env{}
 	if env != nil {
@@ -143,7 +144,7 @@ func (d *delegateTool) child(ctx context.Context, env *tools.Env, i, n int, t ta
 	}
 	on := func(e Event) {
 		if e.Kind == EventToolStart {
-			p.em.emit(Event{Kind: EventNotice, Text: fmt.Sprintf("%s: %s %s", label, e.Tool, e.Args)})
+			em.emit(Event{Kind: EventNotice, Text: fmt.Sprintf("%s: %s %s", label, e.Tool, e.Args)})
 		}
 	}
 	prompt := t.Goal
