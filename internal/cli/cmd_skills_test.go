@@ -11,10 +11,10 @@ import (
 func TestSkillsCommands(t *testing.T) {
 	t.Parallel()
 	h := t.TempDir()
-	if r := hermesMS(t, h, nil, "skills", "list"); r.code != 0 || !strings.Contains(r.stdout, "no skills in") {
+	if r := hermes(t, h, nil, "skills", "list"); r.code != 0 || !strings.Contains(r.stdout, "no skills in") {
 		t.Errorf("empty list: %+v", r)
 	}
-	r := hermesMS(t, h, nil, "skills", "create", "deploy-docs", "--description", "publish the docs site", "--category", "ops")
+	r := hermes(t, h, nil, "skills", "create", "deploy-docs", "--description", "publish the docs site", "--category", "ops")
 	if r.code != 0 || !strings.Contains(r.stdout, "created") {
 		t.Fatalf("create: %+v", r)
 	}
@@ -25,12 +25,12 @@ func TestSkillsCommands(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(h, "skills", "misc", "broken", "SKILL.md"), "---\nname: broken\n---\n", 0o644)
 
-	r = hermesMS(t, h, nil, "skills", "list")
+	r = hermes(t, h, nil, "skills", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "deploy-docs") || !strings.Contains(r.stdout, "publish the docs site") ||
 		!strings.Contains(r.stderr, "skills/misc/broken/SKILL.md:1: the frontmatter has no description") {
 		t.Errorf("list: %+v", r)
 	}
-	r = hermesMS(t, h, nil, "skills", "list", "--json")
+	r = hermes(t, h, nil, "skills", "list", "--json")
 	var out struct {
 		Skills []struct {
 			Name, Category, Description string
@@ -40,7 +40,7 @@ func TestSkillsCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Skills) != 1 || out.Skills[0].Category != "ops" || len(out.Problems) != 1 {
 		t.Errorf("list --json: %v %+v", err, out)
 	}
-	if r := hermesMS(t, h, nil, "skills", "show", "deploy-docs"); r.code != 0 || !strings.Contains(r.stdout, "name: deploy-docs") {
+	if r := hermes(t, h, nil, "skills", "show", "deploy-docs"); r.code != 0 || !strings.Contains(r.stdout, "name: deploy-docs") {
 		t.Errorf("show: %+v", r)
 	}
 	tests := []struct {
@@ -57,12 +57,12 @@ func TestSkillsCommands(t *testing.T) {
 		{[]string{"skills", "show"}, 2, "takes the skill name"},
 	}
 	for _, tt := range tests {
-		r := hermesMS(t, h, nil, tt.args...)
+		r := hermes(t, h, nil, tt.args...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.err) {
 			t.Errorf("%v: %+v, want code %d and %q", tt.args, r, tt.code, tt.err)
 		}
 	}
-	if r := hermesMS(t, h, nil, "skills", "remove", "deploy-docs"); r.code != 0 {
+	if r := hermes(t, h, nil, "skills", "remove", "deploy-docs"); r.code != 0 {
 		t.Errorf("remove: %+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(h, "skills", "ops")); !os.IsNotExist(err) {

@@ -76,6 +76,8 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newApprovalsCmd(app),
 		newContextCmd(app),
 		newSandboxCmd(app),
+		newMemoryCmd(app),
+		newSkillsCmd(app),
 	)
 	return root
 }
