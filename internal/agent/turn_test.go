@@ -408,3 +408,57 @@ func TestPreview(t *testing.T) {
 		}
 	}
 }
+
+// brokenStore fails every write.
+type brokenStore struct{}
+
+func (brokenStore) Append(context.Context, string, ...llm.Message) error {
+	return errors.New("disk full")
+}
+func (brokenStore) Usage(context.Context, string, llm.Usage) error { return errors.New("disk full") }
+func (brokenStore) Compressed(context.Context, string, string) (string, error) {
+	return "", errors.New("disk full")
+}
+
+func TestStoreFailureWarns(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, `
+steps:
+  - response: {text: "kept in memory"}
+`)
+	a := newAgent(t, Options{Router: router(srv, "openai")})
+	s := &Session{Recorder: brokenStore{}}
+	var ev events
+	res, err := a.Turn(context.Background(), s, "hi", ev.on)
+	if err != nil || res.Text != "kept in memory" || len(s.Messages) != 2 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if w := ev.of(EventWarning); len(w) != 3 || !strings.Contains(w[0].Text, "disk full") {
+		t.Errorf("warnings: %+v", w)
+	}
+}
+
+func TestFallbackNotice(t *testing.T) {
+	t.Parallel()
+	primary := serve(t, `
+steps:
+  - response: {status: 503, error: "overloaded"}
+`)
+	backup := serve(t, `
+steps:
+  - response: {text: "from the backup"}
+`)
+	ep := func(srv interface{ OpenAIBaseURL() string }, name string) llm.Endpoint {
+		return llm.Endpoint{Provider: name, Model: "m", BaseURL: srv.OpenAIBaseURL(), APIMode: llm.ChatCompletions, Keyless: true, Timeout: 5 * time.Second}
+	}
+	r := llm.NewRouter([]llm.Endpoint{ep(primary, "primary"), ep(backup, "backup")}, llm.Options{Stream: true})
+	a := newAgent(t, Options{Router: r})
+	var ev events
+	res, err := a.Turn(context.Background(), &Session{}, "hi", ev.on)
+	if err != nil || res.Provider != "backup" || ev.text() != "from the backup" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if n := ev.of(EventNotice); len(n) != 1 || !strings.Contains(n[0].Text, "fallback backup") {
+		t.Errorf("notices: %+v", n)
+	}
+}
