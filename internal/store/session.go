@@ -50,7 +50,7 @@ const sessionCols = `id, source, key, title, model, provider, parent_id, input_t
 // MessageCount starts at 0 whatever s says.
 func (s *Store) CreateSession(ctx context.Context, sess Session) (Session, error) {
 	if sess.Source == "" {
-		return Session{}, errors.New("create session: the source is empty; set it to cli, cron, telegram, ...")
+		return Session{}, errors.New("create session: the source is empty; set it (cli, cron, telegram)")
 	}
 	if sess.StartedAt.IsZero() {
 		sess.StartedAt = s.now()

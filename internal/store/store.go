@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -38,6 +40,13 @@ func Open(path string, r *redact.Redactor) (*Store, error) {
 	}
 	if r == nil {
 		r = redact.Default()
+	}
+	// Conversations are private: the file (and the -wal and -shm files
+	// SQLite creates with the same mode) is for the owner only.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("open session store: %w", err)
 	}
 	q := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate",
 		busyTimeout.Milliseconds())

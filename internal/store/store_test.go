@@ -26,6 +26,9 @@ func TestMigrations(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != SchemaVersion() {
 		t.Fatalf("fresh: version %d, %v; want %d", v, err, SchemaVersion())
 	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state.db mode: %v, %v; want 0600", fi.Mode(), err)
+	}
 	var mode string
 	s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
 	if mode != "wal" {
