@@ -64,12 +64,19 @@ func (r *Registry) Toolsets() []string {
 	return out
 }
 
+// Provided names the toolsets whose tools are not registered here but
+// added by their owners where they run: delegate_task by the agent per
+// session, cronjob by the scheduler, send_message by the gateway.
+// Enabled accepts these names and leaves them to their owners.
+var Provided = []string{"delegation", "cronjob", "send_message"}
+
 // Enabled returns the tools of the named toolsets, sorted by name; a
-// toolset nobody registered is an error naming the known ones.
+// toolset nobody registered (and not Provided) is an error naming the
+// known ones.
 func (r *Registry) Enabled(toolsets []string) ([]Tool, error) {
 	known := r.Toolsets()
 	for _, ts := range toolsets {
-		if !slices.Contains(known, ts) {
+		if !slices.Contains(known, ts) && !slices.Contains(Provided, ts) {
 			return nil, fmt.Errorf("unknown toolset %q (known: %s)", ts, strings.Join(known, ", "))
 		}
 	}

@@ -73,6 +73,9 @@ func TestRegistryCall(t *testing.T) {
 	if _, err := r.Enabled([]string{"basic", "missing"}); err == nil || !strings.Contains(err.Error(), "extra") {
 		t.Errorf("unknown toolset: %v", err)
 	}
+	if got, err := r.Enabled([]string{"basic", "delegation", "cronjob"}); err != nil || len(got) != 4 {
+		t.Errorf("provided toolsets: %d tools, %v", len(got), err)
+	}
 }
 
 func TestRegisterTwicePanics(t *testing.T) {
