@@ -199,3 +199,21 @@ func (v *Values) Load(key any, create func() any) any {
 	}
 	return x
 }
+
+// Get returns the value for key, if one was stored.
+func (v *Values) Get(key any) (any, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	x, ok := v.m[key]
+	return x, ok
+}
+
+// Set stores x for key, replacing what was there.
+func (v *Values) Set(key, x any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[any]any{}
+	}
+	v.m[key] = x
+}

@@ -112,4 +112,12 @@ func TestValues(t *testing.T) {
 	if second := v.Load(key{}, create); first != 1 || second != 1 || n != 1 {
 		t.Error("Load created twice")
 	}
+	type other struct{}
+	if _, ok := v.Get(other{}); ok {
+		t.Error("Get of a missing key")
+	}
+	v.Set(other{}, "x")
+	if x, ok := v.Get(other{}); !ok || x != "x" {
+		t.Errorf("Set then Get: %v %v", x, ok)
+	}
 }

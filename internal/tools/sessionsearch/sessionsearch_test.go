@@ -1,0 +1,53 @@
+package sessionsearch
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/redact"
+	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/tools"
+)
+
+func TestSessionSearch(t *testing.T) {
+	t.Parallel()
+	red, _ := redact.New(redact.Options{})
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), red)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	s, err := st.CreateSession(ctx, store.Session{Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AppendMessages(ctx, s.ID, llm.Message{Role: llm.RoleUser, Content: "we deploy the billing service on Fridays"}); err != nil {
+		t.Fatal(err)
+	}
+	env := &tools.Env{Values: &tools.Values{}}
+	call := func(args string) llm.Message {
+		return tools.Default.Call(ctx, env, nil, llm.ToolCall{ID: "1", Name: "session_search", Arguments: args})
+	}
+	if m := call(`{"query":"billing"}`); !m.IsError || !strings.Contains(m.Content, "no session store") {
+		t.Errorf("without a store: %+v", m)
+	}
+	Configure(env, st)
+	if m := call(`{"query":"billing deploy"}`); m.IsError || !strings.Contains(m.Content, s.ID) || !strings.Contains(m.Content, "billing") {
+		t.Errorf("hit: %+v", m)
+	}
+	if m := call(`{"query":"kubernetes"}`); m.IsError || !strings.Contains(m.Content, "no messages match") {
+		t.Errorf("miss: %+v", m)
+	}
+	for _, bad := range []string{`{"query":""}`, `{"query":5}`} {
+		if m := call(bad); !m.IsError || strings.Count(m.Content, "\n") > 0 {
+			t.Errorf("%s: %+v", bad, m)
+		}
+	}
+	if m := call(`{"query":"\"AND OR ( *"}`); m.IsError {
+		t.Errorf("hostile query: %+v", m)
+	}
+}
