@@ -58,6 +58,19 @@ func FuzzPlanPatch(f *testing.F) {
 	})
 }
 
+// FuzzFoldEqual checks the allocation-free comparison against norm.
+func FuzzFoldEqual(f *testing.F) {
+	f.Add("  a \t b  ", "a b")
+	f.Add("\u00a0x", "x")
+	f.Fuzz(func(t *testing.T, s, w string) {
+		for _, want := range []string{w, norm(w), norm(s)} {
+			if got := foldEqual(s, want); got != (norm(s) == want) {
+				t.Fatalf("foldEqual(%q, %q) = %v", s, want, got)
+			}
+		}
+	})
+}
+
 // FuzzParseGitignore checks that any .gitignore parses and matches without
 // panicking, and that a negated rule undoes its pattern.
 func FuzzParseGitignore(f *testing.F) {

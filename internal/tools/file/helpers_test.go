@@ -28,7 +28,7 @@ func testEnv(t *testing.T) *tools.Env {
 	return env
 }
 
-func writeTestFile(t *testing.T, p, content string) {
+func writeTestFile(t testing.TB, p, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
@@ -60,3 +60,8 @@ func call(t *testing.T, env *tools.Env, tool tools.Tool, args any) llm.Message {
 }
 
 type obj = map[string]any
+
+// callB is call for benchmarks, with a registry built once.
+func callB(r *tools.Registry, env *tools.Env, name, args string) llm.Message {
+	return r.Call(context.Background(), env, nil, llm.ToolCall{ID: "b", Name: name, Arguments: args})
+}

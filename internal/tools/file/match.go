@@ -3,6 +3,7 @@ package file
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // edit replaces content[start:end] with text.
@@ -117,19 +118,15 @@ func fuzzyPlan(content, old, new string) ([]edit, bool, *matchError) {
 		want[i] = norm(l)
 	}
 	lines := splitContent(content)
-	have := make([]string, len(lines))
-	for i, l := range lines {
-		have[i] = norm(content[l.start:l.end])
-	}
 	var hits []int
-	for i := 0; i+len(want) <= len(have); i++ {
-		if equalAt(have, want, i) {
+	for i := 0; i+len(want) <= len(lines); i++ {
+		if equalAt(content, lines, want, i) {
 			hits = append(hits, i)
 		}
 	}
 	switch len(hits) {
 	case 0:
-		return nil, false, closest(content, lines, have, want)
+		return nil, false, closest(content, lines, want)
 	case 1:
 	default:
 		for k := range hits {
@@ -154,13 +151,52 @@ func fuzzyPlan(content, old, new string) ([]edit, bool, *matchError) {
 	return []edit{{first.start, last.end, text}}, true, nil
 }
 
-func equalAt(have, want []string, i int) bool {
+func equalAt(content string, lines []line, want []string, i int) bool {
 	for j, w := range want {
-		if have[i+j] != w {
+		l := lines[i+j]
+		if !foldEqual(content[l.start:l.end], w) {
 			return false
 		}
 	}
 	return true
+}
+
+// foldEqual reports whether norm(s) == w, without allocating for ASCII
+// lines; w is already normalised.
+func foldEqual(s, w string) bool {
+	if hasUnicodeSpace(s) {
+		return norm(s) == w // strings.Fields also splits on Unicode spaces
+	}
+	i, j := 0, 0
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	for i < len(s) {
+		if isBlank(s[i]) {
+			for i < len(s) && isBlank(s[i]) {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
+			if j >= len(w) || w[j] != ' ' {
+				return false
+			}
+			j++
+			continue
+		}
+		if j >= len(w) || w[j] != s[i] {
+			return false
+		}
+		i++
+		j++
+	}
+	return j == len(w)
+}
+
+// isBlank is the ASCII whitespace strings.Fields splits on.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // splitText splits s into lines without terminators.
@@ -234,7 +270,7 @@ const maxNear = 8
 
 // closest finds the lines of content that look most like want, by the
 // bigram similarity of want's longest line.
-func closest(content string, lines []line, have, want []string) *matchError {
+func closest(content string, lines []line, want []string) *matchError {
 	key := 0
 	for i, w := range want {
 		if len(w) > len(want[key]) {
@@ -242,9 +278,19 @@ func closest(content string, lines []line, have, want []string) *matchError {
 		}
 	}
 	kb := bigrams(want[key])
+	na := max(len(want[key])-1, 0)
+	seen := map[string]int{}
 	best, score := -1, 0.0
-	for i, h := range have {
-		if s := dice(kb, h); s > score {
+	for i, l := range lines {
+		text := content[l.start:l.end]
+		if !hasUnicodeSpace(text) {
+			// norm only removes ASCII blanks here, so the trimmed length
+			// bounds the normalised one: skip lines too short to win.
+			if ns := len(strings.TrimSpace(text)) - 1; ns < na && 2*float64(max(ns, 0))/float64(na+max(ns, 0)) <= score {
+				continue
+			}
+		}
+		if s := dice(kb, norm(text), seen); s > score {
 			best, score = i, s
 		}
 	}
@@ -270,7 +316,7 @@ func bigrams(s string) map[string]int {
 }
 
 // dice is the Sørensen–Dice coefficient of the bigrams of a and s.
-func dice(a map[string]int, s string) float64 {
+func dice(a map[string]int, s string, seen map[string]int) float64 {
 	na := 0
 	for _, c := range a {
 		na += c
@@ -279,7 +325,7 @@ func dice(a map[string]int, s string) float64 {
 	if na+ns == 0 {
 		return 0
 	}
-	seen := map[string]int{}
+	clear(seen)
 	common := 0
 	for i := 0; i+2 <= len(s); i++ {
 		g := s[i : i+2]
@@ -313,4 +359,15 @@ func joinInts(ns []int) string {
 		return strings.Join(s[:10], ", ") + fmt.Sprintf(", and %d more", len(s)-10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// hasUnicodeSpace reports whether s has a non-ASCII byte, where
+// strings.Fields may find spaces isBlank does not (or none, in invalid UTF-8).
+func hasUnicodeSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }

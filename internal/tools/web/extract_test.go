@@ -11,15 +11,6 @@ import (
 	"time"
 )
 
-const testPage = `<!doctype html><html><head><title>  The
- Test Page </title><style>body{color:red}</style><script>var secret = "js-only";</script></head>
-<body><nav><a href="/home">Home nav</a></nav>
-<h1>Heading</h1><p>Some <b>bold</b> text and <a href="/rel/page">a relative link</a>.</p>
-<!-- a hidden comment -->
-<div hidden>hidden div text</div>
-<ul><li>one</li><li>two</li></ul>
-<footer>footer text</footer></body></html>`
-
 // pageServer serves the fixtures web_extract is tested against, on
 // 127.0.0.1 only.
 func pageServer(t *testing.T) *httptest.Server {
@@ -27,7 +18,7 @@ func pageServer(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, testPage)
+		http.ServeFile(w, r, "testdata/page.html")
 	})
 	mux.HandleFunc("/latin1", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
