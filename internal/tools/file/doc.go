@@ -6,8 +6,9 @@
 // backend, so a docker or ssh backend does not confine them. Relative paths
 // are taken from the session's working directory (Env.Cwd) and a leading ~
 // is the user's home directory. The secrets of the hermes home are off
-// limits: read_file refuses its .env and auth.json, write_file and patch
-// also refuse its config.yaml (the agent changes config through commands
+// limits: read_file and search_files refuse its .env and auth.json (a
+// search over the home skips them), write_file and patch also refuse its
+// config.yaml (the agent changes config through commands
 // that validate it).
 //
 // Writes are atomic (internal/fileutil): a crash never leaves a half

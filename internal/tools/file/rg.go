@@ -82,7 +82,7 @@ func (s *search) ripgrep(ctx context.Context, rg string) ([]match, bool, error) 
 			continue
 		}
 		m.path = filepath.Join(dir, m.path)
-		if m.path != s.root && !s.globOK(m.path) {
+		if s.skip(m.path) || (m.path != s.root && !s.globOK(m.path)) {
 			continue
 		}
 		if len(matches) == s.max {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -67,7 +68,13 @@ type search struct {
 	root  string // absolute directory or file
 	globR *regexp.Regexp
 	max   int
+	// secret are the hermes home's files read_file refuses, as they are
+	// and with symlinks resolved; a search never reads them.
+	secret map[string]bool
 }
+
+// skip reports whether the file at p must not be searched.
+func (s *search) skip(p string) bool { return s.secret[p] }
 
 func (t SearchFiles) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
 	var a searchArgs
@@ -124,6 +131,16 @@ func newSearch(env *tools.Env, a searchArgs) (*search, tools.Result, bool) {
 	}
 	if _, err := os.Stat(s.root); err != nil {
 		return nil, tools.Errorf("search_files: %s does not exist or cannot be read; check the path", root), false
+	}
+	if n := protected(env, s.root, noRead); n != "" {
+		return nil, tools.Errorf("search_files: %s is the hermes home's %s, which holds secrets; it cannot be searched", root, n), false
+	}
+	s.secret = map[string]bool{}
+	if env != nil && env.Home != "" {
+		for _, n := range noRead {
+			f := filepath.Join(env.Home, n)
+			s.secret[f], s.secret[realPath(f)] = true, true
+		}
 	}
 	return s, tools.Result{}, true
 }

@@ -117,3 +117,24 @@ func TestGitignoreRules(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchSkipsHomeSecrets: a search over the hermes home never shows
+// its .env or auth.json, and searching one of them directly is refused.
+func TestSearchSkipsHomeSecrets(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	impls := []SearchFiles{{RgPath: "-"}}
+	if rg, err := exec.LookPath("rg"); err == nil {
+		impls = append(impls, SearchFiles{RgPath: rg})
+	}
+	for _, impl := range impls {
+		m := call(t, env, impl, obj{"pattern": "SECRET", "path": env.Home})
+		if m.IsError || m.Content != "config.yaml:1:SECRET=1\n" && !strings.HasSuffix(m.Content, "/config.yaml:1:SECRET=1\n") {
+			t.Errorf("%s: %+v", impl.RgPath, m)
+		}
+		m = call(t, env, impl, obj{"pattern": "SECRET", "path": filepath.Join(env.Home, ".env")})
+		if !m.IsError || !strings.Contains(m.Content, "hermes home's .env") {
+			t.Errorf("%s: %+v", impl.RgPath, m)
+		}
+	}
+}

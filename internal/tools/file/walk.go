@@ -39,7 +39,7 @@ func (s *search) walk(ctx context.Context) ([]match, bool, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || (p != s.root && (s.isIgnored(ignores, p, false) || !s.globOK(p))) {
+		if !d.Type().IsRegular() || s.skip(p) || (p != s.root && (s.isIgnored(ignores, p, false) || !s.globOK(p))) {
 			return nil
 		}
 		found, err := s.grepFile(p, s.max+1-len(matches))
