@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,34 +14,10 @@ import (
 	"github.com/hermes-go/hermes/internal/store"
 )
 
-// sessionsCLI runs the real command tree, with the sessions command added
-// when root.go does not register it yet.
+// sessionsCLI runs the real command tree.
 func sessionsCLI(t *testing.T, home string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
-		if k == "HERMES_HOME" {
-			return home
-		}
-		return ""
-	}}
-	root := newRootCmd(app)
-	if c, _, err := root.Find([]string{"sessions"}); err != nil || c == root {
-		root.AddCommand(newSessionsCmd(app))
-	}
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.Execute()
-	var ee exitError
-	if err != nil && !errors.As(err, &ee) {
-		errb.WriteString("hermes: " + err.Error() + "\n")
-	}
-	code := 0
-	if err != nil {
-		code = exitCode(err)
-	}
-	return result{out.String(), errb.String(), code}
+	return hermes(t, home, nil, args...)
 }
 
 // seedSessions fills a home's state.db: an old ended cli session, an

@@ -78,6 +78,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newSandboxCmd(app),
 		newMemoryCmd(app),
 		newSkillsCmd(app),
+		newSessionsCmd(app),
 	)
 	return root
 }

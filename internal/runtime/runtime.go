@@ -1,0 +1,195 @@
+// Package runtime assembles what an agent session runs on from a
+// profile's home and config: the terminal backend, the command guard with
+// its approver and smart-mode judge, the tool registry and each session's
+// tool environment, the session store, and the system prompt (identity,
+// SOUL.md and project context after the injection scan, the memory
+// snapshot, the skills index). Every frontend (the chat CLI now; the
+// gateway, cron and the API server later) opens a Runtime and asks it for
+// sessions, so they all run the same agent the same way.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hermes-go/hermes/internal/agent"
+	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/guard"
+	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/redact"
+	"github.com/hermes-go/hermes/internal/sandbox"
+	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/tools"
+
+	// The tool families and terminal backends register themselves.
+	_ "github.com/hermes-go/hermes/internal/sandbox/backends"
+	_ "github.com/hermes-go/hermes/internal/tools/clarify"
+	_ "github.com/hermes-go/hermes/internal/tools/file"
+	_ "github.com/hermes-go/hermes/internal/tools/memory"
+	_ "github.com/hermes-go/hermes/internal/tools/sessionsearch"
+	_ "github.com/hermes-go/hermes/internal/tools/skills"
+	_ "github.com/hermes-go/hermes/internal/tools/terminal"
+	_ "github.com/hermes-go/hermes/internal/tools/todo"
+	_ "github.com/hermes-go/hermes/internal/tools/web"
+)
+
+// Options say what to open.
+type Options struct {
+	Home   *home.Home
+	Config *config.Config
+	// Router is the main chain; Aux returns a side task's (compression,
+	// approval). The CLI builds both with the credential pools and .env.
+	Router *llm.Router
+	Aux    func(task string) (*llm.Router, error)
+	// Frontend picks agent.toolsets.<frontend> and is the sessions' source:
+	// "cli", "cron", "gateway" or "api_server".
+	Frontend string
+	// Toolsets overrides the frontend's toolsets when not nil (--toolsets).
+	Toolsets []string
+	// Cwd is the working directory: the workspace of the terminal backend
+	// and where project context files are found.
+	Cwd string
+	// Env is the parent environment for the terminal backend (os.Environ);
+	// the backend filters it.
+	Env []string
+	// Unattended: nobody can answer an approval or a question (chat -q,
+	// cron, the API server).
+	Unattended bool
+	// Human answers dangerous-command approvals; nil blocks them.
+	Human guard.Approver
+	// Ask answers the clarify tool; nil: nobody can answer.
+	Ask func(ctx context.Context, question string, choices []string) (string, error)
+	// Notify shows progress lines and warnings; nil discards them.
+	Notify func(line string)
+	// Redactor masks every tool result and stored message; nil is
+	// redact.Default(), the process-wide one.
+	Redactor *redact.Redactor
+}
+
+// Runtime is an open profile: one backend, one store, one agent, shared by
+// the sessions it makes.
+type Runtime struct {
+	Agent   *agent.Agent
+	Store   *store.Store
+	Backend sandbox.Backend
+	Guard   *guard.Guard
+
+	o        Options
+	toolsets []string
+}
+
+// Open builds the runtime. The terminal backend is started and the store
+// opened here, so a broken sandbox or database stops before the first
+// model call.
+func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
+	if o.Home == nil || o.Config == nil || o.Router == nil {
+		return nil, errors.New("runtime: Home, Config and Router are required")
+	}
+	if o.Redactor == nil {
+		o.Redactor = redact.Default()
+	}
+	if o.Frontend == "" {
+		o.Frontend = "cli"
+	}
+	rt := &Runtime{o: o}
+	defer func() {
+		if err != nil {
+			rt.Close()
+		}
+	}()
+	if rt.toolsets, err = rt.chooseToolsets(); err != nil {
+		return nil, err
+	}
+	if rt.Store, err = store.Open(o.Home.Path(home.StateDB), o.Redactor); err != nil {
+		return nil, err
+	}
+	rt.Backend, err = sandbox.New(ctx, sandbox.Options{Terminal: o.Config.Terminal, Workspace: o.Cwd, HomeDir: o.Home.Dir, Env: o.Env})
+	if err != nil {
+		return nil, fmt.Errorf("terminal backend %s: %w", o.Config.Terminal.Backend, err)
+	}
+	rt.Guard = rt.newGuard()
+	rt.Agent, err = agent.New(agent.Options{
+		Router:   o.Router,
+		Aux:      o.Aux,
+		Registry: tools.Default,
+		Toolsets: rt.toolsets,
+		Config:   o.Config,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// chooseToolsets is --toolsets, else the frontend's configured toolsets,
+// with the memory, skills and delegation toolsets left out when their
+// sections turn them off.
+func (rt *Runtime) chooseToolsets() ([]string, error) {
+	c := rt.o.Config
+	ts := rt.o.Toolsets
+	if ts == nil {
+		switch rt.o.Frontend {
+		case "cron":
+			ts = c.Agent.Toolsets.Cron
+		case "gateway":
+			ts = c.Agent.Toolsets.Gateway
+		case "api_server":
+			ts = c.Agent.Toolsets.APIServer
+		default:
+			ts = c.Agent.Toolsets.CLI
+		}
+	}
+	off := map[string]bool{"memory": !c.Memory.Enabled, "skills": !c.Skills.Enabled, "delegation": !c.Delegation.Enabled}
+	var out []string
+	for _, t := range ts {
+		if !off[t] && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if _, err := tools.Default.Enabled(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newGuard is the command guard of this profile: its policy, the human
+// approver, the smart-mode judge when the mode or the unattended policy
+// asks for one, and config.yaml as the store of "always" answers.
+func (rt *Runtime) newGuard() *guard.Guard {
+	c := rt.o.Config
+	p := guard.PolicyFromConfig(c)
+	p.HermesHome = rt.o.Home.Dir
+	g := &guard.Guard{Policy: p, Human: rt.o.Human, Store: guard.ConfigAllowlist(rt.o.Home.Path(home.ConfigFile))}
+	if (c.Approvals.Mode == "smart" || c.Approvals.Unattended == "smart") && rt.o.Aux != nil {
+		if r, err := rt.o.Aux("approval"); err == nil {
+			g.Smart = guard.NewLLMJudge(r)
+		} else {
+			rt.notify("warning: smart approvals: " + err.Error() + "; every dangerous command asks")
+		}
+	}
+	return g
+}
+
+// Toolsets are the toolsets the sessions get.
+func (rt *Runtime) Toolsets() []string { return slices.Clone(rt.toolsets) }
+
+// Close ends the backend and the store.
+func (rt *Runtime) Close() error {
+	var errs []error
+	if rt.Backend != nil {
+		errs = append(errs, rt.Backend.Close())
+	}
+	if rt.Store != nil {
+		errs = append(errs, rt.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (rt *Runtime) notify(line string) {
+	if rt.o.Notify != nil {
+		rt.o.Notify(line)
+	}
+}
