@@ -31,7 +31,7 @@ func Configure(env *tools.Env, st *store.Store) {
 func (Tool) Name() string    { return "session_search" }
 func (Tool) Toolset() string { return "session_search" }
 func (Tool) Description() string {
-	return "Search the text of earlier conversations (all sessions, newest store first, best matches first). " +
+	return "Search the text of earlier conversations (every stored session, best matches first). " +
 		"Use it to recall decisions, facts or commands from past sessions. Words are AND-ed; \"quoted phrases\" match exactly."
 }
 func (Tool) Schema() json.RawMessage {
