@@ -1,0 +1,173 @@
+package chat
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/term"
+)
+
+// errCtrlC is a Ctrl-C at a prompt.
+var errCtrlC = errors.New("ctrl-c")
+
+// lineSource reads what the user types. ReadLine shows prompt and returns
+// one line without its newline, io.EOF at the end of input (Ctrl-D), or
+// errCtrlC. ctx ending stops the wait where the source can be stopped.
+type lineSource interface {
+	ReadLine(ctx context.Context, prompt string) (string, error)
+}
+
+// plainSource reads lines from a pipe or file: prompts are written as
+// they are, Ctrl-C arrives as an interrupt.
+type plainSource struct {
+	out        io.Writer
+	lines      chan string
+	interrupts <-chan struct{}
+}
+
+var _ lineSource = (*plainSource)(nil)
+
+// newPlainSource starts reading in from a goroutine; it ends when in does.
+func newPlainSource(in io.Reader, out io.Writer, interrupts <-chan struct{}) *plainSource {
+	p := &plainSource{out: out, lines: make(chan string), interrupts: interrupts}
+	go func() {
+		defer close(p.lines)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			p.lines <- strings.TrimSuffix(sc.Text(), "\r")
+		}
+	}()
+	return p
+}
+
+func (p *plainSource) ReadLine(ctx context.Context, prompt string) (string, error) {
+	if prompt != "" {
+		io.WriteString(p.out, prompt)
+	}
+	select {
+	case l, ok := <-p.lines:
+		if !ok {
+			return "", io.EOF
+		}
+		return l, nil
+	case <-p.interrupts:
+		io.WriteString(p.out, "\n")
+		return "", errCtrlC
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// termSource reads lines on a terminal with line editing and history,
+// in raw mode only while it reads, so Ctrl-C during a turn is a signal.
+type termSource struct {
+	fd    int
+	t     *term.Terminal
+	ctrlC *ctrlCReader
+}
+
+var _ lineSource = (*termSource)(nil)
+
+func newTermSource(fd int, in io.Reader, out io.Writer) *termSource {
+	cr := &ctrlCReader{r: in}
+	return &termSource{fd: fd, ctrlC: cr, t: term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{cr, out}, "")}
+}
+
+// ReadLine cannot be cancelled by ctx: the terminal is read until the user
+// answers, as an approval prompt must be.
+func (s *termSource) ReadLine(_ context.Context, prompt string) (string, error) {
+	st, err := term.MakeRaw(s.fd)
+	if err != nil {
+		return "", err
+	}
+	defer term.Restore(s.fd, st)
+	s.t.SetPrompt(prompt)
+	s.ctrlC.seen.Store(false)
+	l, err := s.t.ReadLine()
+	if errors.Is(err, term.ErrPasteIndicator) {
+		err = nil
+	}
+	if err == io.EOF && s.ctrlC.seen.Load() {
+		return "", errCtrlC
+	}
+	return l, err
+}
+
+// ctrlCReader notes a Ctrl-C byte, which term.Terminal reports as io.EOF
+// like Ctrl-D.
+type ctrlCReader struct {
+	r    io.Reader
+	seen atomic.Bool
+}
+
+func (c *ctrlCReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if strings.IndexByte(string(p[:n]), 3) >= 0 {
+		c.seen.Store(true)
+	}
+	return n, err
+}
+
+// Prompts of the REPL.
+const (
+	promptMain = "› "
+	promptMore = "… "
+)
+
+// readMessage reads one message: a line; lines ending in a backslash go
+// on with the next; a line of `"""` opens a block that a line of `"""`
+// closes.
+func readMessage(ctx context.Context, src lineSource) (string, error) {
+	first, err := src.ReadLine(ctx, promptMain)
+	if err != nil {
+		return "", err
+	}
+	var b multiline
+	done := b.add(first)
+	for !done {
+		l, err := src.ReadLine(ctx, promptMore)
+		if err != nil {
+			return "", err
+		}
+		done = b.add(l)
+	}
+	return b.text(), nil
+}
+
+// multiline gathers the lines of one message.
+type multiline struct {
+	lines []string
+	block bool // inside a """ block
+	open  bool // the first line opened the block
+}
+
+// add takes the next line and reports whether the message is complete.
+func (m *multiline) add(l string) bool {
+	trimmed := strings.TrimSpace(l)
+	switch {
+	case !m.open && len(m.lines) == 0 && trimmed == `"""`:
+		m.open, m.block = true, true
+		return false
+	case m.block && trimmed == `"""`:
+		m.block = false
+		return true
+	case m.block:
+		m.lines = append(m.lines, l)
+		return false
+	case strings.HasSuffix(l, `\`):
+		m.lines = append(m.lines, strings.TrimSuffix(l, `\`))
+		return false
+	}
+	m.lines = append(m.lines, l)
+	return true
+}
+
+func (m *multiline) text() string { return strings.Join(m.lines, "\n") }

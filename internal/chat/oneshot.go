@@ -1,0 +1,118 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hermes-go/hermes/internal/agent"
+	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/runtime"
+)
+
+// Output formats of a one-shot run.
+const (
+	FormatText       = "text"        // the answer on stdout, progress on stderr
+	FormatJSON       = "json"        // one Result object on stdout
+	FormatStreamJSON = "stream-json" // one StreamEvent a line, then the Result
+)
+
+// Result is what a one-shot run prints with --format json, and the last
+// line of stream-json (Type "result").
+type Result struct {
+	Type       string    `json:"type,omitempty"`
+	Answer     string    `json:"answer"`
+	SessionID  string    `json:"session_id"`
+	Provider   string    `json:"provider"`
+	Model      string    `json:"model"`
+	Usage      llm.Usage `json:"usage"`
+	Iterations int       `json:"iterations"`
+	Exhausted  bool      `json:"exhausted"`
+	LoopGuard  bool      `json:"loop_guard"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// StreamEvent is one agent.Event as a stream-json line.
+type StreamEvent struct {
+	Type      string `json:"type"` // the event kind: text, reasoning, reset, notice, warning, tool_start, tool_end
+	Text      string `json:"text,omitempty"`
+	Tool      string `json:"tool,omitempty"`
+	CallID    string `json:"call_id,omitempty"`
+	Args      string `json:"args,omitempty"`
+	IsError   bool   `json:"is_error,omitempty"`
+	ElapsedMS int64  `json:"elapsed_ms,omitempty"`
+	Iteration int    `json:"iteration,omitempty"`
+}
+
+func streamEvent(ev agent.Event) StreamEvent {
+	return StreamEvent{Type: ev.Kind.String(), Text: ev.Text, Tool: ev.Tool, CallID: ev.CallID, Args: ev.Args,
+		IsError: ev.IsError, ElapsedMS: ev.Elapsed.Milliseconds(), Iteration: ev.Iteration}
+}
+
+// Once runs one unattended turn with prompt and prints it in format:
+// nobody answers approvals (approvals.unattended decides) or clarify
+// questions. A failed or interrupted turn is returned as the error after
+// the session is saved; json formats also print it in their result.
+func Once(ctx context.Context, o Options, prompt, format string) error {
+	switch format {
+	case "", FormatText, FormatJSON, FormatStreamJSON:
+	default:
+		return fmt.Errorf("unknown output format %q: want text, json or stream-json", format)
+	}
+	stderr := &lockedWriter{w: o.Stderr}
+	ro := runtime.Options{Unattended: true, Notify: func(l string) { fmt.Fprintln(stderr, "  · "+l) }}
+	rt, s, err := open(ctx, &o, o.Config, ro, o.Resume)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	defer rt.EndSession(context.WithoutCancel(ctx), s)
+
+	on := newRenderer(nil, stderr, o.Config.Display.ToolProgress, false).on
+	enc := json.NewEncoder(o.Stdout)
+	enc.SetEscapeHTML(false)
+	if format == FormatStreamJSON {
+		on = func(ev agent.Event) { enc.Encode(streamEvent(ev)) }
+	}
+	res, err := rt.Agent.Turn(ctx, s, prompt, on)
+	if ctx.Err() != nil && err != nil {
+		err = ErrInterrupted
+	}
+	out := Result{SessionID: s.ID}
+	if res != nil {
+		out = Result{Answer: res.Text, SessionID: s.ID, Provider: res.Provider, Model: res.Model,
+			Usage: res.Usage, Iterations: res.Iterations, Exhausted: res.Exhausted, LoopGuard: res.LoopGuard}
+	}
+	if err != nil {
+		out.Answer, out.Error = "", err.Error()
+	}
+	switch format {
+	case FormatJSON:
+		enc.SetIndent("", "  ")
+		if werr := enc.Encode(out); werr != nil && err == nil {
+			err = werr
+		}
+	case FormatStreamJSON:
+		out.Type = "result"
+		if werr := enc.Encode(out); werr != nil && err == nil {
+			err = werr
+		}
+	default:
+		if err == nil {
+			_, err = io.WriteString(o.Stdout, withNewline(res.Text))
+		}
+	}
+	if err != nil && !errors.Is(err, ErrInterrupted) {
+		return fmt.Errorf("turn failed: %w", err)
+	}
+	return err
+}
+
+func withNewline(s string) string {
+	if s == "" || s[len(s)-1] != '\n' {
+		return s + "\n"
+	}
+	return s
+}

@@ -1,0 +1,128 @@
+package chat
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/agent"
+)
+
+// Progress modes of display.tool_progress.
+const (
+	ProgressAll = "all" // a line when each tool call starts and when it ends
+	ProgressNew = "new" // a line only when a call starts a different tool than the last one shown
+	ProgressOff = "off" // no tool lines
+)
+
+// renderer shows a turn's events as text. Answer text goes to text as it
+// streams (nil: not shown, the one-shot prints the final answer itself);
+// tool progress, notices and warnings go to info as whole lines.
+type renderer struct {
+	text, info    io.Writer
+	progress      string
+	showReasoning bool
+
+	mu       sync.Mutex
+	midLine  bool   // text ended without a newline
+	lastTool string // for ProgressNew
+	streamed bool   // text arrived in the current model call
+}
+
+func newRenderer(text, info io.Writer, progress string, showReasoning bool) *renderer {
+	if progress == "" {
+		progress = ProgressAll
+	}
+	return &renderer{text: text, info: info, progress: progress, showReasoning: showReasoning}
+}
+
+// on is the agent.Turn callback.
+func (r *renderer) on(ev agent.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch ev.Kind {
+	case agent.EventText:
+		if r.text != nil && ev.Text != "" {
+			io.WriteString(r.text, ev.Text)
+			r.midLine = !strings.HasSuffix(ev.Text, "\n")
+			r.streamed = true
+		}
+	case agent.EventReasoning:
+		if r.showReasoning && r.text != nil && ev.Text != "" {
+			io.WriteString(r.text, ev.Text)
+			r.midLine = !strings.HasSuffix(ev.Text, "\n")
+		}
+	case agent.EventReset:
+		if r.streamed {
+			r.writeLine("  ↺ the answer above is void (" + ev.Text + ")")
+		}
+		r.streamed = false
+	case agent.EventNotice:
+		r.writeLine("  · " + ev.Text)
+	case agent.EventWarning:
+		r.writeLine("  ! warning: " + ev.Text)
+	case agent.EventToolStart:
+		r.streamed = false
+		if r.progress == ProgressOff || (r.progress == ProgressNew && ev.Tool == r.lastTool) {
+			return
+		}
+		r.lastTool = ev.Tool
+		r.writeLine(strings.TrimRight("  ⚙ "+ev.Tool+" "+ev.Args, " "))
+	case agent.EventToolEnd:
+		if r.progress != ProgressAll {
+			return
+		}
+		mark := "✓"
+		if ev.IsError {
+			mark = "✗"
+		}
+		l := fmt.Sprintf("  %s %s (%s)", mark, ev.Tool, round(ev.Elapsed))
+		if ev.IsError && ev.Text != "" {
+			l += ": " + ev.Text
+		}
+		r.writeLine(l)
+	}
+}
+
+// line writes one info line from outside the turn's events (a tool's
+// notice).
+func (r *renderer) line(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writeLine(s)
+}
+
+// writeLine writes one info line, ending streamed text first when the
+// two share a stream.
+func (r *renderer) writeLine(s string) {
+	if r.info == nil {
+		return
+	}
+	r.breakLine()
+	fmt.Fprintln(r.info, s)
+}
+
+// breakLine ends a partly written line of answer text.
+func (r *renderer) breakLine() {
+	if r.midLine && r.text != nil {
+		io.WriteString(r.text, "\n")
+	}
+	r.midLine = false
+}
+
+// endTurn finishes the turn's output and readies the next.
+func (r *renderer) endTurn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.breakLine()
+	r.lastTool, r.streamed = "", false
+}
+
+func round(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
