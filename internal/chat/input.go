@@ -54,6 +54,9 @@ func (p *plainSource) ReadLine(ctx context.Context, prompt string) (string, erro
 		if !ok {
 			return "", io.EOF
 		}
+		if prompt != "" {
+			io.WriteString(p.out, "\n") // the input is not echoed: end the prompt's line
+		}
 		return l, nil
 	case <-p.interrupts:
 		io.WriteString(p.out, "\n")

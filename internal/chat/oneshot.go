@@ -61,8 +61,8 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 	default:
 		return fmt.Errorf("unknown output format %q: want text, json or stream-json", format)
 	}
-	stderr := &lockedWriter{w: o.Stderr}
-	ro := runtime.Options{Unattended: true, Notify: func(l string) { fmt.Fprintln(stderr, "  · "+l) }}
+	render := newRenderer(nil, &lockedWriter{w: o.Stderr}, o.redactor(), o.Config.Display.ToolProgress, false)
+	ro := runtime.Options{Unattended: true, Notify: func(l string) { render.line("  · " + l) }}
 	rt, s, err := open(ctx, &o, o.Config, ro, o.Resume)
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 	defer rt.Close()
 	defer rt.EndSession(context.WithoutCancel(ctx), s)
 
-	on := newRenderer(nil, stderr, o.Config.Display.ToolProgress, false).on
+	on := render.on
 	enc := json.NewEncoder(o.Stdout)
 	enc.SetEscapeHTML(false)
 	if format == FormatStreamJSON {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hermes-go/hermes/internal/agent"
+	"github.com/hermes-go/hermes/internal/redact"
 )
 
 // Progress modes of display.tool_progress.
@@ -24,6 +25,7 @@ type renderer struct {
 	text, info    io.Writer
 	progress      string
 	showReasoning bool
+	red           *redact.Redactor // masks info lines; nil: none
 
 	mu       sync.Mutex
 	midLine  bool   // text ended without a newline
@@ -31,11 +33,11 @@ type renderer struct {
 	streamed bool   // text arrived in the current model call
 }
 
-func newRenderer(text, info io.Writer, progress string, showReasoning bool) *renderer {
+func newRenderer(text, info io.Writer, red *redact.Redactor, progress string, showReasoning bool) *renderer {
 	if progress == "" {
 		progress = ProgressAll
 	}
-	return &renderer{text: text, info: info, progress: progress, showReasoning: showReasoning}
+	return &renderer{text: text, info: info, red: red, progress: progress, showReasoning: showReasoning}
 }
 
 // on is the agent.Turn callback.
@@ -101,6 +103,9 @@ func (r *renderer) writeLine(s string) {
 		return
 	}
 	r.breakLine()
+	if r.red != nil {
+		s = r.red.String(s)
+	}
 	fmt.Fprintln(r.info, s)
 }
 

@@ -41,7 +41,7 @@ func REPL(ctx context.Context, o Options) error {
 		r.src = newPlainSource(o.Stdin, r.out, o.Interrupts)
 	}
 	r.prompter = &prompter{src: r.src, out: r.out, red: o.redactor(), interrupted: r.stopTurn}
-	r.render = newRenderer(r.out, r.out, r.cfg.Display.ToolProgress, r.cfg.Display.ShowReasoning)
+	r.render = newRenderer(r.out, r.out, o.redactor(), r.cfg.Display.ToolProgress, r.cfg.Display.ShowReasoning)
 	var err error
 	r.rt, r.s, err = open(ctx, r.o, r.cfg, r.runtimeOptions(), o.Resume)
 	if err != nil {

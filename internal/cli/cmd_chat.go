@@ -39,7 +39,9 @@ answer a question. The answer goes to stdout, progress to stderr; --format
 json prints one JSON object, stream-json one object per event and a final
 {"type":"result",...}.`,
 		Args: exactArgs(0, "no arguments (the prompt goes after -q)"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return app.runChat(cmd.Context(), f, cmd.Flags().Changed("max-turns")) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return app.runChat(cmd.Context(), f, cmd.Flags().Changed("max-turns"))
+		},
 	}
 	addChatFlags(c, f)
 	return c

@@ -189,3 +189,118 @@ func TestChatUsageErrors(t *testing.T) {
 		t.Errorf("unknown toolset: %+v", r)
 	}
 }
+
+func TestChatREPLApprovalsThroughPipe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	v1, v2 := filepath.Join(dir, "v1"), filepath.Join(dir, "v2")
+	m1, m2 := filepath.Join(dir, "marker1"), filepath.Join(dir, "marker2")
+	os.Mkdir(v1, 0o700)
+	os.Mkdir(v2, 0o700)
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "clean up please"}, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			call("c1", "terminal", cmdArgs("rm -rf "+v1+" && touch "+m1))}}},
+		{Match: llmtest.Match{ToolResult: true}, Response: text("First cleanup done.")},
+		{Match: llmtest.Match{Contains: "clean up again"}, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			call("c2", "terminal", cmdArgs("rm -rf "+v2+" && touch "+m2))}}},
+		{Match: llmtest.Match{ToolResult: true}, Response: text("Understood, I left it.")},
+	}})
+	in := "clean up please\no\nclean up again\nd not today\n/yolo\n/usage\n/quit\n"
+	r := hermesChat(t, chatHome(t, srv, ""), in, "chat")
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := os.Stat(m1); err != nil {
+		t.Errorf("the command approved once did not run: %v\n%s", err, r.stdout)
+	}
+	if _, err := os.Stat(m2); err == nil {
+		t.Error("the denied command ran")
+	}
+	if n := strings.Count(r.stdout, "needs your approval"); n != 2 {
+		t.Errorf("asked %d times, want 2:\n%s", n, r.stdout)
+	}
+	for _, want := range []string{"rm -rf " + v2, "[o]nce / [s]ession / [a]lways / [d]eny", "First cleanup done.", "Understood, I left it.", "yolo on", "tokens in"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1].Messages
+	if res := last[len(last)-1]; res.Role != "tool" || !strings.Contains(res.Text, "not today") {
+		t.Errorf("the deny reason did not reach the model: %+v", res)
+	}
+}
+
+func TestChatResumeLatestSendsHistory(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "my name is Ada"}, Response: text("Nice to meet you, Ada.")},
+		{Match: llmtest.Match{Contains: "what is my name"}, Times: 2, Response: text("Your name is Ada.")},
+	}})
+	home := chatHome(t, srv, "")
+	if r := hermesChat(t, home, "", "chat", "-q", "my name is Ada"); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if r := hermesChat(t, home, "what is my name\n", "chat", "--continue"); r.code != 0 || !strings.Contains(r.stdout, "resumed, 2 messages") {
+		t.Fatalf("continue: %+v", r)
+	}
+	if r := hermesChat(t, home, "", "chat", "--resume", "latest", "-q", "what is my name"); r.code != 0 {
+		t.Fatalf("resume: %+v", r)
+	}
+	reqs := srv.Requests()
+	for i, n := range []int{3, 5} {
+		msgs := reqs[i+1].Messages
+		var texts []string
+		for _, m := range msgs {
+			if m.Role != "system" {
+				texts = append(texts, m.Text)
+			}
+		}
+		if len(texts) != n || texts[0] != "my name is Ada" || texts[1] != "Nice to meet you, Ada." {
+			t.Errorf("request %d history: %q", i+1, texts)
+		}
+	}
+}
+
+func TestChatSecretsMaskedForModelAndStore(t *testing.T) {
+	t.Parallel()
+	const key = "sk-proj-abcdefghijklmnop1234567890XYZ"
+	dir := t.TempDir()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "show the env"}, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			call("c1", "terminal", cmdArgs("cat "+filepath.Join(dir, "env.txt"))),
+			call("c2", "read_file", fmt.Sprintf(`{"path": %q}`, filepath.Join(dir, "env.txt")))}}},
+		{Match: llmtest.Match{ToolResult: true}, Response: text("Shown.")},
+	}})
+	writeFile(t, filepath.Join(dir, "env.txt"), "OPENAI_API_KEY="+key+"\n", 0o600)
+	home := chatHome(t, srv, "")
+	if r := hermesChat(t, home, "", "chat", "-q", "show the env"); r.code != 0 || strings.Contains(r.stdout+r.stderr, key) {
+		t.Fatalf("%+v", r)
+	}
+	reqs := srv.Requests()
+	var tools []string
+	for _, m := range reqs[1].Messages {
+		if m.Role == "tool" {
+			tools = append(tools, m.Text)
+		}
+	}
+	if len(tools) != 2 {
+		t.Fatalf("both parallel results must reach the model: %q", tools)
+	}
+	for _, tx := range tools {
+		if strings.Contains(tx, key) || !strings.Contains(tx, "OPENAI_API_KEY=sk-pro") {
+			t.Errorf("tool result not masked: %q", tx)
+		}
+	}
+	if strings.Contains(string(reqs[1].Body), key) {
+		t.Error("the key reached the model") // the model's own arguments hold no key: only a result could carry it
+	}
+	r := hermesChat(t, home, "", "sessions", "search", "OPENAI_API_KEY")
+	if r.code != 0 || !strings.Contains(r.stdout, "OPENAI_API_KEY") || strings.Contains(r.stdout, key) {
+		t.Errorf("sessions search: %+v", r)
+	}
+	db, err := os.ReadFile(filepath.Join(home, "state.db"))
+	if err != nil || bytes.Contains(db, []byte(key)) {
+		t.Errorf("the key is in state.db (%v)", err)
+	}
+}
