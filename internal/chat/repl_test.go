@@ -36,11 +36,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// waitFor waits until out holds want, after the from-th byte.
-func waitFor(t *testing.T, out *syncBuffer, want string) {
+// waitFor waits until out holds want.
+func waitFor(t *testing.T, out *syncBuffer, want string) { t.Helper(); waitForN(t, out, want, 1) }
+
+// waitForN waits until out holds want n times.
+func waitForN(t *testing.T, out *syncBuffer, want string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), want) {
+	for strings.Count(out.String(), want) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %q in:\n%s", want, out.String())
 		}
@@ -99,7 +102,7 @@ func TestREPLInterruptKeepsSessionValid(t *testing.T) {
 	}
 	fmt.Fprintln(pw, "are you there")
 	waitFor(t, out, "Yes, still here.")
-	waitFor(t, out, "› ")
+	waitForN(t, out, "› ", 3) // the prompt after the answer: the turn is over
 	ints <- struct{}{}
 	waitFor(t, out, "press Ctrl-C again")
 	ints <- struct{}{}
