@@ -79,7 +79,9 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newMemoryCmd(app),
 		newSkillsCmd(app),
 		newSessionsCmd(app),
+		newChatCmd(app),
 	)
+	addRootChat(root, app)
 	return root
 }
 
