@@ -1,6 +1,6 @@
 # hermes — the two set-up commands on a fresh machine:
 #   make test   installs what the integration tests need, then vet, staticcheck and go test -race
-#   make demo   builds hermes and runs it end to end in a throwaway home
+#   make demo   builds hermes and runs an agent session end to end against a scripted model
 SHELL      := /bin/bash
 GO         ?= go
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -48,9 +48,10 @@ $(TOOLS)/staticcheck: tools/go.mod tools/go.sum
 test: test-deps vet lint
 	. $(STATE)/env && $(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) ./...
 
-## demo: a real session with the binary in a throwaway home
+## demo: a real agent session against the scripted model, in a throwaway home
 demo: build
-	@scripts/demo.sh bin/hermes
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/llmtest ./cmd/llmtest
+	@scripts/demo.sh bin/hermes bin/llmtest
 
 ## bench: Go benchmarks, and cold-start timing of the binary with hyperfine when present
 bench: build
