@@ -42,6 +42,22 @@ func (r *Registry) Register(t Tool) {
 	r.tools[t.Name()] = t
 }
 
+// With returns a new registry holding r's tools and extra (tools that
+// exist for one runtime only, such as an MCP server's); a name clash
+// panics as Register does.
+func (r *Registry) With(extra ...Tool) *Registry {
+	out := NewRegistry()
+	r.mu.RLock()
+	for _, t := range r.tools {
+		out.tools[t.Name()] = t
+	}
+	r.mu.RUnlock()
+	for _, t := range extra {
+		out.Register(t)
+	}
+	return out
+}
+
 // Lookup returns the tool called name.
 func (r *Registry) Lookup(name string) (Tool, bool) {
 	r.mu.RLock()

@@ -90,6 +90,22 @@ func TestRegisterTwicePanics(t *testing.T) {
 	r.Register(echo("echo", "basic"))
 }
 
+func TestWith(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry()
+	r.Register(echo("echo", "basic"))
+	w := r.With(echo("mcp_srv_echo", "mcp-srv"))
+	if _, ok := w.Lookup("echo"); !ok {
+		t.Error("With lost a tool")
+	}
+	if _, ok := r.Lookup("mcp_srv_echo"); ok {
+		t.Error("With changed the original")
+	}
+	if got := w.Toolsets(); len(got) != 2 {
+		t.Errorf("toolsets %v", got)
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	t.Parallel()
 	if got := Truncate("short", 100); got != "short" {
