@@ -99,6 +99,16 @@ func printSessions(w io.Writer, list []store.Session) {
 	tw.Flush()
 }
 
+// resolveSession finds the session an argument names (an id, a unique
+// prefix, or latest).
+func resolveSession(ctx context.Context, s *store.Store, arg string) (store.Session, error) {
+	id, err := s.ResolveID(ctx, arg)
+	if err != nil {
+		return store.Session{}, err
+	}
+	return s.Session(ctx, id)
+}
+
 func newSessionsShowCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID|latest",
@@ -106,14 +116,11 @@ func newSessionsShowCmd(app *App) *cobra.Command {
 		Args:  exactArgs(1, "one session id, prefix, or latest"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return withStore(app, func(ctx context.Context, s *store.Store) error {
-				id, err := s.ResolveID(ctx, args[0])
+				sess, err := resolveSession(ctx, s, args[0])
 				if err != nil {
 					return err
 				}
-				sess, err := s.Session(ctx, id)
-				if err != nil {
-					return err
-				}
+				id := sess.ID
 				recs, err := s.Records(ctx, id)
 				if err != nil {
 					return err
@@ -247,14 +254,11 @@ func newSessionsDeleteCmd(app *App) *cobra.Command {
 		Args:  exactArgs(1, "one session id or prefix"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return withStore(app, func(ctx context.Context, s *store.Store) error {
-				id, err := s.ResolveID(ctx, args[0])
+				sess, err := resolveSession(ctx, s, args[0])
 				if err != nil {
 					return err
 				}
-				sess, err := s.Session(ctx, id)
-				if err != nil {
-					return err
-				}
+				id := sess.ID
 				if !yes {
 					q := fmt.Sprintf("Delete session %s (%q, %d messages)?", id, sess.Title, sess.MessageCount)
 					if !app.interactive() {
