@@ -22,7 +22,7 @@ func FuzzCallArguments(f *testing.F) {
 	f.Add("no_such_tool", []byte(`{}`))
 	fx := newFixture(f, []string{"file"})
 	write(f, filepath.Join(fx.project, "notes.txt"), "one\ntwo\n")
-	served, err := chooseTools(fx.rt, nil)
+	served, err := chooseTools(fx.rt, tools.Default, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

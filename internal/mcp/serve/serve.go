@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -49,6 +50,9 @@ type Options struct {
 	// Name and Version are announced to the client; empty: DefaultName
 	// and the binary's version.
 	Name, Version string
+	// Registry holds the tools, as the runtime's agent sees them; nil is
+	// tools.Default, the registry runtime.Open gives the agent.
+	Registry *tools.Registry
 }
 
 // Run serves one connection over t (an mcp.StdioTransport in
@@ -63,6 +67,17 @@ func Run(ctx context.Context, o Options, t mcp.Transport) error {
 	return errors.Join(err, end())
 }
 
+// Stdio is the transport of `hermes mcp serve`: newline-delimited JSON-RPC
+// read from in and written to out (the process's stdin and stdout). Run
+// never closes either.
+func Stdio(in io.Reader, out io.Writer) mcp.Transport {
+	return &mcp.IOTransport{Reader: io.NopCloser(in), Writer: nopWriteCloser{out}}
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
 // NewServer builds the MCP server for one connection and starts its
 // agent session. end ends the session (its shell, background processes
 // and store row); call it once the connection is over. It is safe to
@@ -72,7 +87,11 @@ func NewServer(ctx context.Context, o Options) (srv *mcp.Server, end func() erro
 	if rt == nil {
 		return nil, nil, errors.New("mcp serve: Options.Runtime is required")
 	}
-	served, err := chooseTools(rt, o.Toolsets)
+	reg := o.Registry
+	if reg == nil {
+		reg = tools.Default
+	}
+	served, err := chooseTools(rt, reg, o.Toolsets)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -99,7 +118,7 @@ func NewServer(ctx context.Context, o Options) (srv *mcp.Server, end func() erro
 	}
 	srv = mcp.NewServer(&mcp.Implementation{Name: name, Title: "Hermes Agent", Version: ver},
 		&mcp.ServerOptions{Capabilities: &mcp.ServerCapabilities{}})
-	h := &handler{reg: tools.Default, sess: sess, allowed: served}
+	h := &handler{reg: reg, sess: sess, allowed: served}
 	for _, t := range served {
 		mt, err := describe(t)
 		if err != nil {
@@ -113,7 +132,7 @@ func NewServer(ctx context.Context, o Options) (srv *mcp.Server, end func() erro
 
 // chooseTools returns the tools of the toolsets to serve: the runtime's
 // own, or the requested ones when each is among them.
-func chooseTools(rt *runtime.Runtime, want []string) ([]tools.Tool, error) {
+func chooseTools(rt *runtime.Runtime, reg *tools.Registry, want []string) ([]tools.Tool, error) {
 	have := rt.Toolsets()
 	if want == nil {
 		want = have
@@ -123,7 +142,7 @@ func chooseTools(rt *runtime.Runtime, want []string) ([]tools.Tool, error) {
 			return nil, fmt.Errorf("mcp serve: toolset %q is not enabled in this runtime (enabled: %v); open the runtime with it, or turn its config section on", ts, have)
 		}
 	}
-	served, err := tools.Default.Enabled(want)
+	served, err := reg.Enabled(want)
 	if err != nil {
 		return nil, fmt.Errorf("mcp serve: %w", err)
 	}

@@ -3,10 +3,12 @@ package serve
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,5 +266,77 @@ func TestRunStdioShape(t *testing.T) {
 	list, _ := f.rt.Store.List(context.Background(), store.ListOptions{Source: "mcp"})
 	if len(list) != 1 || list[0].EndedAt.IsZero() {
 		t.Errorf("sessions after Run: %+v; want one, ended", list)
+	}
+}
+
+// closeTracker notes whether anyone closed it.
+type closeTracker struct {
+	io.Writer
+	closed atomic.Bool
+}
+
+func (c *closeTracker) Close() error { c.closed.Store(true); return nil }
+
+func TestStdio(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	clientIn, serverOut := io.Pipe()
+	serverIn, clientOut := io.Pipe()
+	out := &closeTracker{Writer: serverOut}
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), Options{Runtime: f.rt}, Stdio(serverIn, out)) }()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil).
+		Connect(context.Background(), &mcp.IOTransport{Reader: clientIn, Writer: clientOut}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, isErr := callTool(t, cs, "terminal", map[string]any{"command": "echo over-stdio"}); isErr || !strings.Contains(text, "over-stdio") {
+		t.Errorf("terminal over stdio: isError %v, %q", isErr, text)
+	}
+	cs.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after stdin closed: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return when stdin closed")
+	}
+	if out.closed.Load() {
+		t.Error("Run closed stdout")
+	}
+}
+
+// shout is a tool of a registry other than tools.Default.
+type shout struct{}
+
+func (shout) Name() string        { return "shout" }
+func (shout) Toolset() string     { return "file" }
+func (shout) Description() string { return "Upper-cases text." }
+func (shout) Schema() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`)
+}
+func (shout) Run(_ context.Context, _ *tools.Env, args json.RawMessage) (tools.Result, error) {
+	var a struct{ Text string }
+	if err := json.Unmarshal(args, &a); err != nil {
+		return tools.Errorf("shout: %v", err), nil
+	}
+	return tools.Result{Content: strings.ToUpper(a.Text)}, nil
+}
+
+var _ tools.Tool = shout{}
+
+func TestOwnRegistry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	reg := tools.NewRegistry()
+	reg.Register(shout{})
+	cs, _ := f.connect(t, Options{Registry: reg, Toolsets: []string{"file"}})
+	res, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(res.Tools) != 1 || res.Tools[0].Name != "shout" {
+		t.Fatalf("tools: %+v, %v; want only shout", res, err)
+	}
+	if text, isErr := callTool(t, cs, "shout", map[string]any{"text": "hi"}); isErr || text != "HI" {
+		t.Errorf("shout: isError %v, %q", isErr, text)
 	}
 }
