@@ -62,12 +62,13 @@ func stdioServer(t testing.TB) config.MCPServer {
 type httpEverything struct {
 	t            testing.TB
 	node, script string
+	mode         string // streamableHttp or sse
 	port         int
 	mu           sync.Mutex
 	cmd          *exec.Cmd
 }
 
-func startHTTPServer(t testing.TB) *httpEverything {
+func startHTTPServer(t testing.TB, mode string) *httpEverything {
 	t.Helper()
 	node, script := testenv.MCPEverything(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -76,13 +77,18 @@ func startHTTPServer(t testing.TB) *httpEverything {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	h := &httpEverything{t: t, node: node, script: script, port: port}
+	h := &httpEverything{t: t, node: node, script: script, mode: mode, port: port}
 	h.start()
 	t.Cleanup(h.kill)
 	return h
 }
 
-func (h *httpEverything) url() string { return fmt.Sprintf("http://127.0.0.1:%d/mcp", h.port) }
+func (h *httpEverything) url() string {
+	if h.mode == "sse" {
+		return fmt.Sprintf("http://127.0.0.1:%d/sse", h.port)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d/mcp", h.port)
+}
 
 func (h *httpEverything) start() {
 	h.t.Helper()
@@ -90,7 +96,7 @@ func (h *httpEverything) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	cmd := exec.Command(h.node, "--require", preload, h.script, "streamableHttp")
+	cmd := exec.Command(h.node, "--require", preload, h.script, h.mode)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), fmt.Sprintf("PORT=%d", h.port)}
 	if err := cmd.Start(); err != nil {
 		h.t.Fatal(err)
@@ -121,8 +127,12 @@ func (h *httpEverything) kill() {
 }
 
 func (h *httpEverything) server() config.MCPServer {
+	transport := TransportHTTP
+	if h.mode == "sse" {
+		transport = TransportSSE
+	}
 	return config.MCPServer{
-		URL: h.url(), Headers: map[string]string{"X-Test-Token": "${MCP_TOKEN}"},
+		URL: h.url(), Transport: transport, Headers: map[string]string{"X-Test-Token": "${MCP_TOKEN}"},
 		Enabled: true, Trust: "auto",
 		Timeout: config.Duration(30 * time.Second), ConnectTimeout: config.Duration(30 * time.Second),
 	}

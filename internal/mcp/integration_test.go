@@ -13,9 +13,9 @@ import (
 	"github.com/hermes-go/hermes/internal/home"
 )
 
-// transports runs f against the everything server over stdio and over
-// streamable HTTP. kill stops the server process; revive brings it back
-// (for stdio the supervisor does that itself).
+// transportCases are the everything server over stdio, streamable HTTP
+// and SSE. kill stops the server process; revive brings it back (for stdio
+// the supervisor does that itself).
 type transportCase struct {
 	name   string
 	server func(t *testing.T) (cfg config.MCPServer, kill func(*Manager), revive func())
@@ -33,7 +33,11 @@ var transportCases = []transportCase{
 		}, func() {}
 	}},
 	{"http", func(t *testing.T) (config.MCPServer, func(*Manager), func()) {
-		h := startHTTPServer(t)
+		h := startHTTPServer(t, "streamableHttp")
+		return h.server(), func(*Manager) { h.kill() }, h.start
+	}},
+	{"sse", func(t *testing.T) (config.MCPServer, func(*Manager), func()) {
+		h := startHTTPServer(t, "sse")
 		return h.server(), func(*Manager) { h.kill() }, h.start
 	}},
 }

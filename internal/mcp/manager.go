@@ -65,6 +65,7 @@ type Manager struct {
 
 	servers []*server // sorted by name
 	tools   []tools.Tool
+	life    context.Context // ends at Close
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closed  sync.Once
@@ -82,8 +83,6 @@ func Start(ctx context.Context, servers map[string]config.MCPServer, o Options) 
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	life, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
 	timeout := o.StartTimeout
 	if timeout <= 0 {
 		timeout = DefaultStartTimeout
@@ -110,7 +109,7 @@ func Start(ctx context.Context, servers map[string]config.MCPServer, o Options) 
 				m.notify(fmt.Sprintf("mcp: server %s failed: %v (its tools are skipped)", name, s.status().Error))
 				return
 			}
-			m.wg.Go(func() { s.supervise(life) })
+			m.wg.Go(func() { s.supervise(m.life) })
 		}()
 	}
 	starting.Wait()
@@ -123,6 +122,7 @@ func Start(ctx context.Context, servers map[string]config.MCPServer, o Options) 
 
 func newManager(o Options) *Manager {
 	m := &Manager{o: o, environ: o.Environ, red: o.Redactor}
+	m.life, m.cancel = context.WithCancel(context.Background())
 	if m.environ == nil {
 		m.environ = os.Environ()
 	}
@@ -179,9 +179,7 @@ func (s *server) status() ServerStatus {
 func (m *Manager) Close() error {
 	var errs []error
 	m.closed.Do(func() {
-		if m.cancel != nil {
-			m.cancel()
-		}
+		m.cancel()
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for _, s := range m.servers {

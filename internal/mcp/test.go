@@ -33,6 +33,7 @@ func Test(ctx context.Context, name string, s config.MCPServer, o Options) (Test
 	s.Enabled = true
 	m := newManager(o)
 	defer m.stderr.Close()
+	defer m.cancel()
 	rep := TestReport{Name: name, Transport: transportOf(s)}
 	if m.setupErr != nil {
 		return rep, m.setupErr

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -66,7 +67,7 @@ func (m *Manager) transport(name string, s config.MCPServer) (sdk.Transport, *ex
 		}
 		client := &http.Client{Transport: headerTransport{headers: headers, next: http.DefaultTransport}}
 		if tr == TransportSSE {
-			return &sdk.SSEClientTransport{Endpoint: s.URL, HTTPClient: client}, nil, nil
+			return sseTransport{inner: &sdk.SSEClientTransport{Endpoint: s.URL, HTTPClient: client}, life: m.life}, nil, nil
 		}
 		return &sdk.StreamableClientTransport{Endpoint: s.URL, HTTPClient: client, MaxRetries: 2}, nil, nil
 	default:
@@ -86,4 +87,50 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header[k] = vs
 	}
 	return h.next.RoundTrip(r)
+}
+
+// sseTransport keeps the SSE stream out of the connect timeout: the SDK
+// opens the stream with the context given to Connect, so a timeout there
+// would cut the stream as soon as the connection was made. The stream
+// lives until the connection closes or the Manager does; ctx still bounds
+// the wait for the connection.
+type sseTransport struct {
+	inner sdk.Transport
+	life  context.Context
+}
+
+func (t sseTransport) Connect(ctx context.Context) (sdk.Connection, error) {
+	stream, cancel := context.WithCancel(t.life)
+	type result struct {
+		c   sdk.Connection
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := t.inner.Connect(stream)
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			cancel()
+			return nil, r.err
+		}
+		return cancelOnClose{Connection: r.c, cancel: cancel}, nil
+	case <-ctx.Done():
+		cancel()
+		return nil, ctx.Err()
+	}
+}
+
+// cancelOnClose ends the stream's context when the connection closes.
+type cancelOnClose struct {
+	sdk.Connection
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.Connection.Close()
+	c.cancel()
+	return err
 }
