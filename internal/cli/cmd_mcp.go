@@ -23,7 +23,7 @@ func newMCPCmd(app *App) *cobra.Command {
 		Use:   "mcp",
 		Short: "Add, list, remove and test the MCP servers whose tools the agent uses",
 	}
-	c.AddCommand(newMCPAddCmd(app), newMCPListCmd(app), newMCPRemoveCmd(app), newMCPTestCmd(app))
+	c.AddCommand(newMCPAddCmd(app), newMCPListCmd(app), newMCPRemoveCmd(app), newMCPTestCmd(app), newMCPServeCmd(app))
 	return c
 }
 

@@ -80,6 +80,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newSkillsCmd(app),
 		newSessionsCmd(app),
 		newChatCmd(app),
+		newMCPCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/agent"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/guard"
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/mcp"
 	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/sandbox"
 	"github.com/hermes-go/hermes/internal/store"
@@ -76,10 +78,18 @@ type Runtime struct {
 	Store   *store.Store
 	Backend sandbox.Backend
 	Guard   *guard.Guard
+	// MCP holds the configured MCP servers (none for the "mcp" frontend,
+	// which serves hermes's own tools).
+	MCP *mcp.Manager
 
 	o        Options
+	registry *tools.Registry // the built-in tools plus this runtime's MCP tools
 	toolsets []string
 }
+
+// mcpStartTimeout bounds how long opening a runtime waits for MCP servers;
+// one that is not ready by then is reported and skipped.
+const mcpStartTimeout = 20 * time.Second
 
 // Open builds the runtime. The terminal backend is started and the store
 // opened here, so a broken sandbox or database stops before the first
@@ -100,6 +110,13 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 			rt.Close()
 		}
 	}()
+	rt.registry = tools.Default
+	if o.Frontend != "mcp" && len(o.Config.MCPServers) > 0 {
+		rt.MCP = mcp.Start(ctx, o.Config.MCPServers, mcp.Options{
+			HomeDir: o.Home.Dir, Redactor: o.Redactor, Notify: rt.notify, StartTimeout: mcpStartTimeout,
+		})
+		rt.registry = tools.Default.With(rt.MCP.Tools()...)
+	}
 	if rt.toolsets, err = rt.chooseToolsets(); err != nil {
 		return nil, err
 	}
@@ -114,7 +131,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	rt.Agent, err = agent.New(agent.Options{
 		Router:   o.Router,
 		Aux:      o.Aux,
-		Registry: tools.Default,
+		Registry: rt.registry,
 		Toolsets: rt.toolsets,
 		Config:   o.Config,
 	})
@@ -149,7 +166,16 @@ func (rt *Runtime) chooseToolsets() ([]string, error) {
 			out = append(out, t)
 		}
 	}
-	if _, err := tools.Default.Enabled(out); err != nil {
+	// Every MCP server that started adds its toolset, unless --toolsets
+	// chose the toolsets (then only the ones it names).
+	if rt.MCP != nil && rt.o.Toolsets == nil {
+		for _, st := range rt.MCP.Status() {
+			if st.State == mcp.StateReady {
+				out = append(out, mcp.Toolset(st.Name))
+			}
+		}
+	}
+	if _, err := rt.registry.Enabled(out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -179,6 +205,9 @@ func (rt *Runtime) Toolsets() []string { return slices.Clone(rt.toolsets) }
 // Close ends the backend and the store.
 func (rt *Runtime) Close() error {
 	var errs []error
+	if rt.MCP != nil {
+		errs = append(errs, rt.MCP.Close())
+	}
 	if rt.Backend != nil {
 		errs = append(errs, rt.Backend.Close())
 	}

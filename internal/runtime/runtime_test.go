@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/hermes-go/hermes/internal/llmtest"
 	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // fixture is a home, a project with context files, and a scripted model.
@@ -221,5 +223,35 @@ func TestUnknownToolset(t *testing.T) {
 		Router: llm.NewRouter(chain, llm.Options{}), Toolsets: []string{"terminal", "teleport"}})
 	if err == nil || !strings.Contains(err.Error(), "teleport") {
 		t.Errorf("unknown toolset: %v", err)
+	}
+}
+
+func TestMCPToolsReachTheModel(t *testing.T) {
+	t.Parallel()
+	node, script := testenv.MCPEverything(t)
+	f := newFixture(t, `
+steps:
+  - match: {contains: "echo through mcp"}
+    response:
+      tool_calls: [{id: m1, name: mcp_everything_echo, arguments: '{"message": "hello from mcp"}'}]
+  - match: {tool_result: true, contains: "hello from mcp"}
+    response: {text: "The server echoed it."}
+`)
+	f.cfg.MCPServers = map[string]config.MCPServer{"everything": {Command: node, Args: []string{script, "stdio"}, Enabled: true, Trust: "auto"}}
+	rt := f.open(t, Options{Unattended: true})
+	if !slices.Contains(rt.Toolsets(), "mcp-everything") {
+		t.Fatalf("toolsets %v lack mcp-everything (status %+v)", rt.Toolsets(), rt.MCP.Status())
+	}
+	s, err := rt.NewSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.Agent.Turn(context.Background(), s, "echo through mcp", nil)
+	if err != nil || res.Text != "The server echoed it." {
+		t.Fatalf("turn: %+v, %v", res, err)
+	}
+	first := f.srv.Requests()[0]
+	if !slices.Contains(first.Tools, "mcp_everything_echo") || !slices.Contains(first.Tools, "terminal") {
+		t.Errorf("tools offered: %v", first.Tools)
 	}
 }
