@@ -50,3 +50,51 @@ func TestAwait(t *testing.T) {
 		t.Errorf("cancel: %+v, %v, kills %d", res, err, hung.kills)
 	}
 }
+
+func TestBackground(t *testing.T) {
+	t.Parallel()
+	out := NewCapture(0)
+	out.Write([]byte("log\n"))
+	ended := make(chan struct{})
+	f := &fakeStarted{end: make(chan struct{}), status: 4}
+	p := NewBackground(BackgroundOptions{ID: "bg-1", Command: "sleep", Started: f, Output: out, Release: func() {}, Ended: func() { close(ended) }})
+	if _, done := p.ExitCode(); done || p.ID() != "bg-1" || p.Command() != "sleep" {
+		t.Fatalf("running: %+v", p)
+	}
+	if s, _ := p.Output(); s != "log\n" {
+		t.Errorf("output %q", s)
+	}
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-ended
+	if code, done := p.ExitCode(); !done || code != -1 || f.kills != 1 {
+		t.Errorf("killed: %d %v, kills %d", code, done, f.kills)
+	}
+	if p.Kill() != nil || f.kills != 1 {
+		t.Error("a second Kill must be a no-op")
+	}
+
+	g := &fakeStarted{end: make(chan struct{}), status: 4}
+	q := NewBackground(BackgroundOptions{Started: g, Output: out, Release: func() {}})
+	close(g.end)
+	<-q.Done()
+	if code, done := q.ExitCode(); !done || code != 4 {
+		t.Errorf("ended by itself: %d %v", code, done)
+	}
+
+	// A kill whose stream stays open is released after the grace period.
+	h := &stuckStarted{end: make(chan struct{})}
+	r := NewBackground(BackgroundOptions{Started: h, Output: out, Grace: time.Millisecond, Release: func() { close(h.end) }})
+	r.Kill()
+	if code, _ := r.ExitCode(); code != -1 {
+		t.Errorf("released: %d", code)
+	}
+}
+
+// stuckStarted ignores Kill: only Release ends its stream.
+type stuckStarted struct{ end chan struct{} }
+
+func (s *stuckStarted) Ended() <-chan struct{} { return s.end }
+func (s *stuckStarted) Kill() error            { return nil }
+func (s *stuckStarted) Finish(bool) int        { <-s.end; return 0 }

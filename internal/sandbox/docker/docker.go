@@ -29,11 +29,8 @@ const (
 	pidDir = "/run"
 )
 
-// Compile-time interface guards.
-var (
-	_ sandbox.Backend = (*Backend)(nil)
-	_ sandbox.Process = (*process)(nil)
-)
+// Compile-time interface guard.
+var _ sandbox.Backend = (*Backend)(nil)
 
 // Backend runs commands in one container; it is safe for concurrent use.
 type Backend struct {
@@ -45,7 +42,7 @@ type Backend struct {
 	env        []string // the filtered parent environment plus passthrough
 
 	mu     sync.Mutex
-	procs  map[string]*process
+	procs  map[string]*sandbox.Background
 	nextID int
 	closed bool
 }
@@ -66,7 +63,7 @@ func New(ctx context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{cli: cli, host: host, persistent: d.Persistent, procs: map[string]*process{}}
+	b := &Backend{cli: cli, host: host, persistent: d.Persistent, procs: map[string]*sandbox.Background{}}
 	if d.RunAsHostUser {
 		b.user = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 	}
@@ -206,7 +203,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
-	procs := make([]*process, 0, len(b.procs))
+	procs := make([]*sandbox.Background, 0, len(b.procs))
 	for _, p := range b.procs {
 		procs = append(procs, p)
 	}
@@ -227,7 +224,7 @@ func (b *Backend) Close() error {
 		}
 	}
 	for _, p := range procs {
-		p.forget()
+		p.Forget()
 	}
 	errs = append(errs, b.cli.Close())
 	return errors.Join(errs...)

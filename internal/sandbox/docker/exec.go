@@ -178,6 +178,3 @@ func (b *Backend) usable() error {
 	}
 	return nil
 }
-
-// afterGrace fires streamGrace from now.
-func afterGrace() <-chan time.Time { return time.After(streamGrace) }

@@ -213,6 +213,3 @@ func (b *Backend) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, err
 	}
 	return sandbox.Await(ctx, s, start, e, e.out)
 }
-
-// afterGrace fires streamGrace from now.
-func afterGrace() <-chan time.Time { return time.After(streamGrace) }

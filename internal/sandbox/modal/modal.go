@@ -74,7 +74,7 @@ type Backend struct {
 
 	mu     sync.Mutex
 	closed bool
-	procs  map[string]*process
+	procs  map[string]*sandbox.Background
 	nextID int
 }
 
@@ -99,7 +99,7 @@ func New(ctx context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modal: connecting to Modal (check %s and %s): %w", EnvTokenID, EnvTokenSecret, err)
 	}
-	b := &Backend{client: client, parent: sandboxParent(o.Env), pass: pass, procs: map[string]*process{}}
+	b := &Backend{client: client, parent: sandboxParent(o.Env), pass: pass, procs: map[string]*sandbox.Background{}}
 	if err := b.create(ctx, c); err != nil {
 		client.Close()
 		return nil, err
@@ -257,9 +257,9 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
-	procs := make([]*process, 0, len(b.procs))
+	procs := make([]*sandbox.Background, 0, len(b.procs))
 	for _, p := range b.procs {
-		p.markKilled()
+		p.MarkKilled()
 		procs = append(procs, p)
 	}
 	b.mu.Unlock()
@@ -269,7 +269,7 @@ func (b *Backend) Close() error {
 	err := b.sb.Terminate(ctx)
 	b.sbMu.Unlock()
 	for _, p := range procs {
-		p.forget()
+		p.Forget()
 	}
 	b.client.Close()
 	if err != nil {
