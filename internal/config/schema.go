@@ -228,6 +228,6 @@ type Display struct {
 
 // Sessions configures the session store.
 type Sessions struct {
-	AutoTitle      bool `yaml:"auto_title" desc:"name new sessions with the title task"`
+	AutoTitle      bool `yaml:"auto_title" desc:"name new sessions after their first message (with the auxiliary.title model when one is set)"`
 	PruneAfterDays int  `yaml:"prune_after_days" desc:"delete ended sessions older than this; 0 keeps them" min:"0" max:"36500"`
 }

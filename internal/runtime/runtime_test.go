@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/guard"
@@ -133,6 +134,9 @@ func TestTurnStoresAndResumes(t *testing.T) {
 	if len(results) != 2 || !strings.Contains(results[0], "AGENTS.md") || strings.Contains(results[0], "Xk2mQ9vR4tL8wN1pZ6yB3cF7aa") || !strings.Contains(results[1], "go test") {
 		t.Errorf("tool results the model saw: %q", results)
 	}
+	if row, _ := rt.Store.Session(ctx, s.ID); row.Title != "list the project" {
+		t.Errorf("title %q, want the first message", row.Title)
+	}
 	if err := rt.EndSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -254,4 +258,50 @@ steps:
 	if !slices.Contains(first.Tools, "mcp_everything_echo") || !slices.Contains(first.Tools, "terminal") {
 		t.Errorf("tools offered: %v", first.Tools)
 	}
+}
+
+func TestTitleFrom(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"  list the   project\nand more": "list the project",
+		"":                                "",
+		strings.Repeat("word ", 30):       "word word word word word word word word word word word word…",
+	} {
+		if got := titleFrom(in); got != want {
+			t.Errorf("titleFrom(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAutoTitle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, `
+steps:
+  - match: {has_tools: false}
+    response: {text: "Billing deploy plan"}
+  - match: {contains: "when do we deploy billing"}
+    response: {text: "On Friday."}
+`)
+	f.cfg.Auxiliary.Title = config.Endpoint{Provider: "custom", Model: "scripted", BaseURL: f.cfg.Model.BaseURL}
+	rt := f.open(t, Options{Unattended: true})
+	ctx := context.Background()
+	s, err := rt.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Agent.Turn(ctx, s, "when do we deploy billing?\nsecond line", nil); err != nil {
+		t.Fatal(err)
+	}
+	var title string
+	for range 100 {
+		row, err := rt.Store.Session(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if title = row.Title; title == "Billing deploy plan" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("title %q, want the title model's", title)
 }

@@ -148,7 +148,11 @@ type recorder struct{ rt *Runtime }
 var _ agent.Recorder = recorder{}
 
 func (r recorder) Append(ctx context.Context, id string, msgs ...llm.Message) error {
-	return r.rt.Store.AppendMessages(ctx, id, msgs...)
+	if err := r.rt.Store.AppendMessages(ctx, id, msgs...); err != nil {
+		return err
+	}
+	r.autoTitle(ctx, id, msgs)
+	return nil
 }
 
 func (r recorder) Usage(ctx context.Context, id string, u llm.Usage) error {
