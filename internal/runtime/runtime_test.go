@@ -264,8 +264,8 @@ func TestTitleFrom(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"  list the   project\nand more": "list the project",
-		"":                                "",
-		strings.Repeat("word ", 30):       "word word word word word word word word word word word word…",
+		"":                               "",
+		strings.Repeat("word ", 30):      "word word word word word word word word word word word word…",
 	} {
 		if got := titleFrom(in); got != want {
 			t.Errorf("titleFrom(%q) = %q, want %q", in, got, want)
