@@ -97,13 +97,14 @@ func (r *repl) model(ctx context.Context, name string) {
 	}
 	cfg := *r.cfg
 	cfg.Model.Default = name
-	yolo := r.s.Env.Session.Yolo()
 	rt, s, err := open(ctx, r.o, &cfg, r.runtimeOptions(), r.s.ID)
 	if err != nil {
 		fmt.Fprintln(r.out, "error: /model: "+err.Error())
 		return
 	}
-	s.Env.Session.SetYolo(yolo)
+	// The approval state (grants, /yolo, the smart-mode breaker) is the
+	// session's, not the model's: it carries over.
+	s.Env.Session = r.s.Env.Session
 	terminal.Close(r.s.Env)
 	r.rt.Close()
 	r.rt, r.s, r.cfg = rt, s, &cfg

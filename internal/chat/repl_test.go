@@ -170,3 +170,30 @@ func TestREPLSlashCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestREPLModelKeepsApprovals: a session grant belongs to the session and
+// survives /model: the same command runs again without a prompt.
+func TestREPLModelKeepsApprovals(t *testing.T) {
+	t.Parallel()
+	const cmd = `rm -r build && mkdir build && echo ran >> cleaned`
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "clean the build"}, Times: 2, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			{ID: "c1", Name: "terminal", Arguments: `{"command": "` + cmd + `"}`}}}},
+		{Match: llmtest.Match{ToolResult: true}, Times: 2, Response: llmtest.Response{Text: "Cleaned."}},
+	}})
+	o := testOptions(t, srv)
+	os.Mkdir(filepath.Join(o.Cwd, "build"), 0o700)
+	out := &syncBuffer{}
+	o.Stdout = out
+	// "s" grants the command for the session. After /model no answer
+	// follows: were the grant lost, the prompt would read end of input
+	// and deny.
+	o.Stdin = strings.NewReader("clean the build\ns\n/model other-model\nclean the build\n")
+	if err := REPL(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(o.Cwd, "cleaned"))
+	if got := strings.Count(string(b), "ran"); got != 2 {
+		t.Errorf("the command ran %d times, want 2 (the grant must survive /model):\n%s", got, out.String())
+	}
+}
