@@ -202,13 +202,21 @@ func remoteEnv(o sandbox.Options) (map[string]string, error) {
 // prepareDir creates dir on the remote side and returns its absolute path.
 func (b *Backend) prepareDir(ctx context.Context, dir string) (string, error) {
 	q := quoteDir(dir)
-	res, err := b.run(ctx, sandbox.Spec{Command: "mkdir -p " + q + " && cd " + q + " && pwd -P", Timeout: dialTimeout}, "/", nil)
+	// The directory comes back behind a marker: a login shell's rc files
+	// may print noise (pyenv, motd lines) into the same output.
+	const marker = "hermes-remote-dir:"
+	res, err := b.run(ctx, sandbox.Spec{Command: "mkdir -p " + q + " && cd " + q + " && printf '" + marker + "%s\\n' \"$(pwd -P)\"", Timeout: dialTimeout}, "/", nil)
 	if err != nil {
 		return "", err
 	}
-	out := strings.TrimSpace(res.Output)
+	out := ""
+	for _, line := range strings.Split(res.Output, "\n") {
+		if i := strings.Index(line, marker); i >= 0 {
+			out = strings.TrimSuffix(line[i+len(marker):], "\r")
+		}
+	}
 	if res.ExitCode != 0 || !strings.HasPrefix(out, "/") {
-		return "", fmt.Errorf("ssh: cannot use terminal.ssh.remote_dir %s on %s (exit %d): %s", dir, b.addr, res.ExitCode, out)
+		return "", fmt.Errorf("ssh: cannot use terminal.ssh.remote_dir %s on %s (exit %d): %s", dir, b.addr, res.ExitCode, strings.TrimSpace(res.Output))
 	}
 	if msg := config.CheckWorkdir(out); msg != "" {
 		return "", fmt.Errorf("ssh: remote_dir %s resolves to %s: %s", dir, out, msg)

@@ -91,6 +91,10 @@ type remote struct {
 	code      int   // valid after done
 	err       error // valid after done: the connection failed, not the command
 	killed    atomic.Bool
+	// pre holds what the login shell printed before the wrapper started
+	// (rc files: motd, pyenv warnings): never the command's output, kept
+	// for the error when the command does not start.
+	pre *sandbox.Capture
 
 	mu        sync.Mutex
 	sent      bool // the command went out: killing it needs its group
@@ -115,11 +119,13 @@ func (b *Backend) start(ctx context.Context, cmd, dir string, env map[string]str
 		return nil, err
 	}
 	r := &remote{
-		b: b, sess: sess,
+		b: b, sess: sess, pre: sandbox.NewCapture(8 << 10),
 		ready: make(chan struct{}), started: make(chan struct{}), done: make(chan struct{}),
 	}
-	sess.Stdout = &pgidWriter{r: r, out: out}
-	sess.Stderr = out
+	// The command's stderr is merged into stdout by the wrapper, so the
+	// session's stderr carries only the login shell's own noise.
+	sess.Stdout = &pgidWriter{r: r, out: out, pre: r.pre}
+	sess.Stderr = r.pre
 	in, err := sess.StdinPipe()
 	if err != nil {
 		_ = sess.Close()
@@ -209,8 +215,9 @@ func (r *remote) result(ctx context.Context, start time.Time, out *sandbox.Captu
 		return res, r.err
 	}
 	if !r.wasSent() {
+		said, _ := r.pre.String()
 		return res, fmt.Errorf("ssh: the remote side of %s ended (exit %d) before the command started: its login shell must run `exec /bin/sh -c '...'` and print nothing that looks like %q; it said: %q",
-			r.b.addr, r.code, pgidMarker, res.Output)
+			r.b.addr, r.code, pgidMarker, said+res.Output)
 	}
 	res.ExitCode = r.code
 	return res, nil
@@ -312,15 +319,24 @@ func (b *Backend) quick(ctx context.Context, cmd string) error {
 }
 
 // pgidWriter takes the boot script's first line (the process group) off
-// stdout and passes the rest on. Lines before it (a noisy .bashrc) are
-// passed on too. It never waits on anything but out, so the group is
+// stdout and passes the rest on. Lines before it (a noisy .bashrc) go to
+// pre, or to out when pre is nil. It never waits on anything but out, so the group is
 // known as soon as its line arrives. Session copies stdout from one
 // goroutine, so it needs no lock.
 type pgidWriter struct {
 	r     *remote
 	out   io.Writer
+	pre   io.Writer
 	buf   []byte
 	found bool
+}
+
+// preamble is where output before the group line goes.
+func (w *pgidWriter) preamble() io.Writer {
+	if w.pre != nil {
+		return w.pre
+	}
+	return w.out
 }
 
 func (w *pgidWriter) Write(p []byte) (int, error) {
@@ -342,7 +358,7 @@ func (w *pgidWriter) Write(p []byte) (int, error) {
 		}
 		line := w.buf[:i]
 		if j := bytes.Index(line, []byte(pgidMarker)); j >= 0 {
-			_, _ = w.out.Write(line[:j]) // an rc file's unfinished line
+			_, _ = w.preamble().Write(line[:j]) // an rc file's unfinished line
 			pg, err := strconv.Atoi(string(line[j+len(pgidMarker):]))
 			if err != nil {
 				pg = 0
@@ -353,7 +369,7 @@ func (w *pgidWriter) Write(p []byte) (int, error) {
 			w.buf = nil
 			return n, nil
 		}
-		_, _ = w.out.Write(w.buf[:i+1])
+		_, _ = w.preamble().Write(w.buf[:i+1])
 		w.buf = w.buf[i+1:]
 	}
 }
