@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,24 @@ func TestKillBeforeStart(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(b.Workspace()); err != nil || len(entries) != 0 {
 		t.Errorf("workspace after the kills holds %v (%v)", entries, err)
+	}
+}
+
+// TestNoisyLogin: a login shell whose rc files print on stdout and stderr
+// (motd, pyenv warnings) leaves the commands' output and the workspace
+// path untouched.
+func TestNoisyLogin(t *testing.T) {
+	t.Parallel()
+	s := startServerConf(t, `ForceCommand echo "Welcome to the box"; echo "pyenv: cannot rehash" >&2; eval "$SSH_ORIGINAL_COMMAND"`)
+	b := s.backend(t, t.TempDir())
+	res, err := b.Run(context.Background(), sandbox.Spec{Command: "echo hi; echo oops >&2", Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Output != "hi\noops\n" || res.ExitCode != 0 {
+		t.Errorf("output %q (exit %d), want only the command's", res.Output, res.ExitCode)
+	}
+	if ws := b.Workspace(); !strings.HasPrefix(ws, "/") || strings.Contains(ws, "Welcome") {
+		t.Errorf("workspace %q", ws)
 	}
 }
