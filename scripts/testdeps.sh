@@ -20,7 +20,7 @@
 # bridge network would get a private subnet).
 set -euo pipefail
 
-readonly APT_PKGS=(bubblewrap docker.io openssh-server busybox-static)
+readonly APT_PKGS=(bubblewrap docker.io openssh-server busybox-static ripgrep)
 readonly NPM_PKG=@modelcontextprotocol/server-everything
 readonly NPM_VERSION=2026.8.31
 readonly IMAGE=hermes-test-busybox:latest
