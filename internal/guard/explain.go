@@ -51,7 +51,7 @@ func Explain(command string, p Policy, s *Session, c Context) Report {
 		r.Decision, r.Stage, r.Reason = d, stage, reason
 		return r
 	}
-	norm := detect.Normalize(command)
+	norm := res.Normalized
 
 	if res.Hardline() {
 		hard := hardlineMatches(res.Matches)

@@ -26,6 +26,7 @@ type Options struct {
 
 // Result is what Scan found.
 type Result struct {
+	Normalized  string   // the whole command after Normalize, as matched
 	Matches     []Match  // every match, hardline first, no duplicate keys per command
 	Commands    []string // every simple command found, normalised, in source order
 	Compound    bool     // more than one simple command (lists, pipes, substitutions, nested shells)

@@ -83,9 +83,11 @@ func Scan(command string, o Options) (res Result) {
 		hh = "~/.hermes"
 	}
 	s.hermes = s.canon(hh)
-	s.script(Normalize(command), 0)
+	norm := Normalize(command)
+	s.res.Normalized = norm
+	s.script(norm, 0)
 	if s.err != nil {
-		return Result{Commands: s.res.Commands, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
+		return Result{Normalized: norm, Commands: s.res.Commands, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
 	}
 	s.res.Compound = s.res.Compound || s.nested || len(s.res.Commands) > 1
 	sort.SliceStable(s.res.Matches, func(i, j int) bool {
