@@ -17,6 +17,11 @@ var (
 	keyNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 )
 
+// IsEnvName reports whether name is an environment variable name a shell
+// can carry: letters, digits and _, not starting with a digit. Every
+// package that writes `export NAME=...` or reads ${NAME} checks with it.
+func IsEnvName(name string) bool { return envNameRE.MatchString(name) }
+
 // checkFormat validates s against a format tag and returns what is wrong,
 // or "" when it is fine. An empty value is always fine: it means unset.
 func checkFormat(format, s string) string {

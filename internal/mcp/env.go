@@ -70,7 +70,7 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 			return "", fmt.Errorf("unterminated ${ in %q: write ${NAME}", s)
 		}
 		name := s[i+2 : i+2+end]
-		if !validName(name) {
+		if !config.IsEnvName(name) {
 			return "", fmt.Errorf("${%s} is not a variable reference: a name has letters, digits and _ and does not start with a digit", name)
 		}
 		v, ok := lookup(name)
@@ -80,21 +80,6 @@ func expand(s string, lookup func(string) (string, bool)) (string, error) {
 		b.WriteString(v)
 		s = s[i+2+end+1:]
 	}
-}
-
-func validName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		switch {
-		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
-		case r >= '0' && r <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // envLookup returns the ${VAR} lookup of o: o.Env, else the process

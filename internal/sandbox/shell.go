@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hermes-go/hermes/internal/config"
 )
 
 // Errors a persistent shell returns once it cannot run commands any more.
@@ -338,12 +339,10 @@ func shellScript(spec Spec, tok string) (string, error) {
 	return b.String(), nil
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func writeExports(b *strings.Builder, env map[string]string) error {
 	keys := make([]string, 0, len(env))
 	for k := range env {
-		if !envName.MatchString(k) {
+		if !config.IsEnvName(k) {
 			return fmt.Errorf("environment variable name %q is not a valid shell name (letters, digits, _; not starting with a digit)", k)
 		}
 		keys = append(keys, k)

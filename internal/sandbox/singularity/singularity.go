@@ -202,7 +202,7 @@ func containerEnv(o sandbox.Options) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range sandbox.FilterEnv(o.Env, nil) {
 		k, v, _ := strings.Cut(kv, "=")
-		if !hostVars[k] && validName(k) {
+		if !hostVars[k] && config.IsEnvName(k) {
 			out[k] = v
 		}
 	}
@@ -229,7 +229,7 @@ func containerEnv(o sandbox.Options) (map[string]string, error) {
 		return "", false
 	})
 	for k, v := range pass {
-		if validName(k) {
+		if config.IsEnvName(k) {
 			out[k] = v
 		}
 	}
@@ -241,7 +241,7 @@ func containerEnv(o sandbox.Options) (map[string]string, error) {
 func EnvFile(env map[string]string) (string, error) {
 	names := make([]string, 0, len(env))
 	for n := range env {
-		if !validName(n) {
+		if !config.IsEnvName(n) {
 			return "", fmt.Errorf("singularity: environment variable name %q is not a shell identifier; rename it", n)
 		}
 		if strings.IndexByte(env[n], 0) >= 0 {
@@ -255,19 +255,6 @@ func EnvFile(env map[string]string) (string, error) {
 		b.WriteString(n + "=" + sandbox.ShellQuote(env[n]) + "\n")
 	}
 	return b.String(), nil
-}
-
-func validName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i, r := range n {
-		ok := r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // containerDir is where a command starts inside the instance.

@@ -187,12 +187,12 @@ func remoteEnv(o sandbox.Options) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range sandbox.FilterEnv(o.Env, nil) {
 		k, v, _ := strings.Cut(kv, "=")
-		if !hostVars[k] && validName(k) {
+		if !hostVars[k] && config.IsEnvName(k) {
 			out[k] = v
 		}
 	}
 	for k, v := range pass { // asked for by name: host variables included
-		if validName(k) {
+		if config.IsEnvName(k) {
 			out[k] = v
 		}
 	}

@@ -98,7 +98,7 @@ func commandScript(env map[string]string, dir, cmd, marker string) (string, erro
 	// One stream, so stdout and stderr interleave as written.
 	b.WriteString("exec 2>&1\n")
 	for _, n := range sortedNames(env) {
-		if !validName(n) {
+		if !config.IsEnvName(n) {
 			return "", fmt.Errorf("ssh: environment variable name %q is not a shell identifier; rename it", n)
 		}
 		v := env[n]
@@ -116,22 +116,6 @@ func commandScript(env map[string]string, dir, cmd, marker string) (string, erro
 		return "", fmt.Errorf("ssh: the command holds its own end marker; run it again")
 	}
 	return b.String(), nil
-}
-
-// validName reports whether n is a shell identifier.
-func validName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i, r := range n {
-		switch {
-		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
-		case r >= '0' && r <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func sortedNames(m map[string]string) []string {
