@@ -61,21 +61,7 @@ func (t tavily) search(ctx context.Context, c *http.Client, query string, limit 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+t.key)
-	var body struct {
-		Results []struct {
-			Title   string `json:"title"`
-			URL     string `json:"url"`
-			Content string `json:"content"`
-		} `json:"results"`
-	}
-	if err := do(c, req, EnvTavily, &body); err != nil {
-		return nil, err
-	}
-	out := make([]result, 0, len(body.Results))
-	for _, r := range body.Results {
-		out = append(out, result{r.Title, r.URL, r.Content})
-	}
-	return out, nil
+	return doResults(c, req, EnvTavily)
 }
 
 // searxng is a SearXNG instance's JSON API: GET /search?format=json
@@ -91,6 +77,12 @@ func (s searxng) search(ctx context.Context, c *http.Client, query string, _ int
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	return doResults(c, req, EnvSearXNG)
+}
+
+// doResults sends req and reads the results[].{title,url,content} answer
+// that Tavily and SearXNG share.
+func doResults(c *http.Client, req *http.Request, variable string) ([]result, error) {
 	var body struct {
 		Results []struct {
 			Title   string `json:"title"`
@@ -98,7 +90,7 @@ func (s searxng) search(ctx context.Context, c *http.Client, query string, _ int
 			Content string `json:"content"`
 		} `json:"results"`
 	}
-	if err := do(c, req, EnvSearXNG, &body); err != nil {
+	if err := do(c, req, variable, &body); err != nil {
 		return nil, err
 	}
 	out := make([]result, 0, len(body.Results))
