@@ -69,7 +69,7 @@ func Load(cwd string, o Options) (Loaded, error) {
 // scanned whatever o.Scan says; a file seen twice is reported once. A path
 // that does not exist is an error naming it.
 func ScanPaths(paths []string, o Options) (Report, error) {
-	var rep Report
+	rep := Report{Files: []File{}}
 	seen := make(map[string]bool)
 	soul := o.Home
 	for _, p := range paths {

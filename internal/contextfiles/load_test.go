@@ -255,3 +255,15 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestScanPathsEmptyIsAList(t *testing.T) {
+	t.Parallel()
+	rep, err := ScanPaths([]string{t.TempDir()}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	if string(b) != `{"files":[]}` {
+		t.Errorf("no files: %s", b)
+	}
+}
