@@ -10,7 +10,7 @@ TOOLS      := $(CURDIR)/.cache/tools
 FUZZTIME   ?= 30s
 TESTFLAGS  ?=
 
-.PHONY: all build install test test-deps test-stop vet lint demo bench fuzz clean
+.PHONY: all build install check test test-deps test-stop vet lint demo bench fuzz clean
 
 all: build
 
@@ -30,6 +30,14 @@ test-deps:
 ## test-stop: stop the dockerd that test-deps started
 test-stop:
 	@scripts/testdeps.sh --stop $(STATE)
+
+## check: the fast gate before every commit: gofmt, go vet, go build, short tests (no set-up, no -race)
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) build ./...
+	$(GO) test -short -count=1 -timeout 5m $(TESTFLAGS) ./...
 
 ## vet: go vet
 vet:
