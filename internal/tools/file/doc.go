@@ -5,11 +5,20 @@
 // the reference implementation: they do not go through the terminal
 // backend, so a docker or ssh backend does not confine them. Relative paths
 // are taken from the session's working directory (Env.Cwd) and a leading ~
-// is the user's home directory. The secrets of the hermes home are off
-// limits: read_file and search_files refuse its .env and auth.json (a
-// search over the home skips them), write_file and patch also refuse its
-// config.yaml (the agent changes config through commands
-// that validate it).
+// is the user's home directory.
+//
+// The hermes home is off limits where it matters (protect.go). Paths are
+// judged as given and with symlinks and ".." resolved. write_file and
+// patch refuse the control files and folders of the active profile
+// (config.yaml, .env, auth.json, SOUL.md, state.db and its -wal/-shm,
+// cron/, platforms/, memories/, skills/), the root's active_profile, and
+// everything of every other profile (the root is the default profile, its
+// profiles/<name>/ the others); the error names the command or tool to use
+// instead: memories/ and skills/ change only through the memory and
+// skill_manage tools, which scan what they save. read_file refuses the .env
+// and auth.json of the root and of every profile, and any other name of
+// the same file (a hard link, compared by device and inode); search_files
+// refuses them as a root and skips them in a walk.
 //
 // Writes are atomic (internal/fileutil): a crash never leaves a half
 // written file. search_files uses ripgrep when `rg` is on PATH and a Go

@@ -9,12 +9,6 @@ import (
 	"github.com/hermes-go/hermes/internal/tools"
 )
 
-// The files of the hermes home the tools refuse.
-var (
-	noRead  = []string{".env", "auth.json"}
-	noWrite = []string{".env", "auth.json", "config.yaml"}
-)
-
 // resolve turns the path argument into an absolute, clean path: ~ is the
 // user's home directory and a relative path is taken from env.Cwd.
 func resolve(env *tools.Env, p string) (string, error) {
@@ -47,22 +41,6 @@ func resolve(env *tools.Env, p string) (string, error) {
 		p = filepath.Join(base, p)
 	}
 	return filepath.Clean(p), nil
-}
-
-// protected reports which file of the hermes home p is, after following
-// symlinks on both sides, when it is one of names; "" when it is none.
-func protected(env *tools.Env, p string, names []string) string {
-	if env == nil || env.Home == "" {
-		return ""
-	}
-	real := realPath(p)
-	for _, n := range names {
-		f := filepath.Join(env.Home, n)
-		if p == f || real == realPath(f) {
-			return n
-		}
-	}
-	return ""
 }
 
 // realPath resolves symlinks in p; for a missing file it resolves the

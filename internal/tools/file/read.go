@@ -63,7 +63,7 @@ func (t ReadFile) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) 
 	if err != nil {
 		return tools.Errorf("read_file: %v", err), nil
 	}
-	if n := protected(env, p, noRead); n != "" {
+	if n := readRefusal(env, p); n != "" {
 		return tools.Errorf("read_file: %s is the hermes home's %s, which holds secrets; it cannot be read by tools", a.Path, n), nil
 	}
 	offset, limit := 1, DefaultReadLines

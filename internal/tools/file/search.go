@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -132,13 +131,12 @@ func newSearch(env *tools.Env, a searchArgs) (*search, tools.Result, bool) {
 	if _, err := os.Stat(s.root); err != nil {
 		return nil, tools.Errorf("search_files: %s does not exist or cannot be read; check the path", root), false
 	}
-	if n := protected(env, s.root, noRead); n != "" {
+	if n := readRefusal(env, s.root); n != "" {
 		return nil, tools.Errorf("search_files: %s is the hermes home's %s, which holds secrets; it cannot be searched", root, n), false
 	}
 	s.secret = map[string]bool{}
-	if env != nil && env.Home != "" {
-		for _, n := range noRead {
-			f := filepath.Join(env.Home, n)
+	if h, ok := homesOf(env); ok {
+		for _, f := range h.secrets() {
 			s.secret[f], s.secret[realPath(f)] = true, true
 		}
 	}

@@ -72,12 +72,8 @@ func writable(env *tools.Env, tool, arg string) (string, tools.Result, bool) {
 	if err != nil {
 		return "", tools.Errorf("%s: %v", tool, err), false
 	}
-	if n := protected(env, p, noWrite); n != "" {
-		how := "use `hermes config set` for config"
-		if n != "config.yaml" {
-			how = "secrets are set by the user with `hermes auth` or by editing it by hand"
-		}
-		return "", tools.Errorf("%s: %s is the hermes home's %s and cannot be written by tools; %s", tool, arg, n, how), false
+	if why := writeRefusal(env, p); why != "" {
+		return "", tools.Errorf("%s: %s %s", tool, arg, why), false
 	}
 	return p, tools.Result{}, true
 }
