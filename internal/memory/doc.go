@@ -11,5 +11,9 @@
 // memories/ARCHIVE.jsonl, so nothing is ever dropped.
 //
 // Snapshot renders both files for the system prompt. It is a value taken at
-// session start: changes made during the session reach the next one.
+// session start: changes made during the session reach the next one. What
+// is loaded is scanned again (Checked), since a file on disk may have been
+// changed by hand or by another program: an entry with a finding is
+// replaced by a [BLOCKED: ...] line and a warning is logged, so a poisoned
+// file never reaches a prompt. The memory tool's read does the same.
 package memory

@@ -124,11 +124,13 @@ func done(action string, st mem.State) string {
 	return msg
 }
 
-// render lists the entries with their numbers under the usage header.
+// render lists the entries with their numbers under the usage header;
+// an entry the injection scan flags is shown as its [BLOCKED: ...] line.
 func render(st mem.State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s), %d entr%s\n", st.Target.File(), st.Usage(), len(st.Entries), plural(len(st.Entries), "y", "ies"))
-	for i, e := range st.Entries {
+	entries, _ := mem.Checked(st.Target, st.Entries)
+	for i, e := range entries {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, e)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
