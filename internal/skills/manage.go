@@ -35,7 +35,7 @@ func (e *RefusedError) Error() string {
 }
 
 func refuse(name, text string) error {
-	if f := contextfiles.ScanText(text); len(f) > 0 {
+	if f := scanAll(text); len(f) > 0 {
 		return &RefusedError{Name: name, IDs: contextfiles.IDs(f)}
 	}
 	return nil

@@ -3,6 +3,7 @@ package skills
 import (
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -201,8 +202,10 @@ func loadSkill(tree, dir string, external bool) (*Skill, *Problem) {
 	if rel, _ := filepath.Rel(tree, filepath.Dir(dir)); rel != "." {
 		sk.Category = filepath.ToSlash(rel)
 	}
-	if external {
-		sk.Blocked = scanSkill(dir, string(data))
+	// Every skill is scanned as it is loaded, the home's own too: a
+	// SKILL.md may have been changed on disk since skill_manage scanned it.
+	if sk.Blocked = scanSkill(dir, string(data)); len(sk.Blocked) > 0 {
+		slog.Warn("skill blocked: potential prompt injection", "skill", sk.Name, "file", file, "ids", strings.Join(sk.Blocked, ","))
 	}
 	return sk, nil
 }
@@ -210,17 +213,34 @@ func loadSkill(tree, dir string, external bool) (*Skill, *Problem) {
 // scanSkill scans SKILL.md and every file under references/ and returns
 // the finding ids.
 func scanSkill(dir, skillMD string) []string {
-	findings := contextfiles.ScanText(skillMD)
+	findings := scanAll(skillMD)
 	_ = filepath.WalkDir(filepath.Join(dir, "references"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return nil
 		}
 		if b, err := readLimited(path); err == nil {
-			findings = append(findings, contextfiles.ScanText(string(b))...)
+			findings = append(findings, scanAll(string(b))...)
 		}
 		return nil
 	})
 	return contextfiles.IDs(findings)
+}
+
+// scanOverlap is how far consecutive windows of scanAll overlap, so a
+// phrase across a window's edge is seen whole in one of them.
+const scanOverlap = 4 << 10
+
+// scanAll scans the whole of text, which may be longer than the scan's
+// contextfiles.ScanLimit, in overlapping windows: a skill of up to
+// maxSkillBytes reaches the model whole, so all of it is scanned.
+func scanAll(text string) []contextfiles.Finding {
+	var out []contextfiles.Finding
+	for start := 0; ; start += contextfiles.ScanLimit - scanOverlap {
+		out = append(out, contextfiles.ScanText(text[start:])...)
+		if len(text)-start <= contextfiles.ScanLimit {
+			return out
+		}
+	}
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -262,12 +282,29 @@ func (s *Set) Get(name string) (*Skill, bool) {
 	return nil, false
 }
 
+// BlockedNotices are the [BLOCKED: ...] lines that stand for the skills
+// the injection scan blocked (contextfiles.BlockedNotice), in Set order.
+func (s *Set) BlockedNotices() []string {
+	var out []string
+	for _, sk := range s.All() {
+		if len(sk.Blocked) > 0 && !sk.Disabled {
+			out = append(out, contextfiles.BlockedNotice("skill "+sk.Name+" ("+filepath.Join(sk.Dir, SkillFile)+")", sk.Blocked))
+		}
+	}
+	return out
+}
+
 // Index lists the offered skills' names and descriptions by category for
-// the system prompt; "" when there are none.
+// the system prompt, then a [BLOCKED: ...] line for each blocked skill; ""
+// when there are neither.
 func (s *Set) Index() string {
 	avail := s.Available()
+	blocked := s.BlockedNotices()
 	if len(avail) == 0 {
-		return ""
+		if len(blocked) == 0 {
+			return ""
+		}
+		return strings.Join(blocked, "\n") + "\n"
 	}
 	var b strings.Builder
 	b.WriteString("Skills (load one with skill_view before following it):\n")
@@ -282,6 +319,9 @@ func (s *Set) Index() string {
 			fmt.Fprintf(&b, "%s:\n", name)
 		}
 		fmt.Fprintf(&b, "  - %s: %s\n", sk.Name, oneLine(sk.Description))
+	}
+	for _, l := range blocked {
+		b.WriteString(l + "\n")
 	}
 	return b.String()
 }

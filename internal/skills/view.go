@@ -3,10 +3,13 @@ package skills
 import (
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/hermes-go/hermes/internal/contextfiles"
 )
 
 // View returns SKILL.md of the skill called name (file "" or "SKILL.md"),
@@ -28,6 +31,12 @@ func (s *Set) View(name, file string) (string, error) {
 	data, err := readLimited(path)
 	if err != nil {
 		return "", fmt.Errorf("read %s of skill %q: %w", relName(file), name, err)
+	}
+	// Scanned again as it is loaded: the file may have changed since Load,
+	// and files outside SKILL.md and references/ were not scanned then.
+	if ids := contextfiles.IDs(scanAll(string(data))); len(ids) > 0 {
+		slog.Warn("skill file blocked: potential prompt injection", "skill", name, "file", path, "ids", strings.Join(ids, ","))
+		return "", fmt.Errorf("%s", contextfiles.BlockedNotice("skill "+name+" file "+relName(file), ids))
 	}
 	if file != "" && file != SkillFile {
 		return string(data), nil

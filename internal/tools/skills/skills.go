@@ -83,6 +83,11 @@ func (List) Run(_ context.Context, env *tools.Env, raw json.RawMessage) (tools.R
 		}
 		fmt.Fprintf(&b, "%s [%s]: %s\n", s.Name, category(s), strings.Join(strings.Fields(s.Description), " "))
 	}
+	if a.Category == "" {
+		for _, l := range session(env).set.BlockedNotices() {
+			b.WriteString(l + "\n")
+		}
+	}
 	if b.Len() == 0 {
 		if a.Category != "" {
 			return tools.Result{Content: fmt.Sprintf("no skills in category %q", a.Category)}, nil
