@@ -3,7 +3,10 @@ package sandbox
 import (
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/hermes-go/hermes/internal/config"
@@ -11,14 +14,19 @@ import (
 
 // PassthroughEnv returns the terminal.env_passthrough variables a backend
 // hands its commands: each name looked up in the hermes home's .env, then
-// in o.Env; blocked names never come back (Passthrough cannot re-allow a
-// credential). Backends call it once, when they are built.
+// in o.Env. Reserved names never come back, nor the key_env of any
+// provider the home's config.yaml configures (model, providers,
+// fallback_providers, auxiliary): passthrough cannot hand a command the
+// keys hermes itself uses. Backends call it once, when they are built.
 func PassthroughEnv(o Options) (map[string]string, error) {
 	if len(o.Terminal.EnvPassthrough) == 0 {
 		return map[string]string{}, nil
 	}
 	var dotenv *config.Env
+	names := o.Terminal.EnvPassthrough
 	if o.HomeDir != "" {
+		keys := ProviderKeys(o.HomeDir)
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return keys[strings.ToUpper(n)] })
 		e, _, err := config.LoadEnv(filepath.Join(o.HomeDir, config.EnvFileName))
 		if err != nil {
 			return nil, fmt.Errorf("terminal.env_passthrough: %w", err)
@@ -31,7 +39,7 @@ func PassthroughEnv(o Options) (map[string]string, error) {
 			parent[k] = v
 		}
 	}
-	return Passthrough(o.Terminal.EnvPassthrough, func(name string) (string, bool) {
+	return Passthrough(names, func(name string) (string, bool) {
 		if v, ok := dotenv.Lookup(name); ok {
 			return v, true
 		}
@@ -40,9 +48,10 @@ func PassthroughEnv(o Options) (map[string]string, error) {
 	}), nil
 }
 
-// ChildEnv is the environment of one command: parent filtered, then the
-// passthrough values, then the command's own Env (later wins), blocked
-// names dropped throughout.
+// ChildEnv is the environment of one command: parent filtered (FilterEnv:
+// no Blocked name, no value the redactor would mask), then the passthrough
+// values, then the command's own Env (later wins), Reserved names dropped
+// throughout.
 func ChildEnv(parent []string, pass, extra map[string]string) []string {
 	all := maps.Clone(pass)
 	if all == nil {
@@ -50,4 +59,55 @@ func ChildEnv(parent []string, pass, extra map[string]string) []string {
 	}
 	maps.Copy(all, extra)
 	return FilterEnv(parent, all)
+}
+
+// ProviderKeys returns the key_env names (upper case) of every provider
+// the config.yaml of homeDir configures: model, providers,
+// fallback_providers and auxiliary, wherever a key_env field is. A missing
+// or broken file configures none (the built-in providers' keys are
+// Reserved anyway).
+func ProviderKeys(homeDir string) map[string]bool {
+	out := map[string]bool{}
+	data, err := os.ReadFile(filepath.Join(homeDir, config.FileName))
+	if err != nil {
+		return out
+	}
+	c, _ := config.Parse(config.FileName, data)
+	if c != nil {
+		keyEnvs(reflect.ValueOf(c), out)
+	}
+	return out
+}
+
+// keyEnvs collects every non-empty string field named KeyEnv under v.
+func keyEnvs(v reflect.Value, out map[string]bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			keyEnvs(v.Elem(), out)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if f.Name == "KeyEnv" && f.Type.Kind() == reflect.String {
+				if k := v.Field(i).String(); k != "" {
+					out[strings.ToUpper(k)] = true
+				}
+				continue
+			}
+			keyEnvs(v.Field(i), out)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			keyEnvs(v.Index(i), out)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			keyEnvs(it.Value(), out)
+		}
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"strings"
 
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/redact"
 )
 
-// blockedNames are variables no child process may see: provider keys and
-// endpoints, tokens of code hosts and sandbox vendors, passwords.
+// blockedNames are variables no child process may see, not even through
+// terminal.env_passthrough: provider keys and endpoints, tokens of code
+// hosts and sandbox vendors, passwords.
 var blockedNames = map[string]bool{
 	"OPENAI_API_KEY": true, "OPENAI_BASE_URL": true, "OPENAI_API_BASE": true, "OPENAI_ORG_ID": true,
 	"OPENAI_ORGANIZATION": true, "OPENAI_PROJECT_ID": true,
@@ -33,11 +35,34 @@ var blockedNames = map[string]bool{
 // gateway's own settings (the same families a profile clone leaves out).
 var blockedPrefixes = []string{"HERMES_GATEWAY_", "HERMES_API_", "HERMES_AUTH_"}
 
-// Blocked reports whether a child process must never see the variable
-// name: a provider key or base URL, a messaging token or allowlist, a code
-// host or sandbox-vendor token, or a password. The check is
-// case-insensitive, so `openai_api_key` is blocked as well.
-func Blocked(name string) bool {
+// reservedSuffixes end the names of authorization lists.
+var reservedSuffixes = []string{"_ALLOWED_USERS", "_ALLOWLIST", "_ALLOWED_CHATS"}
+
+// secretPrefixes and secretSuffixes are the shapes of credential names:
+// whatever the vendor, a variable called *_TOKEN, *_PAT, *_PASSWORD or
+// AWS_* holds, or points at, something a command must not be handed.
+var (
+	secretPrefixes = []string{"AWS_", "VAULT_"}
+	secretSuffixes = []string{
+		"_TOKEN", "_PAT", "_SECRET", "_PASSWORD", "_PASSWD", "_PASS", "_PW", "_PWD",
+		"_KEY", "_API_KEY", "_CREDENTIALS", "_CREDENTIAL",
+	}
+)
+
+// kept are the variables every child keeps whatever their value looks
+// like: what a shell and the usual tools need to work.
+var kept = map[string]bool{
+	"PATH": true, "HOME": true, "USER": true, "LOGNAME": true, "SHELL": true, "PWD": true, "OLDPWD": true,
+	"LANG": true, "LANGUAGE": true, "TERM": true, "COLORTERM": true, "TZ": true, "TMPDIR": true,
+	"HOSTNAME": true, "EDITOR": true, "VISUAL": true, "PAGER": true, "LS_COLORS": true, "SHLVL": true,
+}
+
+// Reserved reports whether a child process must never see the variable
+// name, not even when terminal.env_passthrough names it: a provider key or
+// base URL, a messaging token or allowlist, the gateway's settings, a code
+// host or sandbox-vendor token, or a password from the list. The check is
+// case-insensitive, so `openai_api_key` is reserved as well.
+func Reserved(name string) bool {
 	up := strings.ToUpper(name)
 	if blockedNames[up] || config.IsMessagingVar(up) {
 		return true
@@ -47,9 +72,7 @@ func Blocked(name string) bool {
 			return true
 		}
 	}
-	// Any other *_API_KEY, *_ALLOWED_USERS or *_ALLOWLIST belongs to a
-	// provider, a tool vendor or an authorization list.
-	for _, s := range []string{"_API_KEY", "_ALLOWED_USERS", "_ALLOWLIST", "_ALLOWED_CHATS"} {
+	for _, s := range reservedSuffixes {
 		if strings.HasSuffix(up, s) {
 			return true
 		}
@@ -57,28 +80,68 @@ func Blocked(name string) bool {
 	return false
 }
 
+// SecretShape reports whether name looks like a credential's by its shape
+// (AWS_*, VAULT_*, *_TOKEN, *_PAT, *_SECRET, *_PASSWORD, *_PASS, *_PW,
+// *_PWD, *_KEY, *_API_KEY, *_CREDENTIALS), case-insensitively. Such a
+// variable reaches a child only when terminal.env_passthrough names it.
+func SecretShape(name string) bool {
+	up := strings.ToUpper(name)
+	if kept[up] {
+		return false
+	}
+	for _, p := range secretPrefixes {
+		if strings.HasPrefix(up, p) {
+			return true
+		}
+	}
+	for _, s := range secretSuffixes {
+		if strings.HasSuffix(up, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Blocked reports whether a child process does not see the variable name
+// by default: Reserved, or a credential by its shape (SecretShape).
+func Blocked(name string) bool { return Reserved(name) || SecretShape(name) }
+
+// SecretValue reports whether the redactor (internal/redact, the process'
+// one with its extra patterns) would mask something in the variable as a
+// child would print it, NAME=VALUE: a vendor token, a password in a URL, a
+// private key. The variables in kept are never secret.
+func SecretValue(name, value string) bool {
+	if value == "" || kept[strings.ToUpper(name)] {
+		return false
+	}
+	kv := name + "=" + value
+	return redact.Default().String(kv) != kv
+}
+
 // FilterEnv returns the environment a child process gets: parent (KEY=VALUE
-// entries, as os.Environ) without every Blocked name. extra adds variables
+// entries, as os.Environ) without every Blocked name and every value the
+// redactor would mask (SecretValue). extra adds variables
 // (terminal.env_passthrough values looked up by the caller, or a command's
-// own Env), but never a blocked one: passthrough cannot re-allow a
-// credential. Later entries win, as in os/exec; the result is sorted.
+// own Env): these were named on purpose, so only Reserved names are
+// dropped from them; passthrough cannot re-allow a provider key. Later
+// entries win, as in os/exec; the result is sorted.
 func FilterEnv(parent []string, extra map[string]string) []string {
-	kept := make(map[string]string, len(parent)+len(extra))
+	keep := make(map[string]string, len(parent)+len(extra))
 	for _, kv := range parent {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || Blocked(k) {
+		if !ok || k == "" || Blocked(k) || SecretValue(k, v) {
 			continue
 		}
-		kept[k] = v
+		keep[k] = v
 	}
 	for k, v := range extra {
-		if k == "" || Blocked(k) {
+		if k == "" || Reserved(k) {
 			continue
 		}
-		kept[k] = v
+		keep[k] = v
 	}
-	out := make([]string, 0, len(kept))
-	for k, v := range kept {
+	out := make([]string, 0, len(keep))
+	for k, v := range keep {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
@@ -87,11 +150,12 @@ func FilterEnv(parent []string, extra map[string]string) []string {
 
 // Passthrough looks up each name of terminal.env_passthrough in lookup (the
 // home's .env, then the process environment) and returns those that are set
-// and not Blocked, for FilterEnv's extra.
+// and not Reserved, for FilterEnv's extra. A name of a credential's shape
+// (GITHUB_PAT, NPM_TOKEN) does pass: naming it is the user's decision.
 func Passthrough(names []string, lookup func(string) (string, bool)) map[string]string {
 	out := map[string]string{}
 	for _, n := range names {
-		if Blocked(n) {
+		if Reserved(n) {
 			continue
 		}
 		if v, ok := lookup(n); ok {
