@@ -146,5 +146,11 @@ func TestReadRefusesEveryProfilesSecrets(t *testing.T) {
 		if strings.Contains(m.Content, ".env") || strings.Contains(m.Content, "auth.json") {
 			t.Errorf("search found secrets: %s", m.Content)
 		}
+		for _, rg := range []string{"-", ""} {
+			m = call(t, env, SearchFiles{RgPath: rg}, obj{"pattern": "SECRET"})
+			if m.IsError || strings.Contains(m.Content, "SECRET=1") {
+				t.Errorf("search of the workspace (rg %q) found a hard link to a secret: %s", rg, m.Content)
+			}
+		}
 	}
 }

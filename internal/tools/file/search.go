@@ -70,10 +70,31 @@ type search struct {
 	// secret are the hermes home's files read_file refuses, as they are
 	// and with symlinks resolved; a search never reads them.
 	secret map[string]bool
+	// secretFiles are those files as found, to catch other names for them
+	// (hard links).
+	secretFiles []os.FileInfo
 }
 
-// skip reports whether the file at p must not be searched.
-func (s *search) skip(p string) bool { return s.secret[p] }
+// skip reports whether the file at p must not be searched: a secret by
+// its name or another name of the same file.
+func (s *search) skip(p string) bool {
+	if s.secret[p] {
+		return true
+	}
+	if len(s.secretFiles) == 0 {
+		return false
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	for _, sf := range s.secretFiles {
+		if os.SameFile(fi, sf) {
+			return true
+		}
+	}
+	return false
+}
 
 func (t SearchFiles) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
 	var a searchArgs
@@ -138,6 +159,9 @@ func newSearch(env *tools.Env, a searchArgs) (*search, tools.Result, bool) {
 	if h, ok := homesOf(env); ok {
 		for _, f := range h.secrets() {
 			s.secret[f], s.secret[realPath(f)] = true, true
+			if fi, err := os.Stat(f); err == nil {
+				s.secretFiles = append(s.secretFiles, fi)
+			}
 		}
 	}
 	return s, tools.Result{}, true
