@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -60,6 +61,8 @@ type Backend struct {
 	closed bool
 	procs  map[string]*process
 	nextID int
+
+	keepalives atomic.Int64 // keepalives answered, for tests
 }
 
 var (
@@ -264,16 +267,17 @@ func (b *Backend) client(ctx context.Context) (*gossh.Client, error) {
 	_ = conn.SetDeadline(time.Time{})
 	cli := gossh.NewClient(cc, chans, reqs)
 	b.cli = cli
-	go b.watch(cli)
+	go b.watch(cli, keepaliveEvery, keepaliveTimeout)
 	return cli, nil
 }
 
-// watch sends keepalives on cli and forgets it once it is gone, so the
-// next command reconnects.
-func (b *Backend) watch(cli *gossh.Client) {
+// watch sends a keepalive on cli every period and forgets cli once it is
+// gone or a keepalive is not answered within timeout, so the next command
+// reconnects.
+func (b *Backend) watch(cli *gossh.Client, every, timeout time.Duration) {
 	gone := make(chan struct{})
 	go func() { _ = cli.Wait(); close(gone) }()
-	t := time.NewTicker(keepaliveEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -290,9 +294,10 @@ func (b *Backend) watch(cli *gossh.Client) {
 		select {
 		case err := <-answered:
 			if err == nil {
+				b.keepalives.Add(1)
 				continue
 			}
-		case <-time.After(keepaliveTimeout):
+		case <-time.After(timeout):
 		case <-gone:
 		}
 		b.drop(cli)

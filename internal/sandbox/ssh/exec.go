@@ -53,6 +53,9 @@ func (b *Backend) run(ctx context.Context, s sandbox.Spec, dir string, env map[s
 	start := time.Now()
 	r, err := b.start(ctx, s.Command, dir, env, s.Stdin, out)
 	if err != nil {
+		if ctx.Err() != nil { // cancelled while the session opened
+			return &sandbox.Result{ExitCode: -1, Duration: time.Since(start)}, ctx.Err()
+		}
 		return nil, err
 	}
 	if err := r.awaitStart(ctx); err != nil {

@@ -55,7 +55,8 @@ func bounded[T any](ctx context.Context, b *Backend, cli *gossh.Client, what str
 		abandoned = true
 		return true
 	}
-	limit := time.NewTimer(opTimeout)
+	wait := opTimeout
+	limit := time.NewTimer(wait)
 	defer limit.Stop()
 	var zero T
 	select {
@@ -73,7 +74,7 @@ func bounded[T any](ctx context.Context, b *Backend, cli *gossh.Client, what str
 			return r.v, r.err
 		}
 		b.drop(cli)
-		return zero, fmt.Errorf("ssh: %s on %s: no answer within %v; the connection is dropped", what, b.addr, opTimeout)
+		return zero, fmt.Errorf("ssh: %s on %s: no answer within %v; the connection is dropped", what, b.addr, wait)
 	}
 }
 
