@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -60,6 +61,8 @@ type Backend struct {
 	closed bool
 	procs  map[string]*process
 	nextID int
+
+	keepalives atomic.Int64 // keepalives answered, for tests
 }
 
 var (
@@ -249,7 +252,14 @@ func (b *Backend) client(ctx context.Context) (*gossh.Client, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// A ctx done during the handshake ends it too: a past deadline makes
+	// the blocked read return.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	cc, chans, reqs, err := gossh.NewClientConn(conn, b.addr, b.cfg)
+	if !stop() && err == nil {
+		err = ctx.Err()
+		_ = cc.Close()
+	}
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("ssh: logging in to %s as %s: %w", b.addr, b.cfg.User, err)
@@ -257,16 +267,17 @@ func (b *Backend) client(ctx context.Context) (*gossh.Client, error) {
 	_ = conn.SetDeadline(time.Time{})
 	cli := gossh.NewClient(cc, chans, reqs)
 	b.cli = cli
-	go b.watch(cli)
+	go b.watch(cli, keepaliveEvery, keepaliveTimeout)
 	return cli, nil
 }
 
-// watch sends keepalives on cli and forgets it once it is gone, so the
-// next command reconnects.
-func (b *Backend) watch(cli *gossh.Client) {
+// watch sends a keepalive on cli every period and forgets cli once it is
+// gone or a keepalive is not answered within timeout, so the next command
+// reconnects.
+func (b *Backend) watch(cli *gossh.Client, every, timeout time.Duration) {
 	gone := make(chan struct{})
 	go func() { _ = cli.Wait(); close(gone) }()
-	t := time.NewTicker(keepaliveEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -283,9 +294,10 @@ func (b *Backend) watch(cli *gossh.Client) {
 		select {
 		case err := <-answered:
 			if err == nil {
+				b.keepalives.Add(1)
 				continue
 			}
-		case <-time.After(keepaliveTimeout):
+		case <-time.After(timeout):
 		case <-gone:
 		}
 		b.drop(cli)
@@ -303,27 +315,32 @@ func (b *Backend) drop(cli *gossh.Client) {
 	_ = cli.Close()
 }
 
-// session opens a session, reconnecting once if the connection is gone.
-// A refused channel (the server's MaxSessions) is not a dead connection.
-func (b *Backend) session(ctx context.Context) (*gossh.Session, error) {
+// session opens a session and returns it with the connection it is on,
+// reconnecting once if the connection is gone or does not answer within
+// opTimeout. A refused channel (the server's MaxSessions) is not a dead
+// connection; a done ctx ends it at once.
+func (b *Backend) session(ctx context.Context) (*gossh.Session, *gossh.Client, error) {
 	var last error
 	for range 2 {
 		cli, err := b.client(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		s, err := cli.NewSession()
+		s, err := b.newSession(ctx, cli)
 		if err == nil {
-			return s, nil
+			return s, cli, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, err
 		}
 		var oce *gossh.OpenChannelError
 		if errors.As(err, &oce) {
-			return nil, fmt.Errorf("ssh: %s refused a new session (%v); raise MaxSessions in its sshd_config or run fewer commands at once", b.addr, err)
+			return nil, nil, fmt.Errorf("ssh: %s refused a new session (%v); raise MaxSessions in its sshd_config or run fewer commands at once", b.addr, err)
 		}
 		b.drop(cli)
 		last = err
 	}
-	return nil, fmt.Errorf("ssh: opening a session on %s: %w", b.addr, last)
+	return nil, nil, fmt.Errorf("ssh: opening a session on %s: %w", b.addr, last)
 }
 
 // Close kills background commands and closes the connection.

@@ -3,13 +3,18 @@ package ssh
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/sandbox"
+	"github.com/hermes-go/hermes/internal/sandbox/sandboxtest"
 )
 
 type configTerminal = config.Terminal
@@ -74,10 +79,13 @@ func TestReconnectAfterDrop(t *testing.T) {
 	// an exit status.
 	errc := make(chan error, 1)
 	go func() {
-		_, err := b.Run(context.Background(), sandbox.Spec{Command: "sleep 5"})
+		_, err := b.Run(context.Background(), sandbox.Spec{Command: "touch running && sleep 5"})
 		errc <- err
 	}()
-	time.Sleep(500 * time.Millisecond)
+	waitFor(t, 10*time.Second, "the command to start", func() bool {
+		_, err := os.Stat(filepath.Join(b.Workspace(), "running"))
+		return err == nil
+	})
 	_ = cs.last().Close()
 	select {
 	case err := <-errc:
@@ -104,26 +112,172 @@ func TestKeepaliveDropsDeadConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = b.Close() }()
-	time.Sleep(200 * time.Millisecond) // keepalives answered: still connected
+	// Keepalives answered: still connected.
+	waitFor(t, 5*time.Second, "three keepalives", func() bool { return b.keepalives.Load() >= 3 })
 	b.mu.Lock()
 	alive := b.cli != nil
 	b.mu.Unlock()
-	if !alive {
-		t.Fatal("a healthy connection was dropped")
+	if !alive || cs.count() != 1 {
+		t.Fatalf("a healthy connection was dropped (%d connections)", cs.count())
 	}
 	_ = cs.last().Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitFor(t, 5*time.Second, "the dead connection to be dropped", func() bool {
 		b.mu.Lock()
-		gone := b.cli == nil
-		b.mu.Unlock()
-		if gone {
-			break
-		}
+		defer b.mu.Unlock()
+		return b.cli == nil
+	})
+}
+
+// waitFor polls cond until it holds; the test fails after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("the dead connection was kept")
+			t.Fatalf("no %s within %v", what, limit)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// blackhole is a TCP proxy on 127.0.0.1 to a server. Once hole is
+// called, the connections it carries stop forwarding in both directions
+// but stay open, as behind a dead NAT entry; later connections are
+// forwarded again.
+type blackhole struct {
+	l      net.Listener
+	target string
+	mu     sync.Mutex
+	open   []*atomic.Bool // per connection: traffic is dropped
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &blackhole{l: l, target: target}
+	t.Cleanup(func() { _ = l.Close() })
+	go p.serve(t)
+	return p
+}
+
+func (p *blackhole) serve(t *testing.T) {
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		u, err := net.Dial("tcp", p.target)
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		dropped := new(atomic.Bool)
+		p.mu.Lock()
+		p.open = append(p.open, dropped)
+		p.mu.Unlock()
+		t.Cleanup(func() { _ = c.Close(); _ = u.Close() })
+		go pump(u, c, dropped)
+		go pump(c, u, dropped)
+	}
+}
+
+// pump copies src to dst until either fails, reading but discarding
+// once dropped is set, so neither side sees an error.
+func pump(dst, src net.Conn, dropped *atomic.Bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !dropped.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// hole stops forwarding on every connection made so far.
+func (p *blackhole) hole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.open {
+		d.Store(true)
+	}
+}
+
+// TestBlackholedConnection is the regression test for a Run that hung in
+// NewSession on a connection that stopped answering without closing: the
+// next Run gives up on it within opTimeout and reconnects.
+func TestBlackholedConnection(t *testing.T) {
+	// Changes package timings: not parallel.
+	oldOp, oldKeep := opTimeout, keepaliveEvery
+	opTimeout, keepaliveEvery = time.Second, time.Hour // only the operations can notice
+	defer func() { opTimeout, keepaliveEvery = oldOp, oldKeep }()
+	s := startServer(t)
+	p := newBlackhole(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)))
+	var dials atomic.Int32
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		dials.Add(1)
+		var d net.Dialer
+		return d.DialContext(ctx, network, p.l.Addr().String())
+	}
+	b, err := newBackend(context.Background(), s.options(t, s.dir), dial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	run := func(ctx context.Context) (*sandbox.Result, error) {
+		type ran struct {
+			res *sandbox.Result
+			err error
+		}
+		got := make(chan ran, 1)
+		go func() {
+			res, err := b.Run(ctx, sandbox.Spec{Command: "echo up"})
+			got <- ran{res, err}
+		}()
+		select {
+		case r := <-got:
+			return r.res, r.err
+		case <-time.After(5*opTimeout + sandboxtest.Slack):
+			t.Fatal("Run hung on a blackholed connection")
+			return nil, nil
+		}
+	}
+	if res, err := run(context.Background()); err != nil || res.Output != "up\n" {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	first := dials.Load()
+
+	p.hole()
+	start := time.Now()
+	res, err := run(context.Background())
+	if err != nil || res.Output != "up\n" {
+		t.Fatalf("after the blackhole: %+v, %v", res, err)
+	}
+	if d := time.Since(start); d > 3*opTimeout+sandboxtest.Slack {
+		t.Errorf("took %v", d)
+	}
+	if dials.Load() <= first {
+		t.Error("the blackholed connection was kept")
+	}
+
+	// A ctx that ends first ends the wait for a blackholed session.
+	p.hole()
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout/4)
+	defer cancel()
+	opTimeout = time.Hour
+	start = time.Now()
+	if _, err := run(ctx); err == nil {
+		t.Error("no error for a blackholed connection and a short ctx")
+	}
+	if d := time.Since(start); d > sandboxtest.Slack {
+		t.Errorf("the ctx's end took %v to count", d)
 	}
 }
 

@@ -53,6 +53,9 @@ func (b *Backend) run(ctx context.Context, s sandbox.Spec, dir string, env map[s
 	start := time.Now()
 	r, err := b.start(ctx, s.Command, dir, env, s.Stdin, out)
 	if err != nil {
+		if ctx.Err() != nil { // cancelled while the session opened
+			return &sandbox.Result{ExitCode: -1, Duration: time.Since(start)}, ctx.Err()
+		}
 		return nil, err
 	}
 	if err := r.awaitStart(ctx); err != nil {
@@ -114,7 +117,7 @@ func (b *Backend) start(ctx context.Context, cmd, dir string, env map[string]str
 		return nil, err
 	}
 	b.warmKiller(ctx)
-	sess, err := b.session(ctx)
+	sess, cli, err := b.session(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +134,7 @@ func (b *Backend) start(ctx context.Context, cmd, dir string, env map[string]str
 		_ = sess.Close()
 		return nil, fmt.Errorf("ssh: session stdin: %w", err)
 	}
-	if err := sess.Start(bootCommand(marker)); err != nil {
-		_ = sess.Close()
+	if err := b.startSession(ctx, cli, sess, bootCommand(marker)); err != nil {
 		return nil, fmt.Errorf("ssh: starting a command on %s: %w", b.addr, err)
 	}
 	go r.feed(in, script, stdin)
@@ -303,7 +305,7 @@ func (r *remote) kill() error {
 
 // quick runs a fixed command (no env, no stdin) in a session of its own.
 func (b *Backend) quick(ctx context.Context, cmd string) error {
-	sess, err := b.session(ctx)
+	sess, _, err := b.session(ctx)
 	if err != nil {
 		return err
 	}

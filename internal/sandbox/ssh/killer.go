@@ -40,9 +40,9 @@ type killer struct {
 	waiters map[int][]chan struct{}
 }
 
-// newKiller starts a killer session on cli.
-func newKiller(cli *gossh.Client) (*killer, error) {
-	sess, err := cli.NewSession()
+// newKiller starts a killer session on cli, within ctx and opTimeout.
+func (b *Backend) newKiller(ctx context.Context, cli *gossh.Client) (*killer, error) {
+	sess, err := b.newSession(ctx, cli)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +56,7 @@ func newKiller(cli *gossh.Client) (*killer, error) {
 		_ = sess.Close()
 		return nil, err
 	}
-	if err := sess.Start("exec /bin/sh -c " + shellQuote(killerScript)); err != nil {
-		_ = sess.Close()
+	if err := b.startSession(ctx, cli, sess, "exec /bin/sh -c "+shellQuote(killerScript)); err != nil {
 		return nil, err
 	}
 	k := &killer{cli: cli, sess: sess, in: in, gone: make(chan struct{}), waiters: map[int][]chan struct{}{}}
@@ -139,7 +138,7 @@ func (b *Backend) warmKiller(ctx context.Context) *killer {
 	if k != nil && k.alive(cli) {
 		return k
 	}
-	nk, err := newKiller(cli)
+	nk, err := b.newKiller(ctx, cli)
 	if err != nil {
 		return nil
 	}

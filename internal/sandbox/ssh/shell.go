@@ -26,7 +26,7 @@ const interruptScript = `command -v pgrep >/dev/null 2>&1 || exit 3; k() { for c
 // Shell starts a persistent sh in one session, in the workspace with the
 // backend's environment.
 func (b *Backend) Shell(ctx context.Context) (sandbox.Shell, error) {
-	sess, err := b.session(ctx)
+	sess, cli, err := b.session(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +40,7 @@ func (b *Backend) Shell(ctx context.Context) (sandbox.Shell, error) {
 		_ = sess.Close()
 		return nil, fmt.Errorf("ssh: shell stdout: %w", err)
 	}
-	if err := sess.Start(shellBoot); err != nil {
-		_ = sess.Close()
+	if err := b.startSession(ctx, cli, sess, shellBoot); err != nil {
 		return nil, fmt.Errorf("ssh: starting a shell on %s: %w", b.addr, err)
 	}
 	br := bufio.NewReader(stdout)

@@ -54,8 +54,7 @@ func TestSlowLoginTimeout(t *testing.T) {
 	if d := time.Since(start); d > slowLogin+sandboxtest.Slack {
 		t.Errorf("took %v", d)
 	}
-	time.Sleep(2 * time.Second)
-	if _, err := os.Stat(filepath.Join(b.Workspace(), "tree-mark")); err == nil {
+	if appeared(filepath.Join(b.Workspace(), "tree-mark"), 2*time.Second) {
 		t.Error("the command's background child survived the timeout")
 	}
 }
@@ -101,9 +100,9 @@ func TestKillBeforeStart(t *testing.T) {
 		t.Errorf("cancel took %v", d)
 	}
 
-	time.Sleep(slowLogin + time.Second)
+	quiet := time.Now().Add(slowLogin + time.Second) // the slow logins are over
 	for _, name := range []string{"started-anyway", "ran-anyway"} {
-		if _, err := os.Stat(mark(name)); err == nil {
+		if appeared(mark(name), time.Until(quiet)) {
 			t.Errorf("%s: the command ran after it was killed", name)
 		}
 	}
@@ -128,5 +127,20 @@ func TestNoisyLogin(t *testing.T) {
 	}
 	if ws := b.Workspace(); !strings.HasPrefix(ws, "/") || strings.Contains(ws, "Welcome") {
 		t.Errorf("workspace %q", ws)
+	}
+}
+
+// appeared polls for path for up to limit and reports whether it came
+// into being: a command that should have been killed would make it.
+func appeared(path string, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
