@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	neturl "net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -112,6 +113,9 @@ func mcpAddKeys(name string, command []string, url, transport string, envs, head
 	case len(command) > 0 && len(headers) > 0:
 		return nil, usageError{fmt.Errorf("--header is for HTTP servers; a stdio server takes --env")}
 	}
+	if err := secretFreeServer(command, url); err != nil {
+		return nil, err
+	}
 	at := "mcp_servers." + name + "."
 	var kvs []config.KeyValue
 	if url != "" {
@@ -189,6 +193,46 @@ func looksSecret(name, value string) bool {
 		rest = strings.TrimSpace(strings.TrimPrefix(rest, scheme))
 	}
 	return rest != ""
+}
+
+// secretFreeServer refuses a secret written out in the server's URL (its
+// userinfo or a query value) or in one of its command's arguments.
+func secretFreeServer(command []string, rawURL string) error {
+	const fix = "config.yaml is no place for one: put it in the home's .env and write ${VAR} in its place"
+	for i, arg := range command {
+		name, value, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if redact.Default().String(arg) != arg || (value != "" && looksSecret(name, value)) {
+			return fmt.Errorf("argument %d of the command looks like a secret, and %s", i, fix)
+		}
+	}
+	if rawURL == "" {
+		return nil
+	}
+	// ${VAR} references are what belongs here; judge the rest.
+	bare := varRefRE.ReplaceAllString(rawURL, "")
+	if redact.Default().String(bare) != bare {
+		return fmt.Errorf("--url holds what looks like a secret, and %s", fix)
+	}
+	u, err := neturl.Parse(bare)
+	if err != nil {
+		return usageError{fmt.Errorf("--url %q: %v", rawURL, err)}
+	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		for _, part := range []string{u.User.Username(), pw} {
+			if strings.TrimSpace(part) != "" {
+				return fmt.Errorf("--url has credentials in it (user:password@ or token@): that looks like a secret, and %s", fix)
+			}
+		}
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			if looksSecret(k, v) {
+				return fmt.Errorf("--url query parameter %s looks like a secret, and %s (e.g. ?%s=${MCP_%s})", k, fix, k, envName(k))
+			}
+		}
+	}
+	return nil
 }
 
 func envName(k string) string {

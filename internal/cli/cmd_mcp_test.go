@@ -97,6 +97,12 @@ func TestMCPAddRefusesSecrets(t *testing.T) {
 		{"--url", "https://x.example/mcp", "--header", "X-Custom=ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
 		{"--env", "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz", "--", "srv"},
 		{"--env", "DB_PASSWORD=hunter2", "--", "srv"},
+		{"--url", "https://x.example/mcp?team=a&token=sk-proj-abcdefghijklmnopqrstuvwxyz0123"},
+		{"--url", "https://x.example/mcp?api_key=plainvalue123"},
+		{"--url", "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@x.example/mcp"},
+		{"--url", "https://user:hunter2@x.example/mcp"},
+		{"--", "srv", "--token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+		{"--", "srv", "--api-key=plainvalue123"},
 	}
 	for _, args := range tests {
 		home := t.TempDir()
@@ -106,6 +112,19 @@ func TestMCPAddRefusesSecrets(t *testing.T) {
 		}
 		if data, _ := os.ReadFile(filepath.Join(home, "config.yaml")); strings.Contains(string(data), "mcp_servers") {
 			t.Errorf("%q: written anyway:\n%s", args, data)
+		}
+	}
+}
+
+func TestMCPAddKeepsReferences(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--url", "https://x.example/mcp?team=a&token=${MCP_TOKEN}"},
+		{"--", "srv", "--port=8080", "--api-key=${MCP_KEY}", "stdio"},
+	} {
+		home := t.TempDir()
+		if r := mcpHermes(t, home, append([]string{"mcp", "add", "s"}, args...)...); r.code != 0 {
+			t.Errorf("%q refused: %+v", args, r)
 		}
 	}
 }
