@@ -263,11 +263,22 @@ func excerpt(src string, start, end int) string {
 	return strings.TrimSpace(b.String())
 }
 
-// phrase finds the first match of re whose line does not negate it just
-// before ("never reveal your system prompt" is advice, not an attack).
-func phrase(re *lazyre.Regexp) func(string) (int, int, bool) {
+// matcher is what phrase needs of an expression: all its matches.
+type matcher func(text string) [][]int
+
+// phrase finds the first match of re (a *lazyre.Regexp or a matcher) whose
+// line does not negate it just before ("never reveal your system prompt"
+// is advice, not an attack).
+func phrase[M *lazyre.Regexp | matcher](re M) func(string) (int, int, bool) {
+	var all matcher
+	switch re := any(re).(type) {
+	case *lazyre.Regexp:
+		all = func(text string) [][]int { return re.FindAllStringIndex(text, -1) }
+	case matcher:
+		all = re
+	}
 	return func(text string) (int, int, bool) {
-		for _, m := range re.FindAllStringIndex(text, -1) {
+		for _, m := range all(text) {
 			ls := strings.LastIndexByte(text[:m[0]], '\n') + 1
 			prefix := text[max(ls, m[0]-48):m[0]]
 			if !negation.MatchString(prefix) {
