@@ -92,8 +92,8 @@ func dropped(r rune) bool {
 func isTag(r rune) bool { return r >= 0xE0000 && r <= 0xE007F }
 
 // orig maps a byte offset in the normalised text to the offset in the
-// source where the same character starts. An offset inside a character that
-// NFKC rewrote maps to that character's start.
+// source where the same character starts. An offset inside a segment that
+// NFKC or folding rewrote to another length maps to the segment's start.
 func (n normText) orig(off int) int {
 	if n.runs == nil {
 		return off
@@ -103,8 +103,14 @@ func (n normText) orig(off int) int {
 		return 0
 	}
 	r := n.runs[i]
+	outEnd, inEnd := len(n.text), len(n.src)
+	if i+1 < len(n.runs) {
+		outEnd, inEnd = n.runs[i+1].out, n.runs[i+1].in
+	}
 	p := r.in + off - r.out
-	if i+1 < len(n.runs) && p > n.runs[i+1].in {
+	if outEnd-r.out != inEnd-r.in || p > inEnd {
+		// A segment NFKC or folding rewrote to another length: every
+		// offset inside it is its start, which keeps orig monotonic.
 		p = r.in
 	}
 	if p > len(n.src) {
