@@ -14,10 +14,14 @@
 // blocks the whole file: the prompt gets BlockedNotice instead of the
 // text and slog logs a warning with the file and the finding ids.
 //
-// The scan normalises with NFKC and drops format characters before
-// matching, so fullwidth letters and zero-width characters between letters
-// do not hide a phrase; findings still point at the original text (1-based
-// line, excerpt with invisible characters written as <U+200B>). Every
+// The scan normalises with NFKC, drops format and tag characters and reads
+// Cyrillic and Greek look-alikes as Latin letters (confusables.go; only in
+// words that mix them with Latin or consist of them, so Russian and Greek
+// text keeps its letters) before matching, so fullwidth letters, zero-width
+// characters between letters and "іgnоrе" do not hide a phrase; findings
+// still point at the original text (1-based line, excerpt with invisible
+// characters written as <U+200B>). Base64 runs that decode to printable
+// text are scanned too (base64_payload names the inner finding). Every
 // expression is RE2, so scanning is linear in the input. Decisions that
 // keep false positives low on real AGENTS.md files:
 //
@@ -39,6 +43,19 @@
 //     machine. "cat .env | grep X", ".env.example" and "id_rsa.pub" do not.
 //   - A byte order mark at the very start of a file is an encoding marker;
 //     U+FEFF anywhere else is an invisible character.
+//   - ZWJ between emoji (👨‍👩‍👧), ZWJ and ZWNJ between letters of scripts
+//     that use them (Persian, Indic) and the tag letters of a subdivision
+//     flag are text, not hidden characters.
+//   - A token in an Authorization or API-key header (or curl -u) only
+//     authenticates the request: API docs show them.
+//   - A <system> tag in backticks or quotes, or named as an "element" or
+//     "tag", is documentation about the tag.
+//   - Command-and-control wording counts when addressed to the assistant
+//     (an imperative: "Register as a node", "you must send a heartbeat
+//     to"), not when a README says workers send heartbeats.
+//   - "Do not tell the user" counts only about this ("do not tell the user
+//     about this", "... this to the user"), not "do not tell the user to
+//     run sudo".
 //
 // ScanText looks at the first ScanLimit (64 KiB) of a text. Load and
 // ScanPaths scan everything they load, since all of it reaches the model;

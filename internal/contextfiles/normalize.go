@@ -11,8 +11,10 @@ import (
 
 // normText is the text the patterns run on: the input after NFKC with every
 // format character (Unicode category Cf: zero-width spaces and joiners, bidi
-// controls, the BOM, soft hyphens) removed, so that "ｉｇｎｏｒｅ" and
-// "ign\u200bore" both read "ignore". It remembers where each run of its
+// controls, the BOM, soft hyphens) and tag character removed, and Cyrillic
+// and Greek look-alikes read as Latin letters in words that mix them with
+// Latin (see foldWords), so that "ｉｇｎｏｒｅ", "ign\u200bore" and "іgnоrе"
+// all read "ignore". It remembers where each run of its
 // bytes came from in the input, so findings point at the original text.
 type normText struct {
 	text string
@@ -27,21 +29,30 @@ type run struct{ out, in int }
 // and has no format characters (nearly every real context file) is used as
 // is, without a copy.
 func normalize(src string) normText {
-	if !hasFormat(src) && norm.NFKC.IsNormalString(src) {
+	if !needsFold(src) && norm.NFKC.IsNormalString(src) {
 		return normText{text: src, src: src}
 	}
 	var b strings.Builder
 	b.Grow(len(src))
 	var runs []run
+	fold := foldWords(src)
 	var it norm.Iter
 	it.InitString(norm.NFKC, src)
 	for !it.Done() {
 		in := it.Pos()
 		seg := it.Next()
 		out := b.Len()
+		for len(fold) > 0 && fold[0][1] <= in {
+			fold = fold[1:]
+		}
+		folding := len(fold) > 0 && fold[0][0] <= in
 		for len(seg) > 0 {
 			r, n := utf8.DecodeRune(seg)
-			if !unicode.Is(unicode.Cf, r) {
+			switch c := confusables[r]; {
+			case dropped(r):
+			case folding && c != 0:
+				b.WriteRune(c)
+			default:
 				b.Write(seg[:n])
 			}
 			seg = seg[n:]
@@ -59,19 +70,30 @@ func normalize(src string) normText {
 	return normText{text: b.String(), src: src, runs: runs}
 }
 
-// hasFormat reports whether s holds a Unicode format character (Cf).
-func hasFormat(s string) bool {
+// needsFold reports whether s holds a character normalize drops or
+// rewrites besides NFKC: a format character, a tag character or a
+// Cyrillic or Greek look-alike of a Latin letter.
+func needsFold(s string) bool {
 	for _, r := range s {
-		if r >= 0xAD && unicode.Is(unicode.Cf, r) {
+		if r >= 0xAD && (dropped(r) || confusables[r] != 0) {
 			return true
 		}
 	}
 	return false
 }
 
+// dropped reports the characters normalize removes: format characters
+// (Cf) and the whole tag block U+E0000–U+E007F, assigned or not.
+func dropped(r rune) bool {
+	return r >= 0xAD && (unicode.Is(unicode.Cf, r) || isTag(r))
+}
+
+// isTag reports a Unicode tag character, which spells ASCII invisibly.
+func isTag(r rune) bool { return r >= 0xE0000 && r <= 0xE007F }
+
 // orig maps a byte offset in the normalised text to the offset in the
-// source where the same character starts. An offset inside a character that
-// NFKC rewrote maps to that character's start.
+// source where the same character starts. An offset inside a segment that
+// NFKC or folding rewrote to another length maps to the segment's start.
 func (n normText) orig(off int) int {
 	if n.runs == nil {
 		return off
@@ -81,8 +103,14 @@ func (n normText) orig(off int) int {
 		return 0
 	}
 	r := n.runs[i]
+	outEnd, inEnd := len(n.text), len(n.src)
+	if i+1 < len(n.runs) {
+		outEnd, inEnd = n.runs[i+1].out, n.runs[i+1].in
+	}
 	p := r.in + off - r.out
-	if i+1 < len(n.runs) && p > n.runs[i+1].in {
+	if outEnd-r.out != inEnd-r.in || p > inEnd {
+		// A segment NFKC or folding rewrote to another length: every
+		// offset inside it is its start, which keeps orig monotonic.
 		p = r.in
 	}
 	if p > len(n.src) {

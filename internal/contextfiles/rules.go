@@ -58,7 +58,9 @@ var (
 		`|\bsend\b[^\n]{0,60}\b(https?://|secrets?|keys?|tokens?|credentials|passwords?|\.env|env\s+vars?|environment)\b` +
 		`|\b(dear\s+)?(ai|assistant|llm|claude|chatgpt|gpt)\s*[:,]\s*\w|\b(note|message)\s+(to|for)\s+(the\s+)?(ai|assistant|agent|llm|model)s?\b` +
 		`|\bsystem\s+prompt\b|\binstructions?\s+for\s+(the\s+)?(ai|assistant|agent|model|llm)\b` +
-		`|\b(do\s+not|don['’]?t|never)\s+(tell|inform|alert|mention\s+(this\s+)?to)\s+the\s+user\b`)
+		`|\b(do\s+not|don['’]?t|never)\s+(tell|inform|alert|mention\s+(this\s+)?to)\s+the\s+user\b` +
+		`|(^|[^\w-])(ignore|bypass|disable|skip|override|no)[_-](rules|safety|guard|guardrails|instructions|filters?|restrictions|approvals?)\b` +
+		`|\bsystem[_-]prompt\b|\b(system|assistant|developer|agent)[_-]?(instructions?|directives?|override|role)\s*[:=]`)
 
 	reTag       = lazyre.New(`(?i)<([a-z][a-z0-9-]*)\b([^<>]*)>`)
 	reHiddenAtt = lazyre.New(`(?i)(^|\s)hidden(\s|=|/|$)|\bstyle\s*=\s*["']?[^"'>]*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0+(\.0+)?([a-z%]+)?\s*(;|["'!]|$)|opacity\s*:\s*0+(\.0+)?\s*(;|["'!]|$))`)
@@ -100,7 +102,7 @@ const textLookahead = 4 << 10
 var voidTags = map[string]bool{"img": true, "input": true, "br": true, "hr": true, "meta": true, "link": true, "source": true, "area": true, "col": true, "embed": true, "param": true, "track": true, "wbr": true, "base": true}
 
 // rules is the scan, in report order.
-var rules = []rule{
+var rules = append([]rule{
 	{Pattern{"prompt_injection", `instruction override: "ignore/forget all previous instructions"`},
 		words("ignore forget disregard override skip"), phraseLines, phrase(reOverride)},
 	{Pattern{"disregard_rules", `"disregard your/the/all rules or instructions"`},
@@ -120,10 +122,10 @@ var rules = []rule{
 	{Pattern{"fake_update", `a fake authority message: "IMPORTANT UPDATE from OpenAI", [SYSTEM] or <system> tags, chat-template markers`},
 		words("sys system system_prompt im_start update updates notice notices message messages announcement announcements instruction instructions directive directives alert alerts"), phraseLines, findFakeUpdate},
 	{Pattern{"exfil_curl", `a network command (curl, wget, nc, ...) carrying a secret-looking $VARIABLE or the environment`},
-		words("curl wget nc ncat netcat socat telnet httpie xh invoke iwr irm"), 0, plain(reExfil)},
+		words("curl wget nc ncat netcat socat telnet httpie xh invoke iwr irm"), 0, findExfil},
 	{Pattern{"read_secrets", `a secret file (.env, credentials, .netrc, .pgpass, id_rsa, auth.json, ...) read and piped or sent elsewhere`},
 		words("env credentials netrc pgpass auth docker kube id_rsa id_dsa id_ecdsa id_ed25519"), 0, findSecrets},
-}
+}, moreRules...)
 
 // findSecrets runs reSecrets only on text that could hold a match: one
 // with a pipe, a redirect, a command substitution, or a command that sends
@@ -134,6 +136,30 @@ func findSecrets(text string) (int, int, bool) {
 	}
 	return plain(reSecrets)(text)
 }
+
+// findExfil reports a network command carrying a secret, unless the
+// secret only authenticates the request: an Authorization or API-key
+// header, or curl -u, is how API docs use a token.
+func findExfil(text string) (int, int, bool) {
+	for _, m := range reExfil.FindAllStringIndex(text, -1) {
+		ls := strings.LastIndexByte(text[:m[0]], '\n') + 1
+		le := strings.IndexByte(text[m[0]:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += m[0]
+		}
+		line := reAuthArg.Re().ReplaceAllStringFunc(text[ls:le], func(s string) string { return strings.Repeat(" ", len(s)) })
+		if reExfil.MatchString(line) {
+			return m[0], m[1], true
+		}
+	}
+	return 0, 0, false
+}
+
+// reAuthArg is a request header or option that carries a credential to
+// the server it is for.
+var reAuthArg = lazyre.New(`(?i)(-H|--header)\s*["']?\s*(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|private-token|x-goog-api-key|anthropic-api-key|openai-api-key)\s*:[^"'\n]*["']?|(\s-u|--user)\s+["']?[^\s"']*["']?`)
 
 var reSenders = lazyre.New(`(?i)\b(curl|wget|httpie|xh|scp|rsync)\b`)
 
@@ -169,12 +195,21 @@ func findHidden(text string) (int, int, bool) {
 }
 
 // findFakeUpdate reports authority claims and system tags; a bracketed
-// [system] that is a Markdown link, reference or TOML table is not one.
+// [system] that is a Markdown link, reference or TOML table is not one,
+// nor is a <system> tag quoted as code or named as an element.
 func findFakeUpdate(text string) (int, int, bool) {
-	s1, e1, ok1 := plain(reFakeUpdate)(text)
-	if ok1 && text[s1] != '<' && !isWordByte(text[s1]) {
-		// The tag branch matched the character before "<" too.
-		s1 += strings.IndexByte(text[s1:e1], '<')
+	s1, e1, ok1 := 0, 0, false
+	for _, m := range reFakeUpdate.FindAllStringIndex(text, -1) {
+		s, e := m[0], m[1]
+		if text[s] != '<' && !isWordByte(text[s]) {
+			// The tag branch matched the character before "<" too.
+			s += strings.IndexByte(text[s:e], '<')
+		}
+		if text[s] == '<' && quotedTag(text, s, e) {
+			continue
+		}
+		s1, e1, ok1 = s, e, true
+		break
 	}
 	s2, e2, ok2 := unless(reSystemTag, reRefDef)(text)
 	switch {
@@ -184,6 +219,18 @@ func findFakeUpdate(text string) (int, int, bool) {
 		return s2, e2, true
 	}
 	return 0, 0, false
+}
+
+// reElementWord follows a tag that a document names rather than uses.
+var reElementWord = lazyre.New(`^\s*(elements?|tags?|nodes?|blocks?|sections?)\b`)
+
+// quotedTag reports a tag in backticks or quotes, or followed by
+// "element" or "tag": documentation about the tag, not the tag.
+func quotedTag(text string, s, e int) bool {
+	if s > 0 && strings.IndexByte("`\"'", text[s-1]) >= 0 {
+		return true
+	}
+	return reElementWord.MatchString(text[e:min(len(text), e+16)])
 }
 
 func isWordByte(c byte) bool {

@@ -48,7 +48,7 @@ func Patterns() []Pattern {
 	for _, r := range rules {
 		ps = append(ps, r.Pattern)
 	}
-	return append(ps, invisiblePattern)
+	return append(ps, invisiblePattern, base64Pattern)
 }
 
 // ScanText scans the first ScanLimit bytes of text for prompt injection
@@ -62,7 +62,10 @@ func ScanText(text string) []Finding {
 }
 
 // scan is ScanText without the size limit.
-func scan(src string) []Finding {
+func scan(src string) []Finding { return scanWith(src, true) }
+
+// scanWith scans src, and the base64 runs in it when decode is set.
+func scanWith(src string, decode bool) []Finding {
 	// A byte order mark at the very start is an encoding marker, not
 	// hidden text; everything after it is scanned as usual.
 	bom := 0
@@ -99,6 +102,17 @@ func scan(src string) []Finding {
 	if f, at, ok := findInvisible(n.src); ok {
 		hits = append(hits, hit{at, f})
 	}
+	if decode {
+		if start, end, inner, ok := findBase64(n.text); ok {
+			s, e := n.orig(start), n.orig(end)
+			hits = append(hits, hit{s, Finding{
+				ID:          base64Pattern.ID,
+				Description: base64Pattern.Description + ": " + strings.Join(inner, ", "),
+				Line:        1 + strings.Count(n.src[:s], "\n"),
+				Excerpt:     excerpt(n.src, s, e),
+			}})
+		}
+	}
 	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.at, b.at) })
 	out := make([]Finding, len(hits))
 	for i, h := range hits {
@@ -123,16 +137,59 @@ func IDs(findings []Finding) []string {
 
 // invisiblePattern is reported by findInvisible rather than a rule, because
 // it looks at the text before normalisation removes those characters.
-var invisiblePattern = Pattern{ID: "invisible_unicode", Description: "invisible Unicode characters (zero-width, word joiner, BOM or bidi controls) that hide text from a reader"}
+var invisiblePattern = Pattern{ID: "invisible_unicode", Description: "invisible Unicode characters (zero-width, word joiner, BOM, bidi controls or tag characters) that hide text from a reader"}
 
 // invisible reports the characters the invisible_unicode finding is about.
+// Tag characters (U+E0000–U+E007F) spell ASCII that models read and people
+// cannot see.
 func invisible(r rune) bool {
 	switch {
 	case r >= 0x200B && r <= 0x200D, r == 0x2060, r >= 0x2062 && r <= 0x2064,
-		r == 0xFEFF, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		r == 0xFEFF, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069,
+		isTag(r):
 		return true
 	}
 	return false
+}
+
+// joinerScripts write words with ZWNJ and ZWJ between their letters
+// (Persian "می‌خواهم", Indic conjuncts after a virama).
+var joinerScripts = []*unicode.RangeTable{unicode.Arabic, unicode.Syriac, unicode.Devanagari, unicode.Bengali, unicode.Gurmukhi, unicode.Gujarati, unicode.Oriya, unicode.Tamil, unicode.Telugu, unicode.Kannada, unicode.Malayalam, unicode.Sinhala, unicode.Khmer, unicode.Myanmar}
+
+// pictographic approximates Extended_Pictographic plus the modifiers and
+// variation selector that may end an emoji before a ZWJ.
+func pictographic(r rune) bool {
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2300 && r <= 0x23FF || r >= 0x2600 && r <= 0x27BF ||
+		r >= 0x2B00 && r <= 0x2BFF || r == 0xFE0F || r == 0x20E3 || r == 0x00A9 || r == 0x00AE
+}
+
+// legitJoiner reports a ZWJ or ZWNJ used as its script or emoji intend:
+// ZWJ between pictographs (👨‍👩‍👧) or either joiner between two letters of
+// a script that uses it.
+func legitJoiner(prev, r, next rune) bool {
+	if r == 0x200D && pictographic(prev) && pictographic(next) {
+		return true
+	}
+	return (r == 0x200C || r == 0x200D) && unicode.In(prev, joinerScripts...) && unicode.In(next, joinerScripts...)
+}
+
+// flagTags returns the length of the tag sequence of an emoji subdivision
+// flag (🏴 then tag letters and digits then CANCEL TAG) at src[i:], or 0.
+func flagTags(src string, i int) int {
+	n := 0
+	for j := i; j < len(src); {
+		r, size := utf8.DecodeRuneInString(src[j:])
+		switch {
+		case r == 0xE007F && n > 0:
+			return j + size - i
+		case n < 8 && (r >= 0xE0061 && r <= 0xE007A || r >= 0xE0030 && r <= 0xE0039):
+			n++
+			j += size
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // findInvisible reports the first invisible character in src and names
@@ -140,14 +197,30 @@ func invisible(r rune) bool {
 func findInvisible(src string) (Finding, int, bool) {
 	first := -1
 	var seen []string
-	for i, r := range src {
+	prev := rune(-1)
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRuneInString(src[i:])
+		if r == 0x1F3F4 {
+			if n := flagTags(src, i+size); n > 0 {
+				i += size + n
+				prev = 0x1F3F4
+				continue
+			}
+		}
+		p := prev
+		prev = r
+		i += size
 		if !invisible(r) {
 			continue
 		}
-		if first < 0 {
-			first = i
+		next, _ := utf8.DecodeRuneInString(src[i:])
+		if legitJoiner(p, r, next) {
+			continue
 		}
-		if name := fmt.Sprintf("U+%04X", r); !slices.Contains(seen, name) {
+		if first < 0 {
+			first = i - size
+		}
+		if name := fmt.Sprintf("U+%04X", r); !slices.Contains(seen, name) && len(seen) < 8 {
 			seen = append(seen, name)
 		}
 	}
@@ -181,7 +254,7 @@ func excerpt(src string, start, end int) string {
 		switch {
 		case r == '\n' || r == '\t' || r == '\r':
 			b.WriteByte(' ')
-		case r == utf8.RuneError, unicode.Is(unicode.Cf, r), unicode.IsControl(r):
+		case r == utf8.RuneError, unicode.Is(unicode.Cf, r), unicode.IsControl(r), invisible(r):
 			fmt.Fprintf(&b, "<U+%04X>", r)
 		default:
 			b.WriteRune(r)
@@ -190,11 +263,22 @@ func excerpt(src string, start, end int) string {
 	return strings.TrimSpace(b.String())
 }
 
-// phrase finds the first match of re whose line does not negate it just
-// before ("never reveal your system prompt" is advice, not an attack).
-func phrase(re *lazyre.Regexp) func(string) (int, int, bool) {
+// matcher is what phrase needs of an expression: all its matches.
+type matcher func(text string) [][]int
+
+// phrase finds the first match of re (a *lazyre.Regexp or a matcher) whose
+// line does not negate it just before ("never reveal your system prompt"
+// is advice, not an attack).
+func phrase[M *lazyre.Regexp | matcher](re M) func(string) (int, int, bool) {
+	var all matcher
+	switch re := any(re).(type) {
+	case *lazyre.Regexp:
+		all = func(text string) [][]int { return re.FindAllStringIndex(text, -1) }
+	case matcher:
+		all = re
+	}
 	return func(text string) (int, int, bool) {
-		for _, m := range re.FindAllStringIndex(text, -1) {
+		for _, m := range all(text) {
 			ls := strings.LastIndexByte(text[:m[0]], '\n') + 1
 			prefix := text[max(ls, m[0]-48):m[0]]
 			if !negation.MatchString(prefix) {
