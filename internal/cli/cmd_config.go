@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -99,7 +100,11 @@ Examples:
   hermes config set agent.max_turns 120
   hermes config set approvals.mode smart
   hermes config set command_allowlist '[git status, go test ./...]'
-  hermes config set mcp_servers.fs.command npx`,
+  hermes config set mcp_servers.fs.command npx
+
+Changing model.provider removes model.base_url, model.key_env and
+model.api_mode, as 'hermes model set PROVIDER MODEL' does, so the new
+provider's key never goes to the old provider's endpoint.`,
 		Args: exactArgs(2, "KEY and VALUE"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			h, err := app.Home()
@@ -107,10 +112,21 @@ Examples:
 				return err
 			}
 			path := h.Path(home.ConfigFile)
-			if err := config.Set(path, args[0], args[1]); err != nil {
+			kvs := []config.KeyValue{{Key: args[0], Value: args[1]}}
+			reset := providerReset(path, args[0], args[1])
+			for _, k := range reset {
+				kvs = append(kvs, config.KeyValue{Key: k, Unset: true})
+			}
+			if err := config.SetMany(path, kvs); err != nil {
+				if len(reset) > 0 {
+					return fmt.Errorf("%w\nto change the provider with its endpoint in one step: hermes model set %s MODEL --base-url URL", err, args[1])
+				}
 				return err
 			}
 			fmt.Fprintf(app.Stderr, "set %s in %s\n", args[0], displayPath(path))
+			if len(reset) > 0 {
+				fmt.Fprintf(app.Stderr, "removed %s, which belonged to the old provider (set them again with hermes model set %s MODEL --base-url URL)\n", strings.Join(reset, ", "), args[1])
+			}
 			return nil
 		},
 	}
@@ -259,4 +275,33 @@ YAML language server:
 			return err
 		},
 	}
+}
+
+// providerEndpointKeys belong to the primary provider: they are reset when
+// it changes, so the new provider's key never goes to the old endpoint.
+var providerEndpointKeys = []string{"model.base_url", "model.key_env", "model.api_mode"}
+
+// providerReset returns the keys `config set key value` must remove with
+// it: those of providerEndpointKeys that are set, when key changes
+// model.provider to another value. A file that cannot be parsed resets
+// nothing (the set will report it).
+func providerReset(path, key, value string) []string {
+	if key != "model.provider" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	cfg, _ := config.Parse(home.ConfigFile, data)
+	if cfg == nil || cfg.Model.Provider == value {
+		return nil
+	}
+	var reset []string
+	for _, k := range providerEndpointKeys {
+		if v, err := config.Get(cfg, k); err == nil && v != "" && v != `""` {
+			reset = append(reset, k)
+		}
+	}
+	return reset
 }
