@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -118,7 +119,20 @@ func (e *LoadError) Error() string {
 		}
 		b.WriteString(p.Detail())
 	}
-	fmt.Fprintf(&b, "\n(in %s; fix it with `hermes config edit`, then `hermes config check`)", e.Path)
+	if filepath.Base(e.Path) != EnvFileName {
+		fmt.Fprintf(&b, "\n(in %s; fix it with `hermes config edit`, then `hermes config check`)", e.Path)
+		return b.String()
+	}
+	// .env is not edited through hermes (it holds secrets): name the file
+	// and the line to open in any editor.
+	where := e.Path
+	for _, p := range e.Problems {
+		if p.Severity == Error && p.Line > 0 {
+			where = fmt.Sprintf("%s:%d", e.Path, p.Line)
+			break
+		}
+	}
+	fmt.Fprintf(&b, "\n(fix the line in %s with any editor; lines look like NAME=value; then `hermes config check`)", where)
 	return b.String()
 }
 
