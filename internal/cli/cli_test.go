@@ -292,3 +292,35 @@ func TestDisplayPath(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenConfigRepairable: config set and config edit work on the file
+// every other command refuses, so the fix they advise can be made.
+func TestBrokenConfigRepairable(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	writeFile(t, cfg, "agent:\n  max_turns: lots\n", 0o600)
+	if r := hermes(t, home, nil, "config", "show"); r.code != 1 {
+		t.Fatalf("show of a broken file: %+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "set", "agent.max_turns", "5"); r.code != 0 {
+		t.Fatalf("set repair: %+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "get", "agent.max_turns"); r.code != 0 || r.stdout != "5\n" {
+		t.Errorf("after the repair: %+v", r)
+	}
+	writeFile(t, cfg, "agent:\n  max_turns: \"5\n", 0o600)
+	editor := filepath.Join(t.TempDir(), "ed.sh")
+	writeFile(t, editor, "#!/bin/sh\nprintf 'agent:\\n  max_turns: 7\\n' > \"$1\"\n", 0o700)
+	if r := hermes(t, home, map[string]string{"EDITOR": editor}, "config", "edit"); r.code != 0 {
+		t.Fatalf("edit repair: %+v", r)
+	}
+	if data, _ := os.ReadFile(cfg); string(data) != "agent:\n  max_turns: 7\n" {
+		t.Errorf("config.yaml: %q", data)
+	}
+	// Leaving a broken file unchanged is not "no changes" and a success.
+	writeFile(t, cfg, "agent:\n  max_turns: lots\n", 0o600)
+	if r := hermes(t, home, map[string]string{"EDITOR": "true"}, "config", "edit"); r.code != 1 || !strings.Contains(r.stderr, "max_turns") {
+		t.Errorf("unchanged broken file: %+v", r)
+	}
+}

@@ -94,7 +94,8 @@ func newConfigSetCmd(app *App) *cobra.Command {
 for the others: numbers, true/false, durations (30s, 5m), lists ([a, b]) and
 mappings ({k: v}). Missing parent sections are created. The whole file is
 validated before it is written, and written atomically; on any error it is
-left as it was.
+left as it was. A file that is already broken can be repaired this way: a
+change that fixes some of its problems and brings in none is written.
 
 Examples:
   hermes config set agent.max_turns 120

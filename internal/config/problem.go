@@ -107,12 +107,18 @@ func expandTabs(s string) string {
 type LoadError struct {
 	Path     string // the file's full path
 	Problems []Problem
+	// Written: an edit was saved, as it fixed some of the file's
+	// problems; Problems are the ones that remain.
+	Written bool
 }
 
 // Error renders every problem with its source line, then where the file is
 // and how to fix it.
 func (e *LoadError) Error() string {
 	var b strings.Builder
+	if e.Written {
+		b.WriteString("the change is saved; the file still has these problems:\n")
+	}
 	for i, p := range e.Problems {
 		if i > 0 {
 			b.WriteString("\n")
