@@ -199,7 +199,7 @@ func resolveKey(key string) ([]string, reflect.Type, error) {
 	segs := strings.Split(key, ".")
 	t := reflect.TypeOf(Config{})
 	path := ""
-	for _, s := range segs {
+	for i, s := range segs {
 		if s == "" {
 			return nil, nil, fmt.Errorf("%s: empty part in the key", key)
 		}
@@ -214,7 +214,11 @@ func resolveKey(key string) ([]string, reflect.Type, error) {
 				for _, f := range fieldsOf(t) {
 					names = append(names, f.name)
 				}
-				return nil, nil, unknownKeyError(joinPath(path, s), suggestKey(path, names, s))
+				kind := kindUnknown
+				if i < len(segs)-1 {
+					kind = kindSection
+				}
+				return nil, nil, unknownKeyError(joinPath(path, s), suggestKey(path, names, s, kind))
 			}
 			t = t.FieldByIndex(f.index).Type
 		case t.Kind() == reflect.Map:
