@@ -324,3 +324,18 @@ func TestBrokenConfigRepairable(t *testing.T) {
 		t.Errorf("unchanged broken file: %+v", r)
 	}
 }
+
+// TestLooseHomeWarned: a home made by a bare `mkdir -p` (0755) is warned
+// about, as a loose .env is.
+func TestLooseHomeWarned(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	os.Chmod(home, 0o700)
+	if r := hermes(t, home, nil, "config", "path"); strings.Contains(r.stderr, "warning") {
+		t.Errorf("0700 home: %+v", r)
+	}
+	os.Chmod(home, 0o755)
+	if r := hermes(t, home, nil, "config", "path"); r.code != 0 || !strings.Contains(r.stderr, "warning: "+home+" is open to others (mode 0755)") {
+		t.Errorf("0755 home: %+v", r)
+	}
+}
