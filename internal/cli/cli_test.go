@@ -339,3 +339,20 @@ func TestLooseHomeWarned(t *testing.T) {
 		t.Errorf("0755 home: %+v", r)
 	}
 }
+
+// TestSetSecretKeySaysWhereKeysGo: a key in config.yaml is not "unknown
+// key" alone: the error says .env, the variable and how.
+func TestSetSecretKeySaysWhereKeysGo(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, "config.yaml"), "model:\n  provider: anthropic\n", 0o600)
+	r := hermes(t, home, nil, "config", "set", "model.api_key", "sk-secret-123")
+	env := filepath.Join(home, ".env")
+	if r.code != 1 || !strings.Contains(r.stderr, "put the key in "+env+" as a line ANTHROPIC_API_KEY=...") ||
+		!strings.Contains(r.stderr, "hermes auth add anthropic") || strings.Contains(r.stderr, "sk-secret-123") {
+		t.Errorf("%+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "set", "model.bogus", "x"); r.code != 1 || strings.Contains(r.stderr, ".env") {
+		t.Errorf("a plain unknown key: %+v", r)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm"
 )
 
 func newConfigCmd(app *App) *cobra.Command {
@@ -119,6 +120,10 @@ provider's key never goes to the old provider's endpoint.`,
 				kvs = append(kvs, config.KeyValue{Key: k, Unset: true})
 			}
 			if err := config.SetMany(path, kvs); err != nil {
+				var uk *config.UnknownKeyError
+				if errors.As(err, &uk) && isSecretKey(args[0]) {
+					return secretKeyError(h, args[0])
+				}
 				if len(reset) > 0 {
 					return fmt.Errorf("%w\nto change the provider with its endpoint in one step: hermes model set %s MODEL --base-url URL", err, args[1])
 				}
@@ -305,4 +310,35 @@ func providerReset(path, key, value string) []string {
 		}
 	}
 	return reset
+}
+
+// isSecretKey reports whether an unknown key names a secret (model.api_key,
+// providers.x.token, ...), which belongs in .env, not config.yaml.
+func isSecretKey(key string) bool {
+	last := strings.ToLower(key[strings.LastIndexByte(key, '.')+1:])
+	last = strings.NewReplacer("-", "_").Replace(last)
+	for _, w := range []string{"key", "token", "secret", "password", "passwd"} {
+		if last == w || strings.HasSuffix(last, "_"+w) || strings.HasSuffix(last, w) && strings.HasPrefix(last, "api") {
+			return true
+		}
+	}
+	return false
+}
+
+// secretKeyError explains where keys go instead of config.yaml: in .env,
+// under the variable the primary provider reads.
+func secretKeyError(h *home.Home, key string) error {
+	name, provider := "OPENAI_API_KEY", "openai"
+	if data, err := os.ReadFile(h.Path(home.ConfigFile)); err == nil || errors.Is(err, fs.ErrNotExist) {
+		if cfg, problems := config.Parse(home.ConfigFile, data); cfg != nil && !config.HasErrors(problems) {
+			if chain, err := llm.Chain(cfg); err == nil && chain[0].KeyEnv != "" {
+				name, provider = chain[0].KeyEnv, chain[0].Provider
+			}
+		}
+	}
+	env := h.Path(home.EnvFile)
+	return fmt.Errorf("%s: keys are not kept in config.yaml, which may be shared; put the key in %s as a line %s=... "+
+		"(e.g. echo '%s=...' >> %s && chmod 600 %s), or add it to the pool with `hermes auth add %s`; "+
+		"a custom endpoint names its variable with model.key_env",
+		key, env, name, name, env, env, provider)
 }
