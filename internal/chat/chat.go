@@ -81,13 +81,17 @@ func open(ctx context.Context, o *Options, cfg *config.Config, ro runtime.Option
 	}
 	var s *agent.Session
 	if resume != "" {
-		s, err = rt.Resume(ctx, resume)
-	} else {
-		s, err = rt.NewSession(ctx)
+		// The store's errors name the session ("session \"x\": no such
+		// session"): say only what was being done.
+		if s, err = rt.Resume(ctx, resume); err != nil {
+			err = fmt.Errorf("resume: %w", err)
+		}
+	} else if s, err = rt.NewSession(ctx); err != nil {
+		err = fmt.Errorf("new session: %w", err)
 	}
 	if err != nil {
 		rt.Close()
-		return nil, nil, fmt.Errorf("session: %w", err)
+		return nil, nil, err
 	}
 	if o.Yolo {
 		s.Env.Session.SetYolo(true)

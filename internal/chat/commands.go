@@ -80,7 +80,7 @@ func (r *repl) newSession(ctx context.Context) {
 		fmt.Fprintln(r.out, "error: /new: "+err.Error())
 		return
 	}
-	if err := r.rt.EndSession(ctx, r.s); err != nil {
+	if err := r.endSession(ctx); err != nil {
 		fmt.Fprintln(r.out, "warning: ending the last session: "+err.Error())
 	}
 	s.Env.Session.SetYolo(r.s.Env.Session.Yolo())

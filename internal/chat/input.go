@@ -2,6 +2,7 @@ package chat
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -78,10 +79,12 @@ var _ lineSource = (*termSource)(nil)
 
 func newTermSource(fd int, in io.Reader, out io.Writer) *termSource {
 	cr := &ctrlCReader{r: in}
-	return &termSource{fd: fd, ctrlC: cr, t: term.NewTerminal(struct {
+	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{cr, out}, "")}
+	}{cr, out}, "")
+	t.History = skipEmpty{t.History}
+	return &termSource{fd: fd, ctrlC: cr, t: t}
 }
 
 // ReadLine cannot be cancelled by ctx: the terminal is read until the user
@@ -92,31 +95,84 @@ func (s *termSource) ReadLine(_ context.Context, prompt string) (string, error) 
 		return "", err
 	}
 	defer term.Restore(s.fd, st)
+	return s.read(prompt)
+}
+
+// read reads one line in raw mode; a Ctrl-C comes back as errCtrlC with
+// the line cleared.
+func (s *termSource) read(prompt string) (string, error) {
 	s.t.SetPrompt(prompt)
-	s.ctrlC.seen.Store(false)
 	l, err := s.t.ReadLine()
 	if errors.Is(err, term.ErrPasteIndicator) {
 		err = nil
 	}
-	if err == io.EOF && s.ctrlC.seen.Load() {
+	if err == nil && l == "" && s.ctrlC.take() {
 		return "", errCtrlC
 	}
 	return l, err
 }
 
-// ctrlCReader notes a Ctrl-C byte, which term.Terminal reports as io.EOF
-// like Ctrl-D.
+// ctrlCReader turns a Ctrl-C byte into keys that clear the line and end
+// it (Ctrl-E, Ctrl-U, Enter), and counts it. term.Terminal itself would
+// return io.EOF for Ctrl-C, as for Ctrl-D, and keep the Ctrl-C byte in its
+// buffer, so the next read would end at once, again as io.EOF: one Ctrl-C
+// would exit the REPL. What was typed after a Ctrl-C in the same read is
+// dropped.
 type ctrlCReader struct {
-	r    io.Reader
-	seen atomic.Bool
+	r       io.Reader
+	pending []byte // translated input not yet returned
+	err     error  // the read error, returned once pending is empty
+	count   atomic.Int32
 }
 
+// clearLine ends the line being edited as an empty one.
+var clearLine = []byte{5, 21, '\r'}
+
 func (c *ctrlCReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if strings.IndexByte(string(p[:n]), 3) >= 0 {
-		c.seen.Store(true)
+	if len(c.pending) == 0 {
+		if c.err != nil {
+			err := c.err
+			c.err = nil
+			return 0, err
+		}
+		buf := make([]byte, max(len(p), 1))
+		n, err := c.r.Read(buf)
+		buf = buf[:n]
+		if i := bytes.IndexByte(buf, 3); i >= 0 {
+			c.count.Add(1)
+			buf = append(buf[:i:i], clearLine...)
+		}
+		if len(buf) == 0 {
+			return 0, err
+		}
+		c.pending, c.err = buf, err
 	}
-	return n, err
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+// take consumes one counted Ctrl-C, if any.
+func (c *ctrlCReader) take() bool {
+	for {
+		n := c.count.Load()
+		if n <= 0 {
+			return false
+		}
+		if c.count.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// skipEmpty is a history without empty lines (an Enter alone, or a
+// Ctrl-C), so the up arrow finds what was typed.
+type skipEmpty struct{ term.History }
+
+func (h skipEmpty) Add(l string) {
+	if strings.TrimSpace(l) != "" {
+		h.History.Add(l)
+	}
 }
 
 // Prompts of the REPL.

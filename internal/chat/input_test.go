@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -144,4 +145,35 @@ func FuzzMultiline(f *testing.F) {
 			t.Fatalf("plain lines must each be a message: %q -> %q", s, msgs)
 		}
 	})
+}
+
+// TestTermSourceCtrlC: on a terminal one Ctrl-C clears the line and comes
+// back as errCtrlC, every time: the REPL exits only on a second one in a
+// row. (term.Terminal alone returns io.EOF, as for Ctrl-D, and replays
+// the Ctrl-C on the next read: one Ctrl-C exited.)
+func TestTermSourceCtrlC(t *testing.T) {
+	t.Parallel()
+	pr, pw := io.Pipe()
+	var out bytes.Buffer
+	s := newTermSource(-1, pr, &out)
+	go func() {
+		for _, chunk := range []string{"abc", "\x03", "hello\r", "\x03", "\x03", "x\rtyped\x03ahead", "up\r", "\x04"} {
+			pw.Write([]byte(chunk))
+		}
+	}()
+	type res struct {
+		line string
+		err  error
+	}
+	want := []res{{"", errCtrlC}, {"hello", nil}, {"", errCtrlC}, {"", errCtrlC}, {"x", nil}, {"", errCtrlC}, {"up", nil}, {"", io.EOF}}
+	for i, w := range want {
+		l, err := s.read(promptMain)
+		if l != w.line || err != w.err {
+			t.Fatalf("read %d: %q, %v; want %q, %v", i, l, err, w.line, w.err)
+		}
+	}
+	// The history has the lines typed, not the cleared ones.
+	if h := s.t.History; h.Len() != 3 || h.At(0) != "up" || h.At(1) != "x" || h.At(2) != "hello" {
+		t.Errorf("history: %d entries", h.Len())
+	}
 }

@@ -48,7 +48,7 @@ func REPL(ctx context.Context, o Options) error {
 		return err
 	}
 	defer func() {
-		r.rt.EndSession(context.WithoutCancel(ctx), r.s)
+		r.endSession(context.WithoutCancel(ctx))
 		r.rt.Close()
 	}()
 	r.banner()
@@ -149,4 +149,15 @@ func (r *repl) stopTurn() {
 	if r.cancel != nil {
 		r.cancel()
 	}
+}
+
+// endSession ends the current session, or deletes it when it holds no
+// message: a chat quit before its first message is not stored, so
+// --continue and `sessions show latest` never pick an empty one.
+func (r *repl) endSession(ctx context.Context) error {
+	err := r.rt.EndSession(ctx, r.s) // closes its shell and processes too
+	if msgs, merr := r.rt.Store.Messages(ctx, r.s.ID); merr == nil && len(msgs) == 0 {
+		return r.rt.Store.Delete(ctx, r.s.ID)
+	}
+	return err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/llmtest"
+	"github.com/hermes-go/hermes/internal/store"
 )
 
 // syncBuffer is a bytes.Buffer safe for the REPL's writers and the test.
@@ -195,5 +196,45 @@ func TestREPLModelKeepsApprovals(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(o.Cwd, "cleaned"))
 	if got := strings.Count(string(b), "ran"); got != 2 {
 		t.Errorf("the command ran %d times, want 2 (the grant must survive /model):\n%s", got, out.String())
+	}
+}
+
+// TestREPLEmptySessionNotStored: a chat quit before its first message
+// leaves no session behind for --continue to pick; one with a message
+// stays.
+func TestREPLEmptySessionNotStored(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "hello"}, Response: llmtest.Response{Text: "Hi."}},
+	}})
+	o := testOptions(t, srv)
+	count := func() int {
+		t.Helper()
+		st, err := store.Open(o.Home.Path(home.StateDB), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		list, err := st.List(context.Background(), store.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	for _, in := range []string{"", "/quit\n", "/new\n"} {
+		o.Stdin = strings.NewReader(in)
+		if err := REPL(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("input %q: %d sessions stored, want 0", in, n)
+		}
+	}
+	o.Stdin = strings.NewReader("hello\n")
+	if err := REPL(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d sessions after a message, want 1", n)
 	}
 }

@@ -47,6 +47,9 @@ func (a *App) Home() (*home.Home, error) {
 	if err := h.Ensure(); err != nil {
 		return nil, err
 	}
+	if w := h.ModeWarning(); w != "" {
+		fmt.Fprintln(a.Stderr, "warning: "+w)
+	}
 	a.home = h
 	return h, nil
 }

@@ -292,3 +292,67 @@ func TestDisplayPath(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenConfigRepairable: config set and config edit work on the file
+// every other command refuses, so the fix they advise can be made.
+func TestBrokenConfigRepairable(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	writeFile(t, cfg, "agent:\n  max_turns: lots\n", 0o600)
+	if r := hermes(t, home, nil, "config", "show"); r.code != 1 {
+		t.Fatalf("show of a broken file: %+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "set", "agent.max_turns", "5"); r.code != 0 {
+		t.Fatalf("set repair: %+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "get", "agent.max_turns"); r.code != 0 || r.stdout != "5\n" {
+		t.Errorf("after the repair: %+v", r)
+	}
+	writeFile(t, cfg, "agent:\n  max_turns: \"5\n", 0o600)
+	editor := filepath.Join(t.TempDir(), "ed.sh")
+	writeFile(t, editor, "#!/bin/sh\nprintf 'agent:\\n  max_turns: 7\\n' > \"$1\"\n", 0o700)
+	if r := hermes(t, home, map[string]string{"EDITOR": editor}, "config", "edit"); r.code != 0 {
+		t.Fatalf("edit repair: %+v", r)
+	}
+	if data, _ := os.ReadFile(cfg); string(data) != "agent:\n  max_turns: 7\n" {
+		t.Errorf("config.yaml: %q", data)
+	}
+	// Leaving a broken file unchanged is not "no changes" and a success.
+	writeFile(t, cfg, "agent:\n  max_turns: lots\n", 0o600)
+	if r := hermes(t, home, map[string]string{"EDITOR": "true"}, "config", "edit"); r.code != 1 || !strings.Contains(r.stderr, "max_turns") {
+		t.Errorf("unchanged broken file: %+v", r)
+	}
+}
+
+// TestLooseHomeWarned: a home made by a bare `mkdir -p` (0755) is warned
+// about, as a loose .env is.
+func TestLooseHomeWarned(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	os.Chmod(home, 0o700)
+	if r := hermes(t, home, nil, "config", "path"); strings.Contains(r.stderr, "warning") {
+		t.Errorf("0700 home: %+v", r)
+	}
+	os.Chmod(home, 0o755)
+	if r := hermes(t, home, nil, "config", "path"); r.code != 0 || !strings.Contains(r.stderr, "warning: "+home+" is open to others (mode 0755)") {
+		t.Errorf("0755 home: %+v", r)
+	}
+}
+
+// TestSetSecretKeySaysWhereKeysGo: a key in config.yaml is not "unknown
+// key" alone: the error says .env, the variable and how.
+func TestSetSecretKeySaysWhereKeysGo(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, "config.yaml"), "model:\n  provider: anthropic\n", 0o600)
+	r := hermes(t, home, nil, "config", "set", "model.api_key", "sk-secret-123")
+	env := filepath.Join(home, ".env")
+	if r.code != 1 || !strings.Contains(r.stderr, "put the key in "+env+" as a line ANTHROPIC_API_KEY=...") ||
+		!strings.Contains(r.stderr, "hermes auth add anthropic") || strings.Contains(r.stderr, "sk-secret-123") {
+		t.Errorf("%+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "set", "model.bogus", "x"); r.code != 1 || strings.Contains(r.stderr, ".env") {
+		t.Errorf("a plain unknown key: %+v", r)
+	}
+}

@@ -30,8 +30,9 @@ func newChatCmd(app *App) *cobra.Command {
 		Short: "Chat with the agent, or run one prompt with -q",
 		Long: `Without -q, start the interactive chat: answers stream as they arrive, tool
 calls show as progress lines, dangerous commands ask for approval, and slash
-commands (/help lists them) manage the session. Ctrl-C stops a turn; Ctrl-D
-or Ctrl-C twice at an empty prompt exits.
+commands (/help lists them) manage the session. Ctrl-C stops a turn; at the
+prompt it clears the line, and Ctrl-D or a second Ctrl-C in a row exits. A
+chat quit before its first message is not stored.
 
 With -q PROMPT (or -q - to read it from stdin), run one unattended turn:
 nobody can approve a dangerous command (approvals.unattended decides) or

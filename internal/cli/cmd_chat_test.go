@@ -185,6 +185,11 @@ func TestChatUsageErrors(t *testing.T) {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
+	r := hermesChat(t, home, "", "chat", "--resume", "bogus")
+	const want = `hermes: resume: session "bogus": no such session (hermes sessions list shows the ids)` + "\n"
+	if r.code != 1 || !strings.HasSuffix(r.stderr, want) {
+		t.Errorf("resume bogus: %+v", r)
+	}
 	if r := hermesChat(t, home, "", "chat", "-q", "x", "--toolsets", "nonsense"); r.code != 1 || !strings.Contains(r.stderr, "nonsense") {
 		t.Errorf("unknown toolset: %+v", r)
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm"
 )
 
 func newConfigCmd(app *App) *cobra.Command {
@@ -93,13 +95,18 @@ func newConfigSetCmd(app *App) *cobra.Command {
 for the others: numbers, true/false, durations (30s, 5m), lists ([a, b]) and
 mappings ({k: v}). Missing parent sections are created. The whole file is
 validated before it is written, and written atomically; on any error it is
-left as it was.
+left as it was. A file that is already broken can be repaired this way: a
+change that fixes some of its problems and brings in none is written.
 
 Examples:
   hermes config set agent.max_turns 120
   hermes config set approvals.mode smart
   hermes config set command_allowlist '[git status, go test ./...]'
-  hermes config set mcp_servers.fs.command npx`,
+  hermes config set mcp_servers.fs.command npx
+
+Changing model.provider removes model.base_url, model.key_env and
+model.api_mode, as 'hermes model set PROVIDER MODEL' does, so the new
+provider's key never goes to the old provider's endpoint.`,
 		Args: exactArgs(2, "KEY and VALUE"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			h, err := app.Home()
@@ -107,10 +114,25 @@ Examples:
 				return err
 			}
 			path := h.Path(home.ConfigFile)
-			if err := config.Set(path, args[0], args[1]); err != nil {
+			kvs := []config.KeyValue{{Key: args[0], Value: args[1]}}
+			reset := providerReset(path, args[0], args[1])
+			for _, k := range reset {
+				kvs = append(kvs, config.KeyValue{Key: k, Unset: true})
+			}
+			if err := config.SetMany(path, kvs); err != nil {
+				var uk *config.UnknownKeyError
+				if errors.As(err, &uk) && isSecretKey(args[0]) {
+					return secretKeyError(h, args[0])
+				}
+				if len(reset) > 0 {
+					return fmt.Errorf("%w\nto change the provider with its endpoint in one step: hermes model set %s MODEL --base-url URL", err, args[1])
+				}
 				return err
 			}
 			fmt.Fprintf(app.Stderr, "set %s in %s\n", args[0], displayPath(path))
+			if len(reset) > 0 {
+				fmt.Fprintf(app.Stderr, "removed %s, which belonged to the old provider (set them again with hermes model set %s MODEL --base-url URL)\n", strings.Join(reset, ", "), args[1])
+			}
 			return nil
 		},
 	}
@@ -259,4 +281,64 @@ YAML language server:
 			return err
 		},
 	}
+}
+
+// providerEndpointKeys belong to the primary provider: they are reset when
+// it changes, so the new provider's key never goes to the old endpoint.
+var providerEndpointKeys = []string{"model.base_url", "model.key_env", "model.api_mode"}
+
+// providerReset returns the keys `config set key value` must remove with
+// it: those of providerEndpointKeys that are set, when key changes
+// model.provider to another value. A file that cannot be parsed resets
+// nothing (the set will report it).
+func providerReset(path, key, value string) []string {
+	if key != "model.provider" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	cfg, _ := config.Parse(home.ConfigFile, data)
+	if cfg == nil || cfg.Model.Provider == value {
+		return nil
+	}
+	var reset []string
+	for _, k := range providerEndpointKeys {
+		if v, err := config.Get(cfg, k); err == nil && v != "" && v != `""` {
+			reset = append(reset, k)
+		}
+	}
+	return reset
+}
+
+// isSecretKey reports whether an unknown key names a secret (model.api_key,
+// providers.x.token, ...), which belongs in .env, not config.yaml.
+func isSecretKey(key string) bool {
+	last := strings.ToLower(key[strings.LastIndexByte(key, '.')+1:])
+	last = strings.NewReplacer("-", "_").Replace(last)
+	for _, w := range []string{"key", "token", "secret", "password", "passwd"} {
+		if last == w || strings.HasSuffix(last, "_"+w) || strings.HasSuffix(last, w) && strings.HasPrefix(last, "api") {
+			return true
+		}
+	}
+	return false
+}
+
+// secretKeyError explains where keys go instead of config.yaml: in .env,
+// under the variable the primary provider reads.
+func secretKeyError(h *home.Home, key string) error {
+	name, provider := "OPENAI_API_KEY", "openai"
+	if data, err := os.ReadFile(h.Path(home.ConfigFile)); err == nil || errors.Is(err, fs.ErrNotExist) {
+		if cfg, problems := config.Parse(home.ConfigFile, data); cfg != nil && !config.HasErrors(problems) {
+			if chain, err := llm.Chain(cfg); err == nil && chain[0].KeyEnv != "" {
+				name, provider = chain[0].KeyEnv, chain[0].Provider
+			}
+		}
+	}
+	env := h.Path(home.EnvFile)
+	return fmt.Errorf("%s: keys are not kept in config.yaml, which may be shared; put the key in %s as a line %s=... "+
+		"(e.g. echo '%s=...' >> %s && chmod 600 %s), or add it to the pool with `hermes auth add %s`; "+
+		"a custom endpoint names its variable with model.key_env",
+		key, env, name, name, env, env, provider)
 }

@@ -78,6 +78,9 @@ func (a *App) editConfig(h *home.Home) error {
 		}
 		if orig != nil && bytes.Equal(edited, orig) {
 			os.Remove(tmp)
+			if _, problems := config.Parse(home.ConfigFile, orig); config.HasErrors(problems) {
+				return &config.LoadError{Path: path, Problems: problems}
+			}
 			fmt.Fprintln(a.Stderr, "no changes")
 			return nil
 		}

@@ -283,13 +283,24 @@ func newSessionsDeleteCmd(app *App) *cobra.Command {
 func newSessionsPruneCmd(app *App) *cobra.Command {
 	var older string
 	c := &cobra.Command{
-		Use:   "prune [--older-than AGE]",
+		Use:   "prune [AGE | --older-than AGE]",
 		Short: "Delete ended sessions older than an age (30d, 12h)",
 		Long: `Delete sessions that ended more than AGE ago, with their messages. Open
-sessions are kept. AGE is days (30d) or a Go duration (12h, 90m); without
---older-than, sessions.prune_after_days from config.yaml is used.`,
-		Args: exactArgs(0, "no arguments"),
-		RunE: func(*cobra.Command, []string) error {
+sessions are kept. AGE is days (30d) or a Go duration (12h, 90m), given as
+the argument or with --older-than; without it, sessions.prune_after_days
+from config.yaml is used.
+
+Examples:
+  hermes sessions prune 30d
+  hermes sessions prune --older-than 12h`,
+		Args: rangeArgs(0, 1, "at most one AGE (30d, 12h)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if c.Flags().Changed("older-than") && older != args[0] {
+					return usageError{fmt.Errorf("two ages given (%s and --older-than %s); give one", args[0], older)}
+				}
+				older = args[0]
+			}
 			age, err := pruneAge(app, older)
 			if err != nil {
 				return err
@@ -314,7 +325,7 @@ func pruneAge(app *App, flag string) (time.Duration, error) {
 	if flag != "" {
 		d, err := parseAge(flag)
 		if err != nil {
-			return 0, usageError{fmt.Errorf("--older-than %q: %w", flag, err)}
+			return 0, usageError{fmt.Errorf("age %q: %w", flag, err)}
 		}
 		return d, nil
 	}

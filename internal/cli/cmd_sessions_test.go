@@ -171,7 +171,16 @@ func TestSessionsDeletePrune(t *testing.T) {
 	if r := sessionsCLI(t, home, "sessions", "prune", "--older-than", "50d"); r.code != 0 || !strings.Contains(r.stdout, "pruned 0 sessions") {
 		t.Errorf("prune 50d: %+v", r)
 	}
-	if r := sessionsCLI(t, home, "sessions", "prune", "--older-than", "30d"); r.code != 0 || !strings.Contains(r.stdout, "pruned 1 session ") {
+	if r := sessionsCLI(t, home, "sessions", "prune", "50d"); r.code != 0 || !strings.Contains(r.stdout, "pruned 0 sessions") {
+		t.Errorf("prune 50d as an argument: %+v", r)
+	}
+	if r := sessionsCLI(t, home, "sessions", "prune", "soon"); r.code != 2 || !strings.Contains(r.stderr, `age "soon"`) {
+		t.Errorf("prune soon: %+v", r)
+	}
+	if r := sessionsCLI(t, home, "sessions", "prune", "30d", "--older-than", "2d"); r.code != 2 || !strings.Contains(r.stderr, "two ages") {
+		t.Errorf("prune with two ages: %+v", r)
+	}
+	if r := sessionsCLI(t, home, "sessions", "prune", "30d"); r.code != 0 || !strings.Contains(r.stdout, "pruned 1 session ") {
 		t.Errorf("prune 30d: %+v", r)
 	}
 	if r := sessionsCLI(t, home, "sessions", "show", old); r.code != 1 {

@@ -145,3 +145,28 @@ func TestAuthCommands(t *testing.T) {
 		t.Errorf("auth.json mode %v", fi.Mode().Perm())
 	}
 }
+
+// Changing the provider with config set must not keep the old endpoint:
+// the new provider's key would go to it.
+func TestConfigSetProviderResetsEndpoint(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	cfg := filepath.Join(home, "config.yaml")
+	writeFile(t, cfg, "model:\n  provider: custom\n  default: qwen\n  base_url: http://127.0.0.1:8000/v1\n  key_env: VLLM_API_KEY\n", 0o600)
+	r := hermes(t, home, nil, "config", "set", "model.provider", "openai")
+	if r.code != 0 || !strings.Contains(r.stderr, "removed model.base_url, model.key_env") {
+		t.Fatalf("set provider: %+v", r)
+	}
+	data, _ := os.ReadFile(cfg)
+	if strings.Contains(string(data), "base_url") || strings.Contains(string(data), "key_env") || !strings.Contains(string(data), "provider: openai") {
+		t.Errorf("config.yaml:\n%s", data)
+	}
+	// Setting the same provider again keeps everything.
+	writeFile(t, cfg, "model:\n  provider: openai\n  base_url: https://proxy.example/v1\n", 0o600)
+	if r := hermes(t, home, nil, "config", "set", "model.provider", "openai"); r.code != 0 {
+		t.Fatalf("same provider: %+v", r)
+	}
+	if data, _ := os.ReadFile(cfg); !strings.Contains(string(data), "base_url") {
+		t.Errorf("same provider dropped base_url:\n%s", data)
+	}
+}

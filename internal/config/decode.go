@@ -273,7 +273,7 @@ func (d *decoder) structure(path string, n ast.Node, v reflect.Value) {
 			for i, f := range fields {
 				names[i] = f.name
 			}
-			d.add(Warning, e.key, kp, "unknown key", didYouMean(suggestKey(path, names, name)))
+			d.add(Warning, e.key, kp, "unknown key", didYouMean(suggestKey(path, names, name, kindOf(e.value))))
 			return
 		}
 		d.keys[kp] = e.key
@@ -562,4 +562,19 @@ func shortDuration(s string) string {
 		out = strings.TrimSuffix(out, "0m")
 	}
 	return out
+}
+
+// kindOf says whether n is a section (a mapping) or a single value; an
+// empty value could be either.
+func kindOf(n ast.Node) keyKind {
+	if n == nil {
+		return kindUnknown
+	}
+	switch unwrapNode(n).(type) {
+	case *ast.NullNode:
+		return kindUnknown
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return kindSection
+	}
+	return kindValue
 }

@@ -230,13 +230,21 @@ func fieldAt(t *testing.T, path string) (reflect.Type, field) {
 
 func TestSuggest(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ parent, name, want string }{
-		{"approvals", "mdoe", "approvals.mode"},
-		{"", "mode", "approvals.mode"},
-		{"agent", "maxturns", "agent.max_turns"},
-		{"", "fallback_provider", "fallback_providers"},
-		{"", "zzzzzzzz", ""},
-		{"terminal", "docker_image", ""},
+	tests := []struct {
+		parent, name string
+		kind         keyKind
+		want         string
+	}{
+		{"approvals", "mdoe", kindValue, "approvals.mode"},
+		{"", "mode", kindValue, "approvals.mode"},
+		{"", "mode", kindUnknown, "approvals.mode"},
+		{"agent", "maxturns", kindValue, "agent.max_turns"},
+		{"", "fallback_provider", kindValue, "fallback_providers"},
+		{"", "zzzzzzzz", kindValue, ""},
+		{"terminal", "docker_image", kindValue, ""},
+		// A section at the top: the sibling at the same depth, not
+		// auxiliary.approval.
+		{"", "approval", kindSection, "approvals"},
 	}
 	for _, tt := range tests {
 		var sib []string
@@ -247,9 +255,17 @@ func TestSuggest(t *testing.T) {
 		for _, f := range fieldsOf(typ) {
 			sib = append(sib, f.name)
 		}
-		if got := suggestKey(tt.parent, sib, tt.name); got != tt.want {
-			t.Errorf("suggestKey(%q, %q) = %q, want %q", tt.parent, tt.name, got, tt.want)
+		if got := suggestKey(tt.parent, sib, tt.name, tt.kind); got != tt.want {
+			t.Errorf("suggestKey(%q, %q, %d) = %q, want %q", tt.parent, tt.name, tt.kind, got, tt.want)
 		}
+	}
+	// Through the file and through config set.
+	_, problems := Parse(FileName, []byte("approval:\n  mode: smart\n"))
+	if len(problems) != 1 || problems[0].Hint != "did you mean approvals?" {
+		t.Errorf("approval: section: %v", problems)
+	}
+	if _, _, err := resolveKey("approval.mode"); err == nil || !strings.HasSuffix(err.Error(), "did you mean approvals?") {
+		t.Errorf("approval.mode: %v", err)
 	}
 	if d := distance("mdoe", "mode"); d != 1 {
 		t.Errorf("transposition distance = %d", d)

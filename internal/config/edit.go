@@ -95,20 +95,62 @@ func editLocked(path string, change func([]byte) ([]byte, error)) error {
 	if err != nil {
 		return err
 	}
-	if _, problems := Parse(filepath.Base(path), data); HasErrors(problems) {
-		return &LoadError{Path: path, Problems: problems}
-	}
+	_, before := Parse(filepath.Base(path), data)
 	out, err := change(data)
 	if err != nil {
+		if HasErrors(before) {
+			// The file cannot be edited as it is (a YAML syntax error):
+			// show what is wrong with it, not what the edit tripped on.
+			return &LoadError{Path: path, Problems: before}
+		}
 		return err
 	}
 	if bytes.Equal(out, data) {
+		if HasErrors(before) {
+			return &LoadError{Path: path, Problems: before}
+		}
 		return nil
 	}
-	if _, problems := Parse(filepath.Base(path), out); HasErrors(problems) {
-		return changeError(path, problems)
+	_, after := Parse(filepath.Base(path), out)
+	if !HasErrors(after) {
+		return fileutil.WriteFile(path, out, mode)
 	}
-	return fileutil.WriteFile(path, out, mode)
+	if HasErrors(before) && repairs(before, after) {
+		// A broken file may be repaired one key at a time: the change
+		// is written when it fixes problems and brings in none.
+		if err := fileutil.WriteFile(path, out, mode); err != nil {
+			return err
+		}
+		return &LoadError{Path: path, Problems: after, Written: true}
+	}
+	if HasErrors(before) {
+		return &LoadError{Path: path, Problems: before}
+	}
+	return changeError(path, after)
+}
+
+// repairs reports whether after has fewer errors than before and none
+// that before did not have.
+func repairs(before, after []Problem) bool {
+	had := map[string]bool{}
+	n := 0
+	for _, p := range before {
+		if p.Severity == Error {
+			had[p.Path+"\x00"+p.Msg] = true
+			n++
+		}
+	}
+	m := 0
+	for _, p := range after {
+		if p.Severity != Error {
+			continue
+		}
+		if !had[p.Path+"\x00"+p.Msg] {
+			return false
+		}
+		m++
+	}
+	return m < n
 }
 
 // changeError explains why a change was refused: the file was valid
@@ -157,7 +199,7 @@ func resolveKey(key string) ([]string, reflect.Type, error) {
 	segs := strings.Split(key, ".")
 	t := reflect.TypeOf(Config{})
 	path := ""
-	for _, s := range segs {
+	for i, s := range segs {
 		if s == "" {
 			return nil, nil, fmt.Errorf("%s: empty part in the key", key)
 		}
@@ -172,7 +214,11 @@ func resolveKey(key string) ([]string, reflect.Type, error) {
 				for _, f := range fieldsOf(t) {
 					names = append(names, f.name)
 				}
-				return nil, nil, unknownKeyError(joinPath(path, s), suggestKey(path, names, s))
+				kind := kindUnknown
+				if i < len(segs)-1 {
+					kind = kindSection
+				}
+				return nil, nil, unknownKeyError(joinPath(path, s), suggestKey(path, names, s, kind))
 			}
 			t = t.FieldByIndex(f.index).Type
 		case t.Kind() == reflect.Map:

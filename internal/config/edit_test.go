@@ -333,3 +333,30 @@ func TestSetManyUnset(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestSetRepairsBrokenFile: set can fix the key a broken file complains
+// about, one key at a time; a change that fixes nothing is refused.
+func TestSetRepairsBrokenFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte("agent:\n  max_turns: lots\napprovals:\n  mode: yolo\n"), 0o600)
+	err := Set(path, "agent.max_turns", "5")
+	var le *LoadError
+	if !errors.As(err, &le) || !le.Written || !strings.Contains(err.Error(), "the change is saved") || !strings.Contains(err.Error(), "approvals.mode") {
+		t.Fatalf("first repair: %v", err)
+	}
+	if err := Set(path, "approvals.mode", "smart"); err != nil {
+		t.Fatalf("second repair: %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "agent:\n  max_turns: 5\napprovals:\n  mode: smart\n" {
+		t.Errorf("file:\n%s", got)
+	}
+	// A repair that brings in a new problem is refused.
+	os.WriteFile(path, []byte("agent:\n  max_turns: lots\n"), 0o600)
+	if err := Set(path, "agent.max_turns", "0"); err == nil || !strings.Contains(err.Error(), `got "lots"`) {
+		t.Errorf("bad repair: %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "agent:\n  max_turns: lots\n" {
+		t.Errorf("file changed by a bad repair:\n%s", got)
+	}
+}

@@ -96,6 +96,10 @@ func TestLoadEnv(t *testing.T) {
 	if !errors.As(err, &le) || le.Problems[0].Line != 2 || !strings.Contains(err.Error(), ".env:2: want NAME=value") {
 		t.Fatalf("syntax error: %v", err)
 	}
+	// The fix is in .env, not in config.yaml: name the file and its line.
+	if msg := err.Error(); strings.Contains(msg, "config edit") || !strings.Contains(msg, path+":2 with any editor") {
+		t.Errorf("advice: %v", err)
+	}
 }
 
 func TestEnvGetPrefersProcess(t *testing.T) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -106,19 +107,38 @@ func expandTabs(s string) string {
 type LoadError struct {
 	Path     string // the file's full path
 	Problems []Problem
+	// Written: an edit was saved, as it fixed some of the file's
+	// problems; Problems are the ones that remain.
+	Written bool
 }
 
 // Error renders every problem with its source line, then where the file is
 // and how to fix it.
 func (e *LoadError) Error() string {
 	var b strings.Builder
+	if e.Written {
+		b.WriteString("the change is saved; the file still has these problems:\n")
+	}
 	for i, p := range e.Problems {
 		if i > 0 {
 			b.WriteString("\n")
 		}
 		b.WriteString(p.Detail())
 	}
-	fmt.Fprintf(&b, "\n(in %s; fix it with `hermes config edit`, then `hermes config check`)", e.Path)
+	if filepath.Base(e.Path) != EnvFileName {
+		fmt.Fprintf(&b, "\n(in %s; fix it with `hermes config edit`, then `hermes config check`)", e.Path)
+		return b.String()
+	}
+	// .env is not edited through hermes (it holds secrets): name the file
+	// and the line to open in any editor.
+	where := e.Path
+	for _, p := range e.Problems {
+		if p.Severity == Error && p.Line > 0 {
+			where = fmt.Sprintf("%s:%d", e.Path, p.Line)
+			break
+		}
+	}
+	fmt.Fprintf(&b, "\n(fix the line in %s with any editor; lines look like NAME=value; then `hermes config check`)", where)
 	return b.String()
 }
 

@@ -4,16 +4,34 @@ import (
 	"strings"
 )
 
+// keyKind is what the user wrote under an unknown key, when known: a
+// section (a mapping of keys) or a single value.
+type keyKind int
+
+const (
+	kindUnknown keyKind = iota
+	kindSection
+	kindValue
+)
+
 // suggestKey proposes the key the user probably meant when they wrote name
-// under parent (a dotted path, "" for the top level). It prefers a close
-// sibling ("mdoe" under approvals: approvals.mode), then any key in the
-// schema with that name or a close one ("mode" at the top: approvals.mode).
-func suggestKey(parent string, siblings []string, name string) string {
-	if s := exactElsewhere(name); s != "" {
-		return s
-	}
+// under parent (a dotted path, "" for the top level). A close sibling at
+// the same depth ("mdoe" under approvals: approvals.mode; "approval" at the
+// top: approvals) is preferred, unless it is the wrong kind (a section for
+// a value) and the schema has a key of exactly that name elsewhere ("mode:
+// smart" at the top: approvals.mode, not the model section). Then any key
+// in the schema with a close name.
+func suggestKey(parent string, siblings []string, name string, kind keyKind) string {
+	exact := exactElsewhere(name)
+	sib := ""
 	if s := closest(name, siblings); s != "" {
-		return joinPath(parent, s)
+		sib = joinPath(parent, s)
+	}
+	switch {
+	case sib != "" && (exact == "" || kind != kindUnknown && fits(sib, kind)):
+		return sib
+	case exact != "":
+		return exact
 	}
 	best, bestDist := "", 1<<30
 	for _, p := range knownPaths() {
@@ -31,6 +49,22 @@ func suggestKey(parent string, siblings []string, name string) string {
 		}
 	}
 	return best
+}
+
+// fits reports whether the schema path p is of kind: a section when keys
+// lie under it.
+func fits(p string, kind keyKind) bool {
+	if kind == kindUnknown {
+		return true
+	}
+	section := false
+	for _, k := range knownPaths() {
+		if strings.HasPrefix(k, p+".") {
+			section = true
+			break
+		}
+	}
+	return section == (kind == kindSection)
 }
 
 // exactElsewhere returns the shortest schema path whose last key is name.

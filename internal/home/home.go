@@ -73,6 +73,25 @@ func (h *Home) Ensure() error {
 	return nil
 }
 
+// ModeWarning returns a warning when the root or the profile's folder can
+// be read, entered or written by group or others (a home made with a bare
+// `mkdir -p ~/.hermes` is 0755), or "". The home holds sessions, memories
+// and, in .env and auth.json, keys.
+func (h *Home) ModeWarning() string {
+	dirs := []string{h.Root}
+	if h.Dir != h.Root {
+		dirs = append(dirs, h.Dir)
+	}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		return fmt.Sprintf("%s is open to others (mode %04o); it holds your sessions and keys; run chmod 700 %s", d, fi.Mode().Perm(), d)
+	}
+	return ""
+}
+
 // Options are the inputs of Resolve; the zero value uses the real
 // environment.
 type Options struct {

@@ -152,3 +152,25 @@ func TestEnsureCreatesLayout(t *testing.T) {
 		t.Errorf("mode changed to %v", fi.Mode().Perm())
 	}
 }
+
+func TestModeWarning(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	os.Chmod(root, 0o700)
+	h := &Home{Root: root, Profile: DefaultProfile, Dir: root}
+	if w := h.ModeWarning(); w != "" {
+		t.Errorf("0700 home warned: %s", w)
+	}
+	os.Chmod(root, 0o755)
+	if w := h.ModeWarning(); !strings.Contains(w, "mode 0755") || !strings.Contains(w, "chmod 700 "+root) {
+		t.Errorf("0755 home: %q", w)
+	}
+	os.Chmod(root, 0o700)
+	prof := filepath.Join(root, "profiles", "work")
+	os.MkdirAll(prof, 0o750)
+	os.Chmod(prof, 0o750)
+	h = &Home{Root: root, Profile: "work", Dir: prof}
+	if w := h.ModeWarning(); !strings.Contains(w, prof+" is open to others (mode 0750)") {
+		t.Errorf("0750 profile: %q", w)
+	}
+}
