@@ -98,6 +98,25 @@ var builtins = []*detector{
 		re: lazyre.New(`hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9/_-]{20,})|discord(?:app)?\.com/api/webhooks/[0-9]+/([A-Za-z0-9_-]{20,})`),
 	},
 	{
+		id: "aws-secret", desc: "AWS secret access keys (40 characters) on a line with an access key id",
+		minRun: 40, lits: []string{"AKIA", "ASIA"}, find: findAWSSecret,
+	},
+	{
+		id: "cli-password", desc: "passwords on command lines (mysql -pPASS, sshpass -p PASS)",
+		gate: func(li *lineInfo) bool { return li.dashP }, lits: []string{"mysql", "mariadb", "sshpass"},
+		find: findCLIPassword,
+	},
+	{
+		id: "netrc", desc: ".netrc passwords (machine host login user password PASS)",
+		gate: func(li *lineInfo) bool { return li.kw }, lits: []string{"password"},
+		find: findNetrc,
+	},
+	{
+		id: "cookie", desc: "session values in Cookie and Set-Cookie headers",
+		minRun: 8, gate: func(li *lineInfo) bool { return li.colon && li.eq }, lits: []string{"ookie", "OOKIE"},
+		find: findCookies,
+	},
+	{
 		id: "private-key", desc: "PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP): the body between BEGIN and END",
 		gate: func(li *lineInfo) bool { return li.dash5 }, lits: []string{"-----BEGIN"},
 		// the body up to END, or to the end of the line when END comes later
@@ -344,7 +363,14 @@ func findURLPasswords(text []byte, _ bool, add func(match)) {
 			continue
 		}
 		colon := bytes.IndexByte(text[off:end], ':')
-		if colon < 0 || off+colon+1 == end {
+		if colon < 0 {
+			// https://TOKEN@host: a token alone as the user
+			if u := text[off:end]; len(u) >= 20 && mixed(u) && tokenOnly(u) {
+				add(match{s: off, e: end, cs: at, ce: end + 1})
+			}
+			continue
+		}
+		if off+colon+1 == end {
 			continue
 		}
 		add(match{s: off + colon + 1, e: end, cs: at, ce: end + 1})

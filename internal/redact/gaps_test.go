@@ -67,7 +67,7 @@ var gapShapes = []struct{ name, in, hides string }{
 func TestGapSecrets(t *testing.T) {
 	t.Parallel()
 	r := mustNew(t, Options{})
-	for _, c := range gapSecrets {
+	for _, c := range append(gapSecrets[:len(gapSecrets):len(gapSecrets)], gapShapes...) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			if !strings.Contains(c.in, c.hides) {
@@ -139,6 +139,18 @@ var gapClean = []string{
 	"Set-Cookie: theme=dark; Path=/",
 	"ls -la\ttotal 0",
 	"soft\u00adware hyphen",
+	"https://jane@github.com/o/r.git",
+	"https://git@gitlab.com/o/r.git",
+	"mysql -uroot -p mydb",
+	"ssh -p 2222 root@host",
+	"Enter password for user jane:",
+	"Forgot your password? Reset it here",
+	"Cookie: theme=dark; lang=en-US; tz=UTC",
+	"eyJhbGci",
+	"tea\tcoffee\tmilk",
+	"3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39 wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	"https://hooks.slack.com/services/",
+	"secret_sauce_recipe_for_everyone_to_read_here",
 }
 
 func TestGapClean(t *testing.T) {
@@ -158,6 +170,13 @@ func TestGapExact(t *testing.T) {
 		{"?password=hunter22&username=bob&token=abc123", "?password=***&username=bob&token=***"},
 		{"password=hunter22&username=bob&token=abc123", "password=***&username=bob&token=***"},
 		{"POST body: password=hunter22&username=bob&token=abc123", "POST body: password=***&username=bob&token=***"},
+		{"AKIAIOSFODNN7EXAMPLE 3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", "AKIAIO...MPLE 3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"},
+		{"Cookie: theme=dark; sessionid=abc123xyz", "Cookie: theme=dark; sessionid=***"},
+		{"Set-Cookie: sid=abc123xyz; Path=/; Max-Age=3600", "Set-Cookie: sid=***; Path=/; Max-Age=3600"},
+		{"mysql -h db -uroot -phunter22 app", "mysql -h db -uroot -p*** app"},
+		{"sshpass -p hunter22 ssh -p 2222 root@host", "sshpass -p *** ssh -p 2222 root@host"},
+		{"machine github.com login jane password hunter22", "machine github.com login jane password ***"},
+		{"bot7012345678:AAF1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "bot7012345678:AAF1b2...5p6Q"},
 	}
 	for _, tt := range tests {
 		if got := r.String(tt.in); got != tt.want {

@@ -61,6 +61,7 @@ type lineInfo struct {
 	at    bool // '@'
 	query bool // '?' or '&'
 	dash5 bool // "-----"
+	dashP bool // " -p", a password flag
 	odd   bool // zero-width, control or escape bytes: match on a view
 	cand  bool // a word starts with the first two bytes of a token literal
 }
@@ -92,6 +93,9 @@ func scanLine(b []byte) (li lineInfo) {
 			continue
 		}
 		if c == '-' {
+			if i+1 < len(b) && b[i+1] == 'p' && i > 0 && b[i-1] == ' ' {
+				li.dashP = true
+			}
 			dash++
 			if dash >= 5 {
 				li.dash5 = true
