@@ -336,7 +336,7 @@ func isReference(v []byte) bool {
 	case '$':
 		return identStart(v[1]) || v[1] == '{' || v[1] == '('
 	case '%':
-		return strings.IndexByte("sdvq(", v[1]) >= 0
+		return strings.IndexByte("sdvqwx(", v[1]) >= 0
 	case '{':
 		return v[1] == '{' || v[1] == '}'
 	case '<':

@@ -62,6 +62,7 @@ type lineInfo struct {
 	query bool // '?' or '&'
 	dash5 bool // "-----"
 	dashP bool // " -p", a password flag
+	tab   bool // a tab between two token bytes
 	odd   bool // zero-width, control or escape bytes: match on a view
 	cand  bool // a word starts with the first two bytes of a token literal
 }
@@ -118,7 +119,7 @@ func scanLine(b []byte) (li lineInfo) {
 			li.query = true
 		case f&cOdd != 0:
 			if c == '\t' {
-				li.odd = li.odd || tabInside(b, i)
+				li.tab = li.tab || tabInside(b, i)
 			} else if c < 0x80 || invisibleAt(b[i:]) > 0 {
 				li.odd = true
 			}
@@ -127,6 +128,10 @@ func scanLine(b []byte) (li lineInfo) {
 	if run > li.run {
 		li.run = run
 	}
+	// a tab inside a token joins it only where a token could start or a
+	// ':' could precede one: columns such as "password\trequired\tpam_deny.so"
+	// stay apart
+	li.odd = li.odd || li.tab && (li.cand || li.colon)
 	return li
 }
 

@@ -96,7 +96,7 @@ func findCLIPassword(text []byte, _ bool, add func(match)) {
 		p := off + k + 3
 		off = p
 		switch {
-		case ssh >= 0 && ssh < p && p < len(text) && (text[p] == ' ' || text[p] == '\t'):
+		case afterSSHPass(text, ssh, p) && p < len(text) && (text[p] == ' ' || text[p] == '\t'):
 			i := p
 			for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
 				i++
@@ -104,12 +104,18 @@ func findCLIPassword(text []byte, _ bool, add func(match)) {
 			if s, e, ok := cliValue(text, i); ok {
 				add(match{s: s, e: e, cs: p - 3, ce: e})
 			}
-		case p < len(text) && text[p] != ' ' && text[p] != '\t' && text[p] != '-' && mysqlBefore(text[:p]):
+		case p < len(text) && (classes[text[p]]&cWord != 0 || text[p] == '\'' || text[p] == '"') &&
+			(mysqlBefore(text[:p]) || afterSSHPass(text, ssh, p)):
 			if s, e, ok := cliValue(text, p); ok {
 				add(match{s: s, e: e, cs: p - 3, ce: e})
 			}
 		}
 	}
+}
+
+// afterSSHPass reports whether the flag that ends at p follows sshpass.
+func afterSSHPass(text []byte, ssh, p int) bool {
+	return ssh >= 0 && bytes.HasSuffix(bytes.TrimRight(text[:p-3], " \t"), []byte("sshpass"))
 }
 
 // mysqlBefore reports whether a MySQL or MariaDB client is named before
@@ -140,7 +146,7 @@ func findNetrc(text []byte, _ bool, add func(match)) {
 			continue
 		}
 		before := text[:p]
-		netrc := bytes.Contains(before, []byte("machine ")) || bytes.Contains(before, []byte("default ")) ||
+		netrc := hasWord(before, "machine ") || hasWord(before, "default ") ||
 			lineStart(before) && len(bytes.TrimSpace(text[e:])) == 0
 		if netrc {
 			add(match{s: s, e: e, cs: p, ce: e})
@@ -216,4 +222,18 @@ func headerValue(text []byte, name string) int {
 		return i + len(name) + 1
 	}
 	return -1
+}
+
+// hasWord reports whether w occurs in b at the start or after a blank.
+func hasWord(b []byte, w string) bool {
+	for off := 0; ; {
+		k := bytes.Index(b[off:], []byte(w))
+		if k < 0 {
+			return false
+		}
+		if p := off + k; p == 0 || b[p-1] == ' ' || b[p-1] == '\t' {
+			return true
+		}
+		off += k + 1
+	}
 }
