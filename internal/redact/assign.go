@@ -155,6 +155,9 @@ func findAssignments(text []byte, cont bool, add func(match)) {
 		for k > 0 && nameByte(text[k-1]) {
 			k--
 		}
+		if bytes.Contains(text[k:ne], []byte("...")) {
+			continue // an earlier mask ("abc123...9xyz"), not a name
+		}
 		for k < ne && !(text[k] == '_' || text[k]|0x20 >= 'a' && text[k]|0x20 <= 'z') {
 			k++
 		}
