@@ -25,6 +25,16 @@ var (
 		"required", "optional", "enabled", "disabled", "str", "string", "bytes", "int", "bool", "any", "object",
 		"redacted", "hidden", "masked", "~")
 	authSchemes = []string{"bearer", "basic", "token", "bot", "digest", "apikey", "sso-key", "key"}
+	// A name whose only secret word is "key" and that has one of these
+	// words names a database, cache or public key, not a secret:
+	// primary_key, sort_key, cache_key, public_key.
+	keyQualifiers = setOf("public", "pub", "primary", "foreign", "sort", "cache", "partition", "hash", "range",
+		"unique", "composite", "surrogate", "natural", "idempotency", "lookup", "map", "dict", "group", "shard",
+		"routing", "row", "column", "object", "i18n", "translation", "message", "sorting", "dedup", "dedupe",
+		"order", "ordering", "index", "cluster", "clustering", "distribution", "dist", "join", "parent", "child",
+		"hotkey", "shortcut", "keyboard", "hot", "react", "list", "item", "query", "foreign_key", "fk", "pk")
+	// Public key algorithms: a value starting with one is a public key.
+	publicKeyPrefixes = []string{"ssh-ed25519 ", "ssh-rsa ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "sk-ecdsa-sha2-"}
 )
 
 func setOf(words ...string) map[string]bool {
@@ -58,18 +68,24 @@ func secretName(name []byte) bool {
 	if last := words[len(words)-1]; describingTails[string(lower[last[0]:last[1]])] {
 		return false
 	}
+	secret, strong, qualified := false, false, false
 	for _, w := range words {
 		word := lower[w[0]:w[1]]
+		if keyQualifiers[string(word)] {
+			qualified = true
+		}
 		if secretWords[string(word)] {
-			return true
+			secret = true
+			strong = strong || string(word) != "key"
+			continue
 		}
 		for _, s := range secretSuffixes {
 			if bytes.HasSuffix(word, []byte(s)) {
-				return true
+				secret, strong = true, true
 			}
 		}
 	}
-	return false
+	return secret && (strong || !qualified)
 }
 
 func hasKeyword(b []byte) bool {
@@ -139,6 +155,9 @@ func findAssignments(text []byte, cont bool, add func(match)) {
 		for k > 0 && nameByte(text[k-1]) {
 			k--
 		}
+		if bytes.Contains(text[k:ne], []byte("...")) {
+			continue // an earlier mask ("abc123...9xyz"), not a name
+		}
 		for k < ne && !(text[k] == '_' || text[k]|0x20 >= 'a' && text[k]|0x20 <= 'z') {
 			k++
 		}
@@ -152,6 +171,9 @@ func findAssignments(text []byte, cont bool, add func(match)) {
 		i := sepEnd
 		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
 			i++
+		}
+		if foldEqual(text[ns:ne], "key") && lettersOnly(text[i:valueEnd(text, i)]) {
+			continue // key: value, a map's key and not a secret
 		}
 		env := c == '=' && sepEnd == j+1 && !spaced && !quotedName && envName(text[ns:ne]) && !cont && lineStart(text[:ns])
 		if m, ok := assignedValue(text, i, quotedName, spaced, env); ok {
@@ -216,7 +238,7 @@ func assignedValue(text []byte, i int, quotedName, spaced, env bool) (match, boo
 		for e > i && (text[e-1] == ' ' || text[e-1] == '\t') {
 			e--
 		}
-		if e == i || plainValue(text[i:e]) {
+		if e == i || plainValue(text[i:e]) || isCall(text[i:e]) {
 			return match{}, false
 		}
 		return match{s: i, e: e, ce: e}, true
@@ -252,6 +274,10 @@ func valueEnd(text []byte, i int) int {
 		switch c := text[i]; c {
 		case ' ', '\t', '"', '\'', '`', ',', ';', '}', ')', ']', '<', '>':
 			return i
+		case '&':
+			if nextParam(text[i+1:]) {
+				return i // a=b&name=c: the next form field
+			}
 		default:
 			if c < 0x20 || c == 0x7f {
 				return i
@@ -313,11 +339,58 @@ func isReference(v []byte) bool {
 	case '$':
 		return identStart(v[1]) || v[1] == '{' || v[1] == '('
 	case '%':
-		return strings.IndexByte("sdvq(", v[1]) >= 0
+		return strings.IndexByte("sdvqwx(", v[1]) >= 0
 	case '{':
 		return v[1] == '{' || v[1] == '}'
 	case '<':
-		return v[len(v)-1] == '>'
+		return v[1] == '%' || v[len(v)-1] == '>'
+	}
+	return false
+}
+
+// nextParam reports whether b starts with a form field name and '='.
+func nextParam(b []byte) bool {
+	n := 0
+	for n < len(b) && n <= 32 && nameByte(b[n]) {
+		n++
+	}
+	return n > 0 && n < len(b) && b[n] == '='
+}
+
+func foldEqual(b []byte, k string) bool { return len(b) == len(k) && foldPrefix(b, k) }
+
+// isPath matches a file path (/etc/x.json, ~/.config/x, ./a/b) whose parts
+// are not random tokens.
+func isPath(v []byte) bool {
+	switch {
+	case len(v) > 1 && v[0] == '/', bytes.HasPrefix(v, []byte("~/")), bytes.HasPrefix(v, []byte("./")),
+		bytes.HasPrefix(v, []byte("../")):
+	default:
+		return false
+	}
+	for _, c := range v {
+		if !nameByte(c) && c != '/' && c != '~' {
+			return false
+		}
+	}
+	slash := bytes.LastIndexByte(v, '/')
+	if bytes.Count(v, []byte("/")) < 2 && bytes.IndexByte(v[slash:], '.') < 0 {
+		return false
+	}
+	for part := range bytes.SplitSeq(v, []byte("/")) {
+		if len(part) >= 16 && mixed(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPublicKey matches an OpenSSH public key: ssh-ed25519 AAAA...
+func isPublicKey(v []byte) bool {
+	for _, p := range publicKeyPrefixes {
+		if len(v) >= len(p) && string(v[:len(p)]) == p || string(v) == strings.TrimSuffix(p, " ") {
+			return true
+		}
 	}
 	return false
 }
@@ -370,7 +443,7 @@ func lettersOnly(v []byte) bool {
 // booleans, nulls, short numbers, references to variables and templates,
 // repeated placeholder characters and earlier masks.
 func plainValue(v []byte) bool {
-	if len(v) <= 9 && plainValues[strings.ToLower(string(v))] || isMask(v) || isReference(v) {
+	if len(v) <= 9 && plainValues[strings.ToLower(string(v))] || isMask(v) || isReference(v) || isPath(v) || isPublicKey(v) {
 		return true
 	}
 	if len(v) < 6 && isNumber(v) {

@@ -47,7 +47,7 @@ var builtins = []*detector{
 	vendor("openrouter", "OpenRouter keys (sk-or-v1-...)", `\bsk-or-v1-[A-Za-z0-9]{20,}`, 29, true, "sk-or-"),
 	vendor("openai", "OpenAI keys (sk-, sk-proj-, sk-svcacct-, sk-admin-)", `\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}`, 23, true, "sk-"),
 	vendor("github", "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)", `\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`, 40, true, "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-	vendor("gitlab", "GitLab tokens (glpat-, gldt-, glrt-, glptt-, glft-, glsoat-, glcbt-, glimt-, glagent-, gloas-, glffct-, GR1348941)", `\b(?:gl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|oas|ffct)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`, 25, true, "glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-", "GR1348941"),
+	vendor("gitlab", "GitLab tokens (glpat-, gldt-, glrt-, glrtr-, glptt-, glft-, glsoat-, glcbt-, glimt-, glagent-, gloas-, glffct-, glwt-, GR1348941)", `\b(?:gl(?:pat|dt|rtr|rt|ptt|ft|soat|cbt|imt|agent|oas|ffct|wt)-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`, 24, true, "glpat-", "gldt-", "glrt-", "glrtr-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "glagent-", "gloas-", "glffct-", "glwt-", "GR1348941"),
 	vendor("slack", "Slack tokens (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-, xoxe-, xapp-)", `\b(?:xox[abeprs]-[A-Za-z0-9-]{15,}|xapp-[0-9]-[A-Za-z0-9-]{15,})`, 20, true, "xox", "xapp-"),
 	vendor("google", "Google API keys (AIza...)", `\bAIza[0-9A-Za-z_-]{35}`, 39, false, "AIza"),
 	vendor("aws", "AWS access key ids (AKIA, ASIA and the other 4-letter kinds + 16)", `\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b`, 20, false, "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "AROA", "ANPA", "ANVA", "APKA"),
@@ -71,10 +71,16 @@ var builtins = []*detector{
 	vendor("linear", "Linear API keys (lin_api_...)", `\blin_api_[A-Za-z0-9]{32,}`, 40, true, "lin_api_"),
 	vendor("grafana", "Grafana tokens (glc_, glsa_)", `\b(?:glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})`, 36, true, "glc_", "glsa_"),
 	vendor("databricks", "Databricks tokens (dapi...)", `\bdapi[a-f0-9]{32}\b`, 36, true, "dapi"),
+	vendor("agentmail", "AgentMail keys (am_...)", `\bam_[A-Za-z0-9]{32,}`, 35, true, "am_"),
+	vendor("fireworks", "Fireworks keys (fw_...)", `\bfw_[A-Za-z0-9]{20,}`, 23, true, "fw_"),
+	vendor("notion", "Notion tokens (ntn_..., secret_...)", `\b(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{40,})`, 44, true, "ntn_", "secret_"),
+	vendor("supabase", "Supabase tokens (sbp_...)", `\bsbp_[A-Za-z0-9]{40,}`, 44, true, "sbp_"),
+	vendor("exa", "Exa keys (exa_...)", `\bexa_[A-Za-z0-9-]{24,}`, 28, true, "exa_"),
+	vendor("sk-underscore", "bare secret keys (sk_...)", `\bsk_[A-Za-z0-9]{24,}`, 27, true, "sk_"),
 	vendor("square", "Square tokens (sq0atp-, sq0csp-, EAAA)", `\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,}`, 29, true, "sq0atp-", "sq0csp-"),
 	{
-		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature)", lits: []string{"eyJ"}, minRun: 24, perRun: true,
-		re: lazyre.New(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
+		id: "jwt", desc: "JSON Web Tokens (eyJ....eyJ....signature, two parts, or a bare header)", lits: []string{"eyJ"}, minRun: 24, perRun: true,
+		re: lazyre.New(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?|\beyJ(?:hbGci|0eXAi|raWQi)[A-Za-z0-9_-]{12,}`),
 	},
 	{
 		id: "telegram", desc: "Telegram bot tokens (digits:35 characters)", minRun: 35,
@@ -85,6 +91,30 @@ var builtins = []*detector{
 		id: "discord", desc: "Discord bot tokens (id.timestamp.hmac)", minRun: 59, perRun: true, lits: []string{"M", "N", "O"},
 		re:     lazyre.New(`\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}\b`),
 		random: true,
+	},
+	{
+		id: "webhook", desc: "Slack and Discord webhook URLs (hooks.slack.com/services/..., discord.com/api/webhooks/ID/TOKEN)",
+		minRun: 30, gate: func(li *lineInfo) bool { return li.colon }, lits: []string{"hooks.slack.com/", "/api/webhooks/"},
+		re: lazyre.New(`hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9/_-]{20,})|discord(?:app)?\.com/api/webhooks/[0-9]+/([A-Za-z0-9_-]{20,})`),
+	},
+	{
+		id: "aws-secret", desc: "AWS secret access keys (40 characters) on a line with an access key id",
+		minRun: 40, lits: []string{"AKIA", "ASIA"}, find: findAWSSecret,
+	},
+	{
+		id: "cli-password", desc: "passwords on command lines (mysql -pPASS, sshpass -p PASS)",
+		gate: func(li *lineInfo) bool { return li.dashP }, lits: []string{"mysql", "mariadb", "sshpass"},
+		find: findCLIPassword,
+	},
+	{
+		id: "netrc", desc: ".netrc passwords (machine host login user password PASS)",
+		gate: func(li *lineInfo) bool { return li.kw }, lits: []string{"password"},
+		find: findNetrc,
+	},
+	{
+		id: "cookie", desc: "session values in Cookie and Set-Cookie headers",
+		minRun: 8, gate: func(li *lineInfo) bool { return li.colon && li.eq }, lits: []string{"ookie", "OOKIE"},
+		find: findCookies,
 	},
 	{
 		id: "private-key", desc: "PEM private key blocks (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP): the body between BEGIN and END",
@@ -239,8 +269,11 @@ func (d *detector) match(text []byte, from, to int, add func(match)) {
 			}
 		}
 		m := match{s: loc[0], e: loc[1], cs: loc[0], ce: loc[1]}
-		if len(loc) >= 4 && loc[2] >= 0 {
-			m.s, m.e = loc[2], loc[3]
+		for g := 2; g+1 < len(loc); g += 2 {
+			if loc[g] >= 0 { // the first group that took part is the secret
+				m.s, m.e = loc[g], loc[g+1]
+				break
+			}
 		}
 		if len(bytes.TrimSpace(text[m.s:m.e])) == 0 {
 			continue
@@ -303,7 +336,7 @@ func findTelegram(text []byte, _ bool, add func(match)) {
 		for e < len(text) && (text[e] == '_' || text[e] == '-' || isDigit(text[e]) || text[e]|0x20 >= 'a' && text[e]|0x20 <= 'z') {
 			e++
 		}
-		if e-j-1 == 35 && mixed(text[j+1:e]) {
+		if n := e - j - 1; (n == 35 || n > 35 && n <= 64 && text[j+1] == 'A' && text[j+2] == 'A') && mixed(text[j+1:e]) {
 			add(match{s: j + 1, e: e, cs: d, ce: e})
 		}
 	}
@@ -330,7 +363,14 @@ func findURLPasswords(text []byte, _ bool, add func(match)) {
 			continue
 		}
 		colon := bytes.IndexByte(text[off:end], ':')
-		if colon < 0 || off+colon+1 == end {
+		if colon < 0 {
+			// https://TOKEN@host: a token alone as the user
+			if u := text[off:end]; len(u) >= 20 && mixed(u) && tokenOnly(u) {
+				add(match{s: off, e: end, cs: at, ce: end + 1})
+			}
+			continue
+		}
+		if off+colon+1 == end {
 			continue
 		}
 		add(match{s: off + colon + 1, e: end, cs: at, ce: end + 1})

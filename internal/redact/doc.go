@@ -8,9 +8,17 @@
 // whether a key word such as "token" or "passw" occurs, whether it has '=',
 // ':', '@' or "-----"), and only lines that could hold a secret are given
 // to the regular expressions (Go's RE2, so matching is linear). Lines with
-// zero-width or control characters (ANSI colour codes included) are
-// matched on a view with those characters removed, and the original span,
-// invisible characters and all, is replaced.
+// invisible characters (zero-width, bidi controls, soft hyphen, variation
+// selectors, Hangul fillers, tag characters, U+2028), control characters
+// (ANSI colour codes included) or a tab inside a token are matched on a
+// view with those characters removed, and the original span, invisible
+// characters and all, is replaced.
+//
+// Besides prefixed vendor tokens it knows unlabelled shapes: JWTs (whole,
+// two-part or a bare header), Telegram bot tokens, webhook URLs, tokens as
+// URL userinfo, mysql -pPASS, sshpass -p, .netrc passwords, session
+// cookies and an AWS secret key next to its access key id. A value that
+// is a word, a path, a call, a template or a public key is never masked.
 //
 // Only the secret itself is masked, with Mask: "KEY=", "Bearer ", a JSON
 // key, a URL's user and host all stay. Private key blocks in PEM form keep

@@ -285,8 +285,9 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	li := scanLine(line)
 	sc.dash = li.dash5
 	// url-password needs ':' and '@', telegram ':' and a run of 35
-	if !li.odd && len(r.extra) == 0 && (!li.cand || li.run < minTokenRun) && !li.kw && !li.dash5 &&
-		!(li.colon && (li.at || li.run >= 35)) {
+	// a cookie header ':' and '=', mysql and sshpass " -p"
+	if !li.odd && len(r.extra) == 0 && (!li.cand || li.run < minTokenRun) && !li.kw && !li.dash5 && !li.dashP &&
+		!(li.colon && (li.at || li.eq || li.run >= 35)) {
 		return nil
 	}
 	sc.ms = sc.ms[:0]

@@ -33,13 +33,13 @@ var classes = func() (t [256]uint8) {
 		t[c-'a'+'A'] |= cKw
 	}
 	for c := 0; c < 0x20; c++ {
-		if c != '\t' {
-			t[c] |= cOdd
-		}
+		t[c] |= cOdd // a tab only counts inside a token; see tabInside
 	}
 	t[0x7f] |= cOdd
-	t[0xe2] |= cOdd // U+200B..U+200D, U+2060
-	t[0xef] |= cOdd // U+FEFF
+	// lead bytes of the invisible characters invisibleAt knows
+	for _, c := range []byte{0xc2, 0xcd, 0xe1, 0xe2, 0xe3, 0xef, 0xf3} {
+		t[c] |= cOdd
+	}
 	return t
 }()
 
@@ -61,6 +61,8 @@ type lineInfo struct {
 	at    bool // '@'
 	query bool // '?' or '&'
 	dash5 bool // "-----"
+	dashP bool // " -p", a password flag
+	tab   bool // a tab between two token bytes
 	odd   bool // zero-width, control or escape bytes: match on a view
 	cand  bool // a word starts with the first two bytes of a token literal
 }
@@ -92,6 +94,9 @@ func scanLine(b []byte) (li lineInfo) {
 			continue
 		}
 		if c == '-' {
+			if i+1 < len(b) && b[i+1] == 'p' && i > 0 && b[i-1] == ' ' {
+				li.dashP = true
+			}
 			dash++
 			if dash >= 5 {
 				li.dash5 = true
@@ -113,7 +118,9 @@ func scanLine(b []byte) (li lineInfo) {
 		case c == '?' || c == '&':
 			li.query = true
 		case f&cOdd != 0:
-			if c < 0x80 || invisibleAt(b[i:]) > 0 {
+			if c == '\t' {
+				li.tab = li.tab || tabInside(b, i)
+			} else if c < 0x80 || invisibleAt(b[i:]) > 0 {
 				li.odd = true
 			}
 		}
@@ -121,6 +128,10 @@ func scanLine(b []byte) (li lineInfo) {
 	if run > li.run {
 		li.run = run
 	}
+	// a tab inside a token joins it only where a token could start or a
+	// ':' could precede one: columns such as "password\trequired\tpam_deny.so"
+	// stay apart
+	li.odd = li.odd || li.tab && (li.cand || li.colon)
 	return li
 }
 
@@ -162,23 +173,66 @@ func foldPrefix(b []byte, k string) bool {
 	return true
 }
 
-// invisibleAt returns the byte length of the zero-width character that b
-// starts with (U+200B..U+200D, U+2060, U+FEFF), or 0.
+// invisibleAt returns the byte length of the invisible character that b
+// starts with, or 0: zero-width spaces and joiners (U+200B..U+200F),
+// U+2028, U+2029, bidi controls (U+202A..U+202E, U+2066..U+2069), word
+// joiner and invisible operators (U+2060..U+2064), the soft hyphen
+// U+00AD, the combining grapheme joiner U+034F, the Mongolian vowel
+// separator U+180E, Hangul fillers (U+115F, U+1160, U+3164, U+FFA0),
+// variation selectors (U+FE00..U+FE0F), U+FEFF and the tag characters
+// U+E0000..U+E007F.
 func invisibleAt(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	switch b[0] {
+	case 0xc2:
+		if b[1] == 0xad {
+			return 2
+		}
+	case 0xcd:
+		if b[1] == 0x8f {
+			return 2
+		}
+	}
 	if len(b) < 3 {
 		return 0
 	}
-	switch {
-	case b[0] == 0xe2 && b[1] == 0x80 && b[2] >= 0x8b && b[2] <= 0x8d,
-		b[0] == 0xe2 && b[1] == 0x81 && b[2] == 0xa0,
-		b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf:
-		return 3
+	c1, c2 := b[1], b[2]
+	switch b[0] {
+	case 0xe1:
+		if c1 == 0xa0 && c2 == 0x8e || c1 == 0x85 && (c2 == 0x9f || c2 == 0xa0) {
+			return 3
+		}
+	case 0xe2:
+		if c1 == 0x80 && (c2 >= 0x8b && c2 <= 0x8f || c2 >= 0xa8 && c2 <= 0xae) ||
+			c1 == 0x81 && (c2 >= 0xa0 && c2 <= 0xa4 || c2 >= 0xa6 && c2 <= 0xa9) {
+			return 3
+		}
+	case 0xe3:
+		if c1 == 0x85 && c2 == 0xa4 {
+			return 3
+		}
+	case 0xef:
+		if c1 == 0xbb && c2 == 0xbf || c1 == 0xb8 && c2 >= 0x80 && c2 <= 0x8f || c1 == 0xbe && c2 == 0xa0 {
+			return 3
+		}
+	case 0xf3:
+		if len(b) >= 4 && c1 == 0xa0 && (c2 == 0x80 || c2 == 0x81) && b[3] >= 0x80 && b[3] <= 0xbf {
+			return 4
+		}
 	}
 	return 0
 }
 
+// tabInside reports whether the tab at b[i] sits between two token bytes,
+// where it splits a token rather than separating columns.
+func tabInside(b []byte, i int) bool {
+	return i > 0 && i+1 < len(b) && classes[b[i-1]]&cTok != 0 && classes[b[i+1]]&cTok != 0
+}
+
 // hiddenAt returns the byte length of what the view drops at the start of
-// b: an ANSI CSI sequence, a control byte (not tab) or a zero-width
+// b: an ANSI CSI sequence, a control byte (not tab) or an invisible
 // character; 0 when b starts with a visible character.
 func hiddenAt(b []byte) int {
 	c := b[0]
@@ -195,7 +249,7 @@ func hiddenAt(b []byte) int {
 	if c < 0x20 && c != '\t' || c == 0x7f {
 		return 1
 	}
-	if c == 0xe2 || c == 0xef {
+	if c >= 0xc2 {
 		return invisibleAt(b)
 	}
 	return 0
@@ -208,6 +262,10 @@ func makeView(b []byte, view []byte, idx []int) ([]byte, []int) {
 	for i := 0; i < len(b); {
 		if n := hiddenAt(b[i:]); n > 0 {
 			i += n
+			continue
+		}
+		if b[i] == '\t' && tabInside(b, i) {
+			i++
 			continue
 		}
 		view = append(view, b[i])
