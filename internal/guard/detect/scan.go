@@ -52,6 +52,7 @@ type scanner struct {
 	nested  bool
 	err     error
 	pending []string // shell text piped into a shell, scanned after its level
+	params  []string // positional parameters for the next nested script
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -118,7 +119,8 @@ func (s *scanner) script(src string, depth int) {
 		s.err = fmt.Errorf("cannot parse the command as shell (%v); fix its quoting or syntax", err)
 		return
 	}
-	lv := &level{src: src, depth: depth}
+	lv := &level{src: src, depth: depth, sc: scope{params: s.params}}
+	s.params = nil
 	mark := len(s.pending)
 	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
 	// Text fed into a shell through a pipe runs after the pipeline's own
@@ -151,9 +153,16 @@ func (s *scanner) visit(lv *level, n syntax.Node) bool {
 		}
 	case *syntax.FuncDecl:
 		s.forkBomb(lv, n)
+		if n.Name != nil && n.Body != nil {
+			if lv.sc.funcs == nil {
+				lv.sc.funcs = map[string]*syntax.Stmt{}
+			}
+			lv.sc.funcs[n.Name.Value] = n.Body
+		}
 	case *syntax.DeclClause:
 		for _, a := range n.Args {
 			s.assign(lv, a, lv.slice(n.Pos(), n.End()))
+			s.setVar(lv, a)
 		}
 	}
 	return s.err == nil
@@ -189,6 +198,9 @@ func (s *scanner) stmt(lv *level, st *syntax.Stmt) {
 	}
 	s.redirects(lv, st, text)
 	if len(ce.Args) == 0 {
+		for _, a := range ce.Assigns {
+			s.setVar(lv, a)
+		}
 		return
 	}
 	c := s.light(lv, st, ce)
@@ -220,9 +232,15 @@ func stmtText(lv *level, st *syntax.Stmt) string {
 // no side effects on the result.
 func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 	c := &call{lv: lv, st: st, text: stmtText(lv, st)}
-	var words []arg
-	for _, w := range ce.Args {
-		words = append(words, s.resolve(lv, w)...)
+	words, ok := s.expandWords(lv, ce.Args)
+	if !ok {
+		words = words[:0]
+		for _, w := range ce.Args {
+			words = append(words, s.resolve(lv, w)...)
+		}
+	}
+	if len(words) == 0 {
+		words = []arg{{}}
 	}
 	for _, r := range st.Redirs {
 		switch r.Op {
@@ -296,9 +314,15 @@ func (s *scanner) runCall(c *call) {
 		s.nestedScript(c.lv, sc)
 	}
 	if c.dynName != "" {
+		s.add("opaque.command", c.text)
 		s.dynamicCall(c)
 		return
 	}
+	s.setParams(c)
+	if s.callFunc(c) {
+		return
+	}
+	s.opaqueArgs(c)
 	s.rules(c)
 }
 
