@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 
@@ -298,5 +299,30 @@ func (s *scanner) opaqueArgs(c *call) {
 			s.add("opaque.args", c.text)
 			return
 		}
+	}
+}
+
+// chdir follows `cd DIR` and `pushd DIR` with a literal DIR, so later
+// relative paths (`cd / && rm -rf *`) resolve where they will run. Any
+// other cd makes the working directory unknown.
+func (s *scanner) chdir(c *call) {
+	if c.name != "cd" && c.name != "pushd" || c.dynName != "" {
+		return
+	}
+	ops := operands(c.args, "")
+	switch {
+	case len(ops) == 0 && c.name == "cd":
+		s.opts.Cwd = "~"
+	case len(ops) == 1 && !c.args[len(c.args)-1].dyn && ops[0] != "-" && !strings.HasPrefix(ops[0], "+"):
+		p := ops[0]
+		if p[0] != '/' && p[0] != '~' {
+			if s.opts.Cwd == "" {
+				return // still unknown
+			}
+			p = s.expandHome(s.opts.Cwd) + "/" + p
+		}
+		s.opts.Cwd = path.Clean(s.expandHome(p))
+	default:
+		s.opts.Cwd = ""
 	}
 }

@@ -319,6 +319,7 @@ func (s *scanner) runCall(c *call) {
 		return
 	}
 	s.setParams(c)
+	s.chdir(c)
 	if s.callFunc(c) {
 		return
 	}
