@@ -21,6 +21,10 @@ import (
 // are followed.
 const maxFuncCalls = 4
 
+// maxCalls bounds how many calls of such functions are followed in all;
+// a command that makes more is blocked.
+const maxCalls = 256
+
 // scope is what one level of shell text has defined so far.
 type scope struct {
 	vars   map[string]expand.Variable
@@ -97,7 +101,16 @@ func knownParams(sc *scope, words ...*syntax.Word) (found, all bool) {
 		}
 		syntax.Walk(w, func(n syntax.Node) bool {
 			switch n := n.(type) {
+			case *syntax.Lit:
+				if strings.Contains(n.Value, "{") {
+					all = false // brace expansion: resolve's capped one
+				}
 			case *syntax.ParamExp:
+				if n.Repl != nil && n.Repl.With != nil && len(n.Repl.With.Parts) > 0 {
+					if _, ok := n.Repl.With.Parts[0].(*syntax.Lit); !ok || len(n.Repl.With.Parts) > 1 {
+						all = false // ${X//?/$X} multiplies sizes
+					}
+				}
 				if n.Param == nil || n.Excl || n.Index != nil && sc.vars[n.Param.Value].Kind != expand.Indexed {
 					all = false
 					return true
@@ -130,7 +143,7 @@ func (s *scanner) expandWords(lv *level, words []*syntax.Word) ([]arg, bool) {
 	}
 	cfg, e := s.config(lv)
 	fields, err := expand.Fields(cfg, words...)
-	if err != nil || e.unknown {
+	if err != nil || e.unknown || len(fields) > maxBraceWords*16 {
 		return nil, false
 	}
 	out := make([]arg, len(fields))
@@ -188,6 +201,9 @@ func (s *scanner) setVar(lv *level, a *syntax.Assign) {
 			list = append(list, f...)
 		}
 		v = expand.Variable{Set: true, Kind: expand.Indexed, List: list}
+		if n := len(strings.Join(list, " ")); n > maxEvalOutput {
+			err = errUnknown
+		}
 	default:
 		str := ""
 		if a.Value != nil {
@@ -202,7 +218,7 @@ func (s *scanner) setVar(lv *level, a *syntax.Assign) {
 		}
 		v = expand.Variable{Set: true, Kind: expand.String, Str: str}
 	}
-	if err != nil || e.unknown || len(v.Str) > maxEvalOutput {
+	if err != nil || e.unknown || len(v.Str) > maxEvalOutput || len(v.List) > maxBraceWords*16 {
 		delete(lv.sc.vars, name)
 		return
 	}
@@ -243,6 +259,14 @@ func (s *scanner) callFunc(c *call) bool {
 		c.lv.sc.params = vals
 	} else {
 		c.lv.sc.params = nil
+	}
+	// Every call costs the size of the body, against the same budget as
+	// nested shells: a command that fans out too far is blocked.
+	s.work += int(body.End().Offset() - body.Pos().Offset())
+	s.calls++
+	if s.work > maxWork || s.calls > maxCalls {
+		s.err = errors.New("the command calls its functions too many times to check; it is blocked")
+		return true
 	}
 	c.lv.sc.calls++
 	syntax.Walk(body, func(n syntax.Node) bool {

@@ -53,6 +53,7 @@ type scanner struct {
 	err     error
 	pending []string // shell text piped into a shell, scanned after its level
 	params  []string // positional parameters for the next nested script
+	calls   int      // calls of functions the command defines, followed so far
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
