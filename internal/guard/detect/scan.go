@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -51,9 +52,10 @@ type scanner struct {
 	work    int
 	nested  bool
 	err     error
-	pending []string // shell text piped into a shell, scanned after its level
-	params  []string // positional parameters for the next nested script
-	calls   int      // calls of functions the command defines, followed so far
+	pending []string                   // shell text piped into a shell, scanned after its level
+	params  []string                   // positional parameters for the next nested script
+	calls   int                        // calls of functions the command defines, followed so far
+	inherit map[string]expand.Variable // variables for the next nested script
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -122,6 +124,15 @@ func (s *scanner) script(src string, depth int) {
 	}
 	lv := &level{src: src, depth: depth, sc: scope{params: s.params}}
 	s.params = nil
+	if len(s.inherit) > 0 {
+		// Nested shells see the variables defined so far (exported or
+		// not: assuming more is known only ever finds more).
+		lv.sc.vars = make(map[string]expand.Variable, len(s.inherit))
+		for k, v := range s.inherit {
+			lv.sc.vars[k] = v
+		}
+		s.inherit = nil
+	}
 	mark := len(s.pending)
 	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
 	// Text fed into a shell through a pipe runs after the pipeline's own
@@ -136,6 +147,7 @@ func (s *scanner) script(src string, depth int) {
 // nestedScript scans shell text that c runs (sh -c, eval, decoded data).
 func (s *scanner) nestedScript(lv *level, src string) {
 	s.nested = true
+	s.inherit = lv.sc.vars
 	s.script(Normalize(src), lv.depth+1)
 }
 
