@@ -294,13 +294,33 @@ func stdinPath(p string) bool {
 func (s *scanner) procScripts(c *call, words []arg) {
 	for _, w := range words {
 		for _, sub := range w.subs {
-			if !sub.proc || len(sub.stmts) != 1 {
+			if !sub.proc {
 				continue
 			}
-			if out, ok := s.staticOutput(c.lv, sub.stmts[0]); ok {
-				s.nestedScript(c.lv, out)
-			}
+			s.procScript(c, sub.stmts)
 		}
+	}
+}
+
+// procScript scans what a process substitution c runs as a script
+// prints: static text is scanned, a download or decoded data is remote
+// code, anything else is opaque.
+func (s *scanner) procScript(c *call, stmts []*syntax.Stmt) {
+	if len(stmts) == 1 {
+		if out, ok := s.staticOutput(c.lv, stmts[0]); ok {
+			s.nestedScript(c.lv, out)
+			return
+		}
+	}
+	fetch, decode := s.stmtsKinds(c.lv, stmts)
+	if fetch {
+		s.add("remote.proc_subst", c.text)
+	}
+	if decode {
+		s.add("decode.subst", c.text)
+	}
+	if !fetch && !decode {
+		s.add("opaque.shell_input", c.text)
 	}
 }
 

@@ -152,7 +152,7 @@ func (s *scanner) shellRule(c *call) {
 		isOpt := len(v) > 1 && (v[0] == '-' || v[0] == '+') && v != "--"
 		if v == "--command" || v == "-c" || (isOpt && v[1] != '-' && strings.Contains(v, "c")) {
 			if i+1 < len(args) {
-				if args[i+1].dyn {
+				if args[i+1].dyn || c.xargs && strings.Contains(args[i+1].val, "{}") {
 					s.add("opaque.eval", c.text)
 				}
 				if i+3 <= len(args) {
@@ -238,6 +238,11 @@ func (s *scanner) execSubst(c *call, words []arg, procOnly bool) {
 // stdinRule: a shell fed a literal here-document or here-string runs it;
 // a SQL client fed one runs that SQL.
 func (s *scanner) stdinRule(c *call) {
+	if len(c.stdinPS) > 0 && readsStdinScript(c) {
+		for _, ps := range c.stdinPS {
+			s.procScript(c, ps.Stmts)
+		}
+	}
 	if len(c.stdin) == 0 {
 		return
 	}

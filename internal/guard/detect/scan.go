@@ -26,17 +26,18 @@ var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant
 type call struct {
 	lv       *level
 	st       *syntax.Stmt
-	text     string   // normalised source text of the whole simple command
-	path     string   // the command word as resolved, e.g. ./run.sh or /bin/rm
-	name     string   // base name of path, lower case
-	dynName  string   // source text of a command word computed at run time
-	args     []arg    // the words after the command word
-	sudo     bool     // runs under sudo, doas, su or runuser
-	xargs    bool     // its arguments come from xargs
-	stdin    []string // literal here-documents and here-strings it reads
-	redirOut []string // targets of its output redirections
-	notes    []string // keys found while unwrapping (sudo -S, ...)
-	scripts  []string // shell text it runs (env -S, watch)
+	text     string              // normalised source text of the whole simple command
+	path     string              // the command word as resolved, e.g. ./run.sh or /bin/rm
+	name     string              // base name of path, lower case
+	dynName  string              // source text of a command word computed at run time
+	args     []arg               // the words after the command word
+	sudo     bool                // runs under sudo, doas, su or runuser
+	xargs    bool                // its arguments come from xargs
+	stdin    []string            // literal here-documents and here-strings it reads
+	redirOut []string            // targets of its output redirections
+	notes    []string            // keys found while unwrapping (sudo -S, ...)
+	scripts  []string            // shell text it runs (env -S, watch)
+	stdinPS  []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
 }
 
 type scanner struct {
@@ -261,6 +262,12 @@ func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 			c.stdin = append(c.stdin, s.heredoc(lv, r.Hdoc))
 		case syntax.WordHdoc:
 			c.stdin = append(c.stdin, s.word(lv, r.Word).val+"\n")
+		case syntax.RdrIn:
+			if r.Word != nil && len(r.Word.Parts) == 1 {
+				if ps, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok {
+					c.stdinPS = append(c.stdinPS, ps)
+				}
+			}
 		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:
 			c.redirOut = append(c.redirOut, s.word(lv, r.Word).val)
 		}
