@@ -335,6 +335,19 @@ var mattersArgs = map[string]bool{
 
 // opaqueArgs: a command that matters with arguments known only at run time.
 func (s *scanner) opaqueArgs(c *call) {
+	if interpreters.MatchString(c.name) {
+		// python -c "$CODE", node -e "$X": code known only at run time.
+		for i := 0; i+1 < len(c.args); i++ {
+			switch c.args[i].val {
+			case "-c", "-e", "-E", "--eval", "-p", "--print", "-r":
+				if c.args[i+1].dyn {
+					s.add("opaque.eval", c.text)
+				}
+				return
+			}
+		}
+		return
+	}
 	if !mattersArgs[c.name] && !strings.HasPrefix(c.name, "mkfs.") {
 		return
 	}
