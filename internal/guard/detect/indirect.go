@@ -383,3 +383,58 @@ func (s *scanner) chdir(c *call) {
 		s.opts.Cwd = ""
 	}
 }
+
+// maxLoopItems bounds the items of a for loop that are followed one by one.
+const maxLoopItems = 32
+
+// forLoop scans the body of `for x in a b c` once per literal item, with
+// x set to it; it reports false when the items are not all known (the
+// body is then walked once, with x unknown).
+func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
+	wi, ok := fc.Loop.(*syntax.WordIter)
+	if !ok || wi.Name == nil || !wi.InPos.IsValid() || len(wi.Items) == 0 {
+		return false
+	}
+	var items []string
+	for _, w := range wi.Items {
+		if found, all := knownParams(&lv.sc, w); found && !all {
+			return false
+		}
+		ws := s.resolve(lv, w)
+		if exp, ok := s.expandWords(lv, []*syntax.Word{w}); ok {
+			ws = exp
+		}
+		for _, a := range ws {
+			if a.dyn || len(a.subs) > 0 || strings.ContainsAny(a.val, "*?[") {
+				return false
+			}
+			items = append(items, a.val)
+		}
+	}
+	if len(items) > maxLoopItems {
+		return false
+	}
+	if lv.sc.vars == nil {
+		lv.sc.vars = map[string]expand.Variable{}
+	}
+	for _, it := range items {
+		s.calls++
+		for _, st := range fc.Do {
+			s.work += int(st.End().Offset() - st.Pos().Offset())
+		}
+		if s.work > maxWork || s.calls > maxCalls {
+			s.err = errors.New("the command runs its loops too many times to check; it is blocked")
+			return true
+		}
+		lv.sc.vars[wi.Name.Value] = expand.Variable{Set: true, Kind: expand.String, Str: it}
+		for _, st := range fc.Do {
+			syntax.Walk(st, func(n syntax.Node) bool {
+				if b, ok := n.(*syntax.BinaryCmd); ok {
+					delete(s.piped, b)
+				}
+				return s.visit(lv, n)
+			})
+		}
+	}
+	return true
+}

@@ -19,7 +19,8 @@ func TestIndirectionBounded(t *testing.T) {
 	fan = strings.ReplaceAll(fan, "f0a", "f0")
 	fan += "f1b"
 	bomb := "f(){ f; f; f; f; f; f; f; f; }; f"
-	for _, cmd := range []string{double, str, fan, bomb} {
+	loops := strings.Repeat("for i in "+strings.Repeat("x ", 30)+"; do ", 6) + "echo $i" + strings.Repeat("; done", 6)
+	for _, cmd := range []string{double, str, fan, bomb, loops} {
 		start := time.Now()
 		r := Scan(cmd, corpusOpts)
 		if d := time.Since(start); d > 500*time.Millisecond || testing.Verbose() {

@@ -165,6 +165,10 @@ func (s *scanner) visit(lv *level, n syntax.Node) bool {
 		if (n.Op == syntax.Pipe || n.Op == syntax.PipeAll) && !s.piped[n] {
 			s.pipeline(lv, n)
 		}
+	case *syntax.ForClause:
+		if s.forLoop(lv, n) {
+			return false
+		}
 	case *syntax.FuncDecl:
 		s.forkBomb(lv, n)
 		if n.Name != nil && n.Body != nil {
