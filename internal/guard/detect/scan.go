@@ -251,7 +251,12 @@ func stmtText(lv *level, st *syntax.Stmt) string {
 func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 	c := &call{lv: lv, st: st, text: stmtText(lv, st)}
 	words, ok := s.expandWords(lv, ce.Args)
-	if !ok {
+	if ok {
+		// Show what the words expanded to next to what was written.
+		if exp := joinVals(words); len(exp) <= maxDynText {
+			c.text += " (runs: " + exp + ")"
+		}
+	} else {
 		words = words[:0]
 		for _, w := range ce.Args {
 			words = append(words, s.resolve(lv, w)...)
