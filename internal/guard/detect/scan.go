@@ -349,6 +349,14 @@ func (s *scanner) runCall(c *call) {
 	}
 	s.setParams(c)
 	s.chdir(c)
+	if c.name == "alias" {
+		// An alias's text runs wherever its name is used: judge it now.
+		for _, a := range c.args {
+			if _, v, ok := strings.Cut(a.val, "="); ok && isAssignment(a.val) {
+				s.nestedScript(c.lv, v)
+			}
+		}
+	}
 	if s.callFunc(c) {
 		return
 	}
