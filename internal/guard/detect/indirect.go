@@ -31,6 +31,16 @@ type scope struct {
 	params []string // positional parameters; nil when unknown
 	funcs  map[string]*syntax.Stmt
 	calls  int
+	poison map[string]bool // assigned more than one value, or at run time: never known again
+}
+
+// forget makes a variable unknown for the rest of the level.
+func (sc *scope) forget(name string) {
+	delete(sc.vars, name)
+	if sc.poison == nil {
+		sc.poison = map[string]bool{}
+	}
+	sc.poison[name] = true
 }
 
 // env answers expand's lookups from a scope and notes any name it does
@@ -218,11 +228,33 @@ func (s *scanner) setVar(lv *level, a *syntax.Assign) {
 		}
 		v = expand.Variable{Set: true, Kind: expand.String, Str: str}
 	}
-	if err != nil || e.unknown || len(v.Str) > maxEvalOutput || len(v.List) > maxBraceWords*16 {
-		delete(lv.sc.vars, name)
+	if err != nil || e.unknown || len(v.Str) > maxEvalOutput || len(v.List) > maxBraceWords*16 || lv.sc.poison[name] {
+		lv.sc.forget(name)
+		return
+	}
+	// A second, different value may or may not replace the first (if,
+	// &&, loops): which one runs is not known.
+	if old, ok := lv.sc.vars[name]; ok && (old.Kind != v.Kind || old.Str != v.Str || strings.Join(old.List, "\x00") != strings.Join(v.List, "\x00")) {
+		lv.sc.forget(name)
 		return
 	}
 	lv.sc.vars[name] = v
+}
+
+// runtimeAssign forgets the variables a command assigns at run time
+// (read X, mapfile X, printf -v X, getopts o X, unset X).
+func (s *scanner) runtimeAssign(c *call) {
+	switch c.name {
+	case "read", "mapfile", "readarray", "printf", "getopts", "unset", "let", "declare", "typeset", "local", "export", "readonly":
+	default:
+		return
+	}
+	for _, a := range c.args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a.val, "-"), "=")
+		if name != "" && isAssignment(name+"=") {
+			c.lv.sc.forget(name)
+		}
+	}
 }
 
 // setParams handles `set -- a b c` and `set a b c`.
@@ -392,7 +424,11 @@ const maxLoopItems = 32
 // body is then walked once, with x unknown).
 func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 	wi, ok := fc.Loop.(*syntax.WordIter)
-	if !ok || wi.Name == nil || !wi.InPos.IsValid() || len(wi.Items) == 0 {
+	if !ok || wi.Name == nil {
+		return false
+	}
+	lv.sc.forget(wi.Name.Value) // unless followed item by item below
+	if !wi.InPos.IsValid() || len(wi.Items) == 0 {
 		return false
 	}
 	var items []string
@@ -417,6 +453,7 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 	if lv.sc.vars == nil {
 		lv.sc.vars = map[string]expand.Variable{}
 	}
+	delete(lv.sc.poison, wi.Name.Value)
 	for _, it := range items {
 		s.calls++
 		for _, st := range fc.Do {

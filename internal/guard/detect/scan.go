@@ -348,6 +348,7 @@ func (s *scanner) runCall(c *call) {
 		return
 	}
 	s.setParams(c)
+	s.runtimeAssign(c)
 	s.chdir(c)
 	if c.name == "alias" {
 		// An alias's text runs wherever its name is used: judge it now.
