@@ -206,10 +206,21 @@ func filter(c *call, in string) (string, bool) {
 		}, in)
 		out, err := hex.DecodeString(h)
 		return string(out), err == nil
-	case c.name == "cat" && len(operands(c.args, "")) == 0:
+	case c.name == "cat" && stdinOnly(operands(c.args, "")):
 		return in, true
 	}
 	return "", false
+}
+
+// stdinOnly reports operands that all name the standard input (none, "-"
+// or /dev/stdin).
+func stdinOnly(ops []string) bool {
+	for _, o := range ops {
+		if o != "-" && !stdinPath(o) {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeBase64 decodes standard or URL base64, padded or not, ignoring

@@ -23,9 +23,10 @@ var blockDevice = regexp.MustCompile(`^/dev/(` +
 	`loop[0-9*?\[]|nbd[0-9*?\[]|mapper/.|disk/by-[^/]+/.|disk[0-9]|rdisk[0-9])`)
 
 func isBlockDevice(p string) bool {
-	if !strings.HasPrefix(p, "/dev/") {
+	if !strings.HasPrefix(p, "/") {
 		return false
 	}
+	// The kernel reads //dev/sda, /dev/./sda and /sys/../dev/sda alike.
 	return blockDevice.MatchString(path.Clean(p))
 }
 

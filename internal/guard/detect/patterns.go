@@ -29,6 +29,7 @@ const (
 	catGit         = "git"
 	catPrivilege   = "privilege"
 	catExec        = "exec"
+	catOpaque      = "opaque"
 )
 
 // patterns is the table of every key. Keys are stable: they are written
@@ -120,6 +121,12 @@ var patterns = map[string]Pattern{
 
 	// Execution.
 	"exec.chmod_run": {Category: catExec, Description: "make a file executable and run it in the same command"},
+
+	// Opaque: what runs is decided only at run time.
+	"opaque.command":     {Category: catOpaque, Description: "the command name is computed at run time and cannot be checked"},
+	"opaque.args":        {Category: catOpaque, Description: "arguments computed at run time decide what a destructive command does"},
+	"opaque.eval":        {Category: catOpaque, Description: "eval, sh -c or source of text known only at run time"},
+	"opaque.shell_input": {Category: catOpaque, Description: "a shell or interpreter runs data whose source is not a literal"},
 }
 
 func init() {

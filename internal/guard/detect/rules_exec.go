@@ -71,7 +71,7 @@ func readsStdinScript(c *call) bool {
 				return true
 			}
 		default:
-			return false
+			return stdinPath(v)
 		}
 	}
 	return true
@@ -152,7 +152,16 @@ func (s *scanner) shellRule(c *call) {
 		isOpt := len(v) > 1 && (v[0] == '-' || v[0] == '+') && v != "--"
 		if v == "--command" || v == "-c" || (isOpt && v[1] != '-' && strings.Contains(v, "c")) {
 			if i+1 < len(args) {
+				if args[i+1].dyn || c.xargs && strings.Contains(args[i+1].val, "{}") {
+					s.add("opaque.eval", c.text)
+				}
+				if i+3 <= len(args) {
+					if vals, ok := literalArgs(&call{args: args[i+3:]}); ok {
+						s.params = append([]string{}, vals...)
+					}
+				}
 				s.execText(c, args[i+1:i+2], false)
+				s.params = nil
 			}
 			return
 		}
@@ -171,6 +180,7 @@ func (s *scanner) shellRule(c *call) {
 		}
 		// A script operand: a download or decoded data through <( ).
 		s.execSubst(c, args[i:i+1], true)
+		s.procScripts(c, args[i:i+1])
 		return
 	}
 }
@@ -179,11 +189,20 @@ func (s *scanner) shellRule(c *call) {
 // substitution that downloads or decodes is remote code.
 func (s *scanner) evalRule(c *call) {
 	if c.name == "eval" {
+		if _, ok := literalArgs(c); !ok {
+			s.add("opaque.eval", c.text)
+		}
 		s.execText(c, c.args, false)
 		return
 	}
 	if ops := operands(c.args, ""); len(ops) > 0 {
 		s.execSubst(c, c.args, true)
+		s.procScripts(c, c.args)
+		if stdinPath(ops[0]) {
+			for _, body := range c.stdin {
+				s.nestedScript(c.lv, body)
+			}
+		}
 	}
 }
 
@@ -219,6 +238,11 @@ func (s *scanner) execSubst(c *call, words []arg, procOnly bool) {
 // stdinRule: a shell fed a literal here-document or here-string runs it;
 // a SQL client fed one runs that SQL.
 func (s *scanner) stdinRule(c *call) {
+	if len(c.stdinPS) > 0 && readsStdinScript(c) {
+		for _, ps := range c.stdinPS {
+			s.procScript(c, ps.Stmts)
+		}
+	}
 	if len(c.stdin) == 0 {
 		return
 	}
@@ -277,6 +301,8 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 			}
 			if known && shellNames[c.name] {
 				s.pending = append(s.pending, data)
+			} else if !known && !fetch && !decode {
+				s.add("opaque.shell_input", text)
 			}
 			known = false
 		case sqlClientSet[c.name]:
@@ -296,6 +322,8 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 		default:
 			if out, ok := produce(c); ok {
 				data, known = out, true
+			} else if len(c.stdin) == 1 && c.name == "cat" {
+				data, known = filter(c, c.stdin[0])
 			} else if out, ok := filter(c, data); ok && known {
 				data = out
 			} else {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -25,17 +26,18 @@ var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant
 type call struct {
 	lv       *level
 	st       *syntax.Stmt
-	text     string   // normalised source text of the whole simple command
-	path     string   // the command word as resolved, e.g. ./run.sh or /bin/rm
-	name     string   // base name of path, lower case
-	dynName  string   // source text of a command word computed at run time
-	args     []arg    // the words after the command word
-	sudo     bool     // runs under sudo, doas, su or runuser
-	xargs    bool     // its arguments come from xargs
-	stdin    []string // literal here-documents and here-strings it reads
-	redirOut []string // targets of its output redirections
-	notes    []string // keys found while unwrapping (sudo -S, ...)
-	scripts  []string // shell text it runs (env -S, watch)
+	text     string              // normalised source text of the whole simple command
+	path     string              // the command word as resolved, e.g. ./run.sh or /bin/rm
+	name     string              // base name of path, lower case
+	dynName  string              // source text of a command word computed at run time
+	args     []arg               // the words after the command word
+	sudo     bool                // runs under sudo, doas, su or runuser
+	xargs    bool                // its arguments come from xargs
+	stdin    []string            // literal here-documents and here-strings it reads
+	redirOut []string            // targets of its output redirections
+	notes    []string            // keys found while unwrapping (sudo -S, ...)
+	scripts  []string            // shell text it runs (env -S, watch)
+	stdinPS  []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
 }
 
 type scanner struct {
@@ -51,7 +53,10 @@ type scanner struct {
 	work    int
 	nested  bool
 	err     error
-	pending []string // shell text piped into a shell, scanned after its level
+	pending []string                   // shell text piped into a shell, scanned after its level
+	params  []string                   // positional parameters for the next nested script
+	calls   int                        // calls of functions the command defines, followed so far
+	inherit map[string]expand.Variable // variables for the next nested script
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -118,7 +123,17 @@ func (s *scanner) script(src string, depth int) {
 		s.err = fmt.Errorf("cannot parse the command as shell (%v); fix its quoting or syntax", err)
 		return
 	}
-	lv := &level{src: src, depth: depth}
+	lv := &level{src: src, depth: depth, sc: scope{params: s.params}}
+	s.params = nil
+	if len(s.inherit) > 0 {
+		// Nested shells see the variables defined so far (exported or
+		// not: assuming more is known only ever finds more).
+		lv.sc.vars = make(map[string]expand.Variable, len(s.inherit))
+		for k, v := range s.inherit {
+			lv.sc.vars[k] = v
+		}
+		s.inherit = nil
+	}
 	mark := len(s.pending)
 	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
 	// Text fed into a shell through a pipe runs after the pipeline's own
@@ -133,6 +148,7 @@ func (s *scanner) script(src string, depth int) {
 // nestedScript scans shell text that c runs (sh -c, eval, decoded data).
 func (s *scanner) nestedScript(lv *level, src string) {
 	s.nested = true
+	s.inherit = lv.sc.vars
 	s.script(Normalize(src), lv.depth+1)
 }
 
@@ -149,11 +165,22 @@ func (s *scanner) visit(lv *level, n syntax.Node) bool {
 		if (n.Op == syntax.Pipe || n.Op == syntax.PipeAll) && !s.piped[n] {
 			s.pipeline(lv, n)
 		}
+	case *syntax.ForClause:
+		if s.forLoop(lv, n) {
+			return false
+		}
 	case *syntax.FuncDecl:
 		s.forkBomb(lv, n)
+		if n.Name != nil && n.Body != nil {
+			if lv.sc.funcs == nil {
+				lv.sc.funcs = map[string]*syntax.Stmt{}
+			}
+			lv.sc.funcs[n.Name.Value] = n.Body
+		}
 	case *syntax.DeclClause:
 		for _, a := range n.Args {
 			s.assign(lv, a, lv.slice(n.Pos(), n.End()))
+			s.setVar(lv, a)
 		}
 	}
 	return s.err == nil
@@ -189,6 +216,9 @@ func (s *scanner) stmt(lv *level, st *syntax.Stmt) {
 	}
 	s.redirects(lv, st, text)
 	if len(ce.Args) == 0 {
+		for _, a := range ce.Assigns {
+			s.setVar(lv, a)
+		}
 		return
 	}
 	c := s.light(lv, st, ce)
@@ -220,9 +250,20 @@ func stmtText(lv *level, st *syntax.Stmt) string {
 // no side effects on the result.
 func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 	c := &call{lv: lv, st: st, text: stmtText(lv, st)}
-	var words []arg
-	for _, w := range ce.Args {
-		words = append(words, s.resolve(lv, w)...)
+	words, ok := s.expandWords(lv, ce.Args)
+	if ok {
+		// Show what the words expanded to next to what was written.
+		if exp := joinVals(words); len(exp) <= maxDynText {
+			c.text += " (runs: " + exp + ")"
+		}
+	} else {
+		words = words[:0]
+		for _, w := range ce.Args {
+			words = append(words, s.resolve(lv, w)...)
+		}
+	}
+	if len(words) == 0 {
+		words = []arg{{}}
 	}
 	for _, r := range st.Redirs {
 		switch r.Op {
@@ -230,6 +271,12 @@ func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 			c.stdin = append(c.stdin, s.heredoc(lv, r.Hdoc))
 		case syntax.WordHdoc:
 			c.stdin = append(c.stdin, s.word(lv, r.Word).val+"\n")
+		case syntax.RdrIn:
+			if r.Word != nil && len(r.Word.Parts) == 1 {
+				if ps, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok {
+					c.stdinPS = append(c.stdinPS, ps)
+				}
+			}
 		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:
 			c.redirOut = append(c.redirOut, s.word(lv, r.Word).val)
 		}
@@ -296,9 +343,25 @@ func (s *scanner) runCall(c *call) {
 		s.nestedScript(c.lv, sc)
 	}
 	if c.dynName != "" {
+		s.add("opaque.command", c.text)
 		s.dynamicCall(c)
 		return
 	}
+	s.setParams(c)
+	s.runtimeAssign(c)
+	s.chdir(c)
+	if c.name == "alias" {
+		// An alias's text runs wherever its name is used: judge it now.
+		for _, a := range c.args {
+			if _, v, ok := strings.Cut(a.val, "="); ok && isAssignment(a.val) {
+				s.nestedScript(c.lv, v)
+			}
+		}
+	}
+	if s.callFunc(c) {
+		return
+	}
+	s.opaqueArgs(c)
 	s.rules(c)
 }
 

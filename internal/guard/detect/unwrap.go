@@ -95,7 +95,8 @@ func hasFlag(args []arg, short string, long ...string) bool {
 		if strings.HasPrefix(v, "--") {
 			name, _, _ := strings.Cut(v, "=")
 			for _, l := range long {
-				if name == l {
+				// GNU getopt accepts any unambiguous prefix: --recu.
+				if name == l || len(name) >= 3 && strings.HasPrefix(l, name) {
 					return true
 				}
 			}

@@ -28,6 +28,7 @@ type subst struct {
 type level struct {
 	src   string
 	depth int
+	sc    scope
 }
 
 // slice returns the source text between two positions, or "" when they
