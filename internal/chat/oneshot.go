@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/hermes-go/hermes/internal/agent"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/runtime"
 )
 
@@ -70,13 +72,18 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 	defer rt.Close()
 	defer rt.EndSession(context.WithoutCancel(ctx), s)
 
+	red := o.redactor()
 	on := render.on
 	enc := json.NewEncoder(o.Stdout)
 	enc.SetEscapeHTML(false)
+	var flushStream func()
 	if format == FormatStreamJSON {
-		on = func(ev agent.Event) { enc.Encode(streamEvent(ev)) }
+		on, flushStream = streamJSON(enc, red)
 	}
 	res, err := rt.Agent.Turn(ctx, s, prompt, on)
+	if flushStream != nil {
+		flushStream()
+	}
 	if ctx.Err() != nil && err != nil {
 		err = ErrInterrupted
 	}
@@ -88,6 +95,7 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 	if err != nil {
 		out.Answer, out.Error = "", err.Error()
 	}
+	out.Answer, out.Error = red.String(out.Answer), red.String(out.Error)
 	switch format {
 	case FormatJSON:
 		enc.SetIndent("", "  ")
@@ -101,7 +109,7 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 		}
 	default:
 		if err == nil {
-			_, err = io.WriteString(o.Stdout, withNewline(res.Text))
+			_, err = io.WriteString(o.Stdout, withNewline(out.Answer))
 		}
 	}
 	if err != nil && !errors.Is(err, ErrInterrupted) {
@@ -109,6 +117,51 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 	}
 	return err
 }
+
+// streamJSON returns the event callback of --format stream-json and the
+// function that ends its output. Every event passes the redactor: text
+// and reasoning deltas through a redacting stream, so a secret split
+// across deltas is masked; they come out as text (reasoning) events of
+// whole lines, each at the latest delta's iteration. Other events are
+// redacted whole, after the held text is written out.
+func streamJSON(enc *json.Encoder, red *redact.Redactor) (on func(agent.Event), flush func()) {
+	var (
+		mu        sync.Mutex
+		kind      agent.EventKind
+		iteration int
+		text      maskedStream
+	)
+	text = maskedStream{red: red, dst: writerFunc(func(p []byte) (int, error) {
+		return len(p), enc.Encode(StreamEvent{Type: kind.String(), Text: string(p), Iteration: iteration})
+	})}
+	on = func(ev agent.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ev.Kind == agent.EventText || ev.Kind == agent.EventReasoning {
+			if ev.Kind != kind {
+				text.flush()
+			}
+			kind, iteration = ev.Kind, ev.Iteration
+			text.write(ev.Text)
+			return
+		}
+		text.flush()
+		se := streamEvent(ev)
+		se.Text, se.Args = red.String(se.Text), red.String(se.Args)
+		enc.Encode(se)
+	}
+	flush = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		text.flush()
+	}
+	return on, flush
+}
+
+// writerFunc is an io.Writer of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func withNewline(s string) string {
 	if s == "" || s[len(s)-1] != '\n' {

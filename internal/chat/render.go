@@ -20,12 +20,15 @@ const (
 
 // renderer shows a turn's events as text. Answer text goes to text as it
 // streams (nil: not shown, the one-shot prints the final answer itself);
-// tool progress, notices and warnings go to info as whole lines.
+// tool progress, notices and warnings go to info as whole lines. Both pass
+// the redactor: streamed text line by line, so a secret split across
+// deltas is still masked (a line shows when it ends).
 type renderer struct {
 	text, info    io.Writer
 	progress      string
 	showReasoning bool
-	red           *redact.Redactor // masks info lines; nil: none
+	red           *redact.Redactor // masks text and info; nil: none
+	masked        maskedStream     // the redacting stream in front of text
 
 	mu       sync.Mutex
 	midLine  bool   // text ended without a newline
@@ -37,7 +40,36 @@ func newRenderer(text, info io.Writer, red *redact.Redactor, progress string, sh
 	if progress == "" {
 		progress = ProgressAll
 	}
-	return &renderer{text: text, info: info, red: red, progress: progress, showReasoning: showReasoning}
+	return &renderer{text: text, info: info, red: red, progress: progress, showReasoning: showReasoning,
+		masked: maskedStream{red: red, dst: text}}
+}
+
+// maskedStream writes streamed text through the redactor into dst. It
+// holds back an unfinished line (a secret may go on in the next delta)
+// until the line ends or flush is called.
+type maskedStream struct {
+	red *redact.Redactor
+	dst io.Writer
+	wc  io.WriteCloser // nil between flushes
+}
+
+func (m *maskedStream) write(s string) {
+	if m.red == nil {
+		io.WriteString(m.dst, s)
+		return
+	}
+	if m.wc == nil {
+		m.wc = m.red.Writer(m.dst)
+	}
+	io.WriteString(m.wc, s)
+}
+
+// flush writes out the held text, redacted.
+func (m *maskedStream) flush() {
+	if m.wc != nil {
+		m.wc.Close()
+		m.wc = nil
+	}
 }
 
 // on is the agent.Turn callback.
@@ -47,13 +79,13 @@ func (r *renderer) on(ev agent.Event) {
 	switch ev.Kind {
 	case agent.EventText:
 		if r.text != nil && ev.Text != "" {
-			io.WriteString(r.text, ev.Text)
+			r.masked.write(ev.Text)
 			r.midLine = !strings.HasSuffix(ev.Text, "\n")
 			r.streamed = true
 		}
 	case agent.EventReasoning:
 		if r.showReasoning && r.text != nil && ev.Text != "" {
-			io.WriteString(r.text, ev.Text)
+			r.masked.write(ev.Text)
 			r.midLine = !strings.HasSuffix(ev.Text, "\n")
 		}
 	case agent.EventReset:
@@ -67,6 +99,7 @@ func (r *renderer) on(ev agent.Event) {
 		r.writeLine("  ! warning: " + ev.Text)
 	case agent.EventToolStart:
 		r.streamed = false
+		r.masked.flush() // before the tool runs (and maybe asks for approval)
 		if r.progress == ProgressOff || (r.progress == ProgressNew && ev.Tool == r.lastTool) {
 			return
 		}
@@ -111,6 +144,9 @@ func (r *renderer) writeLine(s string) {
 
 // breakLine ends a partly written line of answer text.
 func (r *renderer) breakLine() {
+	if r.text != nil {
+		r.masked.flush()
+	}
 	if r.midLine && r.text != nil {
 		io.WriteString(r.text, "\n")
 	}

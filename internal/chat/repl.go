@@ -136,7 +136,7 @@ func (r *repl) turn(ctx context.Context, text string) {
 	case err != nil && tctx.Err() != nil:
 		fmt.Fprintln(r.out, "⏹ interrupted: the turn was stopped and the session kept")
 	case err != nil:
-		fmt.Fprintln(r.out, "error: "+err.Error())
+		fmt.Fprintln(r.out, r.o.redactor().String("error: "+err.Error()))
 	case r.cfg.Display.ShowUsage && res != nil:
 		fmt.Fprintf(r.out, "  tokens: %d in, %d out, %d model call(s)\n", res.Usage.InputTokens, res.Usage.OutputTokens, res.Iterations)
 	}
