@@ -139,6 +139,12 @@ func TestReadRefusesEveryProfilesSecrets(t *testing.T) {
 				t.Errorf("active %q: read %s: %+v", active, p, m)
 			}
 		}
+		for _, p := range []string{"hard.env", "notes.txt", "soft"} {
+			m := call(t, env, Patch{}, obj{"path": p, "old_string": "no such text", "new_string": "x"})
+			if !m.IsError || strings.Contains(m.Content, "SECRET") || !strings.Contains(m.Content, "holds secrets") {
+				t.Errorf("active %q: patch %s: %+v", active, p, m)
+			}
+		}
 		if m := call(t, env, ReadFile{}, obj{"path": filepath.Join(root, "SOUL.md")}); m.IsError {
 			t.Errorf("SOUL.md: %+v", m)
 		}

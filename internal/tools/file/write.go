@@ -75,6 +75,11 @@ func writable(env *tools.Env, tool, arg string) (string, tools.Result, bool) {
 	if why := writeRefusal(env, p); why != "" {
 		return "", tools.Errorf("%s: %s %s", tool, arg, why), false
 	}
+	// patch reads what it edits, and a hard link to a secret must not be
+	// reached by writing where it cannot be read.
+	if n := readRefusal(env, p); n != "" {
+		return "", tools.Errorf("%s: %s is the hermes home's %s, which holds secrets; it cannot be read or written by tools", tool, arg, n), false
+	}
 	return p, tools.Result{}, true
 }
 
