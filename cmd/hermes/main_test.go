@@ -129,6 +129,7 @@ steps:
 	}
 	srv := llmtest.New(t, s)
 	home := t.TempDir()
+	os.Chmod(home, 0o700) // a home open to others is warned about on stderr
 	cfg := "model: {provider: custom, default: local-model, base_url: \"" + srv.OpenAIBaseURL() + "\", key_env: LOCAL_KEY}\n" +
 		"providers:\n  lab: {base_url: \"" + srv.AnthropicBaseURL() + "\", api_mode: anthropic_messages, key_env: LAB_KEY}\n" +
 		"fallback_providers: [{provider: lab, model: lab-1}]\n"
