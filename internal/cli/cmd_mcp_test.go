@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -173,5 +174,43 @@ func TestMCPTest(t *testing.T) {
 	}
 	if r := mcpHermes(t, home, "mcp", "test", "broken", "--timeout", "10s"); r.code != 1 || !strings.Contains(r.stderr, "mcp server broken") {
 		t.Errorf("test broken: %+v", r)
+	}
+}
+
+// TestMCPTestThroughNpx runs the README's two lines through the built
+// binary: npx starts the server (from the npm prefix testdeps installed it
+// in, so nothing is downloaded) and its child exits as soon as its stdin
+// closes, which once made `mcp test` fail with "process already finished".
+func TestMCPTestThroughNpx(t *testing.T) {
+	t.Parallel()
+	_, script := testenv.MCPEverything(t)
+	npx, err := exec.LookPath("npx")
+	if err != nil {
+		testenv.Missing(t, "npx", err.Error())
+	}
+	prefix := script
+	for filepath.Base(prefix) != "node_modules" && prefix != "/" {
+		prefix = filepath.Dir(prefix)
+	}
+	prefix = filepath.Dir(prefix)
+	bin := testenv.BuildHermes(t)
+	home := t.TempDir()
+	os.Chmod(home, 0o700)
+	run := func(args ...string) (string, error) {
+		c := exec.Command(bin, args...)
+		c.Dir = prefix
+		c.Env = append(os.Environ(), "HERMES_HOME="+home)
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("mcp", "add", "everything", "--", npx, "-y", "@modelcontextprotocol/server-everything", "stdio"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+	for i := range 3 {
+		out, err := run("mcp", "test", "everything")
+		lines := strings.Split(out, "\n")
+		if err != nil || !slices.Contains(lines, "echo") || !slices.Contains(lines, "get-env") {
+			t.Fatalf("test %d: %v\n%s", i, err, out)
+		}
 	}
 }

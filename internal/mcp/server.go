@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"sync"
 	"time"
@@ -304,8 +305,11 @@ func (s *server) close() error {
 	}
 	err := cs.Close()
 	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		err = nil // a server killed on the way out is not a failure to close
+	if errors.As(err, &exit) || errors.Is(err, os.ErrProcessDone) {
+		// A server killed on the way out, or one that exited by itself
+		// before the signal to stop reached it (npx, whose child ends when
+		// its stdin closes), is not a failure to close.
+		err = nil
 	}
 	return err
 }
