@@ -49,7 +49,7 @@ func findBase64(text string) (start, end int, inner []string, ok bool) {
 }
 
 func isBase64Byte(c byte) bool {
-	return isWordByte(c) && c != '_' || c == '+' || c == '/' || c == '-' || c == '_'
+	return isWordByte(c) || c == '+' || c == '/' || c == '-'
 }
 
 // scanDecoded decodes a base64 run and returns the ids of the findings in
