@@ -91,9 +91,15 @@ func writeRefusal(env *tools.Env, p string) string {
 	if !ok {
 		return ""
 	}
+	return firstVerdict(p, h.writeRefusal)
+}
+
+// firstVerdict returns judge's first non-empty verdict on p as given and
+// with symlinks resolved, or "".
+func firstVerdict(p string, judge func(string) string) string {
 	for _, c := range uniq(p, realPath(p)) {
-		if why := h.writeRefusal(c); why != "" {
-			return why
+		if v := judge(c); v != "" {
+			return v
 		}
 	}
 	return ""
@@ -146,10 +152,8 @@ func readRefusal(env *tools.Env, p string) string {
 	if !ok {
 		return ""
 	}
-	for _, c := range uniq(p, realPath(p)) {
-		if n := h.secretName(c); n != "" {
-			return n
-		}
+	if n := firstVerdict(p, h.secretName); n != "" {
+		return n
 	}
 	fi, err := os.Stat(p)
 	if err != nil || !fi.Mode().IsRegular() {
