@@ -16,34 +16,50 @@ type control struct {
 	how  string
 }
 
+// How the agent or the user changes what the tools may not write.
+const (
+	secretsHow = "secrets are set by the user with `hermes auth` or by editing it by hand"
+	storeHow   = "the session store changes only through hermes (`hermes sessions`)"
+)
+
 // controls are the control files and folders of every home, keyed by
 // their lowercase name (case-insensitive filesystems exist).
-var controls = map[string]control{
-	"config.yaml":  {"config.yaml", "use `hermes config set KEY VALUE` (or `hermes config edit`) for config"},
-	".env":         {".env", "secrets are set by the user with `hermes auth` or by editing it by hand"},
-	"auth.json":    {"auth.json", "secrets are set by the user with `hermes auth` or by editing it by hand"},
-	"soul.md":      {"SOUL.md", "the user edits SOUL.md by hand"},
-	"state.db":     {"state.db", "the session store changes only through hermes (`hermes sessions`)"},
-	"state.db-wal": {"state.db-wal", "the session store changes only through hermes (`hermes sessions`)"},
-	"state.db-shm": {"state.db-shm", "the session store changes only through hermes (`hermes sessions`)"},
-	"memories":     {"memories/", "use the memory tool, which scans what it saves (the user runs `hermes memory edit`)"},
-	"skills":       {"skills/", "use the skill_manage tool, which scans what it saves (the user runs `hermes skills`)"},
-	"cron":         {"cron/", "scheduled jobs are managed by hermes, not by file edits"},
-	"platforms":    {"platforms/", "messaging platforms and pairing are managed by hermes (`hermes gateway`)"},
-}
+var controls = byName(
+	control{home.ConfigFile, "use `hermes config set KEY VALUE` (or `hermes config edit`) for config"},
+	control{home.EnvFile, secretsHow},
+	control{home.AuthFile, secretsHow},
+	control{home.SoulFile, "the user edits " + home.SoulFile + " by hand"},
+	control{home.StateDB, storeHow},
+	control{home.StateDB + "-wal", storeHow},
+	control{home.StateDB + "-shm", storeHow},
+	control{home.MemoriesDir + "/", "use the memory tool, which scans what it saves (the user runs `hermes memory edit`)"},
+	control{home.SkillsDir + "/", "use the skill_manage tool, which scans what it saves (the user runs `hermes skills`)"},
+	control{home.CronDir + "/", "scheduled jobs are managed by hermes, not by file edits"},
+	control{"platforms/", "messaging platforms and pairing are managed by hermes (`hermes gateway`)"},
+)
 
 // rootOnly are control files of the root home that are no profile's.
-var rootOnly = map[string]control{
-	"active_profile": {"active_profile", "the user switches profiles with `hermes profile use NAME`"},
+var rootOnly = byName(
+	control{home.ActiveProfile, "the user switches profiles with `hermes profile use NAME`"},
+)
+
+// byName keys cs by their lowercase name without a folder's "/".
+func byName(cs ...control) map[string]control {
+	m := make(map[string]control, len(cs))
+	for _, c := range cs {
+		m[strings.ToLower(strings.TrimSuffix(c.name, "/"))] = c
+	}
+	return m
 }
 
-// homeDirs returns the root home and the active profile's folder of env,
-// as given and with symlinks resolved; ok is false without a home.
+// homeDirs are the root home and the active profile's folder of an env,
+// as given and with symlinks resolved.
 type homeDirs struct {
 	root, dir []string // lexical and real forms
 	profile   string   // the active profile's name, "" for the default
 }
 
+// homesOf returns the homeDirs of env; ok is false without a home.
 func homesOf(env *tools.Env) (homeDirs, bool) {
 	if env == nil || env.Home == "" {
 		return homeDirs{}, false
@@ -91,9 +107,15 @@ func writeRefusal(env *tools.Env, p string) string {
 	if !ok {
 		return ""
 	}
+	return firstVerdict(p, h.writeRefusal)
+}
+
+// firstVerdict returns judge's first non-empty verdict on p as given and
+// with symlinks resolved, or "".
+func firstVerdict(p string, judge func(string) string) string {
 	for _, c := range uniq(p, realPath(p)) {
-		if why := h.writeRefusal(c); why != "" {
-			return why
+		if v := judge(c); v != "" {
+			return v
 		}
 	}
 	return ""
@@ -146,10 +168,8 @@ func readRefusal(env *tools.Env, p string) string {
 	if !ok {
 		return ""
 	}
-	for _, c := range uniq(p, realPath(p)) {
-		if n := h.secretName(c); n != "" {
-			return n
-		}
+	if n := firstVerdict(p, h.secretName); n != "" {
+		return n
 	}
 	fi, err := os.Stat(p)
 	if err != nil || !fi.Mode().IsRegular() {
