@@ -283,10 +283,6 @@ YAML language server:
 	}
 }
 
-// providerEndpointKeys belong to the primary provider: they are reset when
-// it changes, so the new provider's key never goes to the old endpoint.
-var providerEndpointKeys = []string{"model.base_url", "model.key_env", "model.api_mode"}
-
 // providerReset returns the keys `config set key value` must remove with
 // it: those of providerEndpointKeys that are set, when key changes
 // model.provider to another value. A file that cannot be parsed resets

@@ -81,13 +81,15 @@ Examples:
 				if err := checkProvider(cfg.Config, args[0]); err != nil {
 					return err
 				}
-				kvs = append(kvs, config.KeyValue{Key: "model.provider", Value: args[0]},
-					optional("model.base_url", baseURL), optional("model.key_env", keyEnv), optional("model.api_mode", apiMode))
+				kvs = append(kvs, config.KeyValue{Key: "model.provider", Value: args[0]})
+				for i, v := range []string{baseURL, keyEnv, apiMode} {
+					kvs = append(kvs, optional(providerEndpointKeys[i], v))
+				}
 			} else {
-				for flag, key := range map[string]string{"base-url": "model.base_url", "key-env": "model.key_env", "api-mode": "model.api_mode"} {
+				for i, flag := range providerEndpointFlags {
 					if c.Flags().Changed(flag) {
 						v, _ := c.Flags().GetString(flag)
-						kvs = append(kvs, config.KeyValue{Key: key, Value: v})
+						kvs = append(kvs, config.KeyValue{Key: providerEndpointKeys[i], Value: v})
 					}
 				}
 			}
@@ -103,6 +105,15 @@ Examples:
 	c.Flags().StringVar(&apiMode, "api-mode", "", "chat_completions or anthropic_messages (custom endpoints)")
 	return c
 }
+
+// providerEndpointKeys belong to the primary provider: they are reset when
+// it changes (by `model set PROVIDER MODEL` or `config set model.provider`),
+// so the new provider's key never goes to the old endpoint.
+// providerEndpointFlags are the flags of `model set` that set them, in order.
+var (
+	providerEndpointKeys  = []string{"model.base_url", "model.key_env", "model.api_mode"}
+	providerEndpointFlags = []string{"base-url", "key-env", "api-mode"}
+)
 
 // optional sets key to v, or removes it when v is empty.
 func optional(key, v string) config.KeyValue {

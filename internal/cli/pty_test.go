@@ -2,9 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +13,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/hermes-go/hermes/internal/llmtest"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // ptyOutput collects what the program writes to its terminal.
@@ -41,10 +42,7 @@ func TestREPLCtrlCUnderPTY(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "hermes")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/hermes-go/hermes/cmd/hermes").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testenv.BuildHermes(t)
 	srv := llmtest.New(t, llmtest.Script{})
 	home := chatHome(t, srv, "")
 	os.Chmod(home, 0o700)
@@ -57,7 +55,7 @@ func TestREPLCtrlCUnderPTY(t *testing.T) {
 	}
 	defer tty.Close()
 	out := &ptyOutput{}
-	go func() { _, _ = copyAll(out, tty) }()
+	go func() { _, _ = io.Copy(out, tty) }() // until EIO: the program exited
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
@@ -97,19 +95,5 @@ func TestREPLCtrlCUnderPTY(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("a second Ctrl-C did not exit:\n%s", out.String())
-	}
-}
-
-// copyAll copies until the terminal closes (EIO when the program exits).
-func copyAll(w *ptyOutput, r *os.File) (int64, error) {
-	buf := make([]byte, 4096)
-	var total int64
-	for {
-		n, err := r.Read(buf)
-		w.Write(buf[:n])
-		total += int64(n)
-		if err != nil {
-			return total, err
-		}
 	}
 }
