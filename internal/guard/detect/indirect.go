@@ -297,8 +297,12 @@ func (s *scanner) callFunc(c *call) bool {
 }
 
 // rewalk scans st again, under the bindings the level has now (a function
-// call's parameters, a loop's item).
+// call's parameters, a loop's item). What was memoised per node (the
+// output of $(echo $1), whether $($c x) fetches) was worked out under
+// other bindings and is forgotten.
 func (s *scanner) rewalk(lv *level, st *syntax.Stmt) {
+	clear(s.memo)
+	clear(s.kinds)
 	syntax.Walk(st, func(n syntax.Node) bool {
 		if b, ok := n.(*syntax.BinaryCmd); ok {
 			delete(s.piped, b)
