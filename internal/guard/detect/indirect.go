@@ -3,7 +3,6 @@ package detect
 import (
 	"errors"
 	"io"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -403,13 +402,10 @@ func (s *scanner) chdir(c *call) {
 		s.opts.Cwd = "~"
 	case len(ops) == 1 && !c.args[len(c.args)-1].dyn && ops[0] != "-" && !strings.HasPrefix(ops[0], "+"):
 		p := ops[0]
-		if p[0] != '/' && p[0] != '~' {
-			if s.opts.Cwd == "" {
-				return // still unknown
-			}
-			p = s.expandHome(s.opts.Cwd) + "/" + p
+		if p != "" && p[0] != '/' && p[0] != '~' && s.opts.Cwd == "" {
+			return // still unknown
 		}
-		s.opts.Cwd = path.Clean(s.expandHome(p))
+		s.opts.Cwd = s.canon(p)
 	default:
 		s.opts.Cwd = ""
 	}
