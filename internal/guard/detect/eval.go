@@ -70,10 +70,10 @@ func (s *scanner) staticOutput(lv *level, st *syntax.Stmt) (string, bool) {
 	return "", false
 }
 
-// literalArgs returns the values of c's arguments when none is dynamic.
-func literalArgs(c *call) ([]string, bool) {
-	vals := make([]string, len(c.args))
-	for i, a := range c.args {
+// literalArgs returns the values of args when none is dynamic.
+func literalArgs(args []arg) ([]string, bool) {
+	vals := make([]string, len(args))
+	for i, a := range args {
 		if a.dyn {
 			return nil, false
 		}
@@ -87,7 +87,7 @@ func produce(c *call) (string, bool) {
 	if c.dynName != "" || len(c.redirOut) > 0 {
 		return "", false
 	}
-	args, ok := literalArgs(c)
+	args, ok := literalArgs(c.args)
 	if !ok {
 		return "", false
 	}

@@ -3,7 +3,7 @@ package detect
 import (
 	"errors"
 	"io"
-	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +25,10 @@ const maxFuncCalls = 4
 // a command that makes more is blocked.
 const maxCalls = 256
 
+// maxFields bounds the words a command's expansion, or an array it
+// defines, may hold.
+const maxFields = maxBraceWords * 16
+
 // scope is what one level of shell text has defined so far.
 type scope struct {
 	vars   map[string]expand.Variable
@@ -43,12 +47,8 @@ func (sc *scope) forget(name string) {
 	sc.poison[name] = true
 }
 
-// env answers expand's lookups from a scope and notes any name it does
-// not know.
-type env struct {
-	sc      *scope
-	unknown bool
-}
+// env answers expand's lookups from a scope.
+type env struct{ sc *scope }
 
 var errUnknown = errors.New("unknown")
 
@@ -82,10 +82,9 @@ func (e *env) Get(name string) expand.Variable {
 func (e *env) Each(func(string, expand.Variable) bool) {}
 
 // config returns an expand.Config over the level's scope.
-func (s *scanner) config(lv *level) (*expand.Config, *env) {
-	e := &env{sc: &lv.sc}
-	cfg := &expand.Config{
-		Env: e,
+func (s *scanner) config(lv *level) *expand.Config {
+	return &expand.Config{
+		Env: &env{sc: &lv.sc},
 		CmdSubst: func(w io.Writer, cs *syntax.CmdSubst) error {
 			out, ok := s.evalSubst(lv, cs)
 			if !ok {
@@ -96,7 +95,6 @@ func (s *scanner) config(lv *level) (*expand.Config, *env) {
 		},
 		ProcSubst: func(*syntax.ProcSubst) (string, error) { return "", errUnknown },
 	}
-	return cfg, e
 }
 
 // knownParams reports whether the words refer to a parameter this level
@@ -151,9 +149,8 @@ func (s *scanner) expandWords(lv *level, words []*syntax.Word) ([]arg, bool) {
 	if found, all := knownParams(&lv.sc, words...); !found || !all {
 		return nil, false
 	}
-	cfg, e := s.config(lv)
-	fields, err := expand.Fields(cfg, words...)
-	if err != nil || e.unknown || len(fields) > maxBraceWords*16 {
+	fields, err := expand.Fields(s.config(lv), words...)
+	if err != nil || len(fields) > maxFields {
 		return nil, false
 	}
 	out := make([]arg, len(fields))
@@ -182,7 +179,7 @@ func (s *scanner) setVar(lv *level, a *syntax.Assign) {
 	if lv.sc.vars == nil {
 		lv.sc.vars = map[string]expand.Variable{}
 	}
-	cfg, e := s.config(lv)
+	cfg := s.config(lv)
 	var v expand.Variable
 	var err error
 	var elems []*syntax.Word
@@ -228,13 +225,13 @@ func (s *scanner) setVar(lv *level, a *syntax.Assign) {
 		}
 		v = expand.Variable{Set: true, Kind: expand.String, Str: str}
 	}
-	if err != nil || e.unknown || len(v.Str) > maxEvalOutput || len(v.List) > maxBraceWords*16 || lv.sc.poison[name] {
+	if err != nil || len(v.Str) > maxEvalOutput || len(v.List) > maxFields || lv.sc.poison[name] {
 		lv.sc.forget(name)
 		return
 	}
 	// A second, different value may or may not replace the first (if,
 	// &&, loops): which one runs is not known.
-	if old, ok := lv.sc.vars[name]; ok && (old.Kind != v.Kind || old.Str != v.Str || strings.Join(old.List, "\x00") != strings.Join(v.List, "\x00")) {
+	if old, ok := lv.sc.vars[name]; ok && (old.Kind != v.Kind || old.Str != v.Str || !slices.Equal(old.List, v.List)) {
 		lv.sc.forget(name)
 		return
 	}
@@ -268,12 +265,7 @@ func (s *scanner) setParams(c *call) {
 	} else if len(args) == 0 || strings.HasPrefix(args[0].val, "-") || strings.HasPrefix(args[0].val, "+") {
 		return
 	}
-	vals, ok := literalArgs(&call{args: args})
-	if !ok {
-		c.lv.sc.params = nil
-		return
-	}
-	c.lv.sc.params = append([]string{}, vals...)
+	c.lv.sc.params, _ = literalArgs(args) // nil when not all literal
 }
 
 // callFunc scans the body of a function the command defined, with the
@@ -287,11 +279,7 @@ func (s *scanner) callFunc(c *call) bool {
 		return true
 	}
 	saved := c.lv.sc.params
-	if vals, ok := literalArgs(c); ok {
-		c.lv.sc.params = vals
-	} else {
-		c.lv.sc.params = nil
-	}
+	c.lv.sc.params, _ = literalArgs(c.args)
 	// Every call costs the size of the body, against the same budget as
 	// nested shells: a command that fans out too far is blocked.
 	s.work += int(body.End().Offset() - body.Pos().Offset())
@@ -301,15 +289,25 @@ func (s *scanner) callFunc(c *call) bool {
 		return true
 	}
 	c.lv.sc.calls++
-	syntax.Walk(body, func(n syntax.Node) bool {
-		if b, ok := n.(*syntax.BinaryCmd); ok {
-			delete(s.piped, b)
-		}
-		return s.visit(c.lv, n)
-	})
+	s.rewalk(c.lv, body)
 	c.lv.sc.calls--
 	c.lv.sc.params = saved
 	return true
+}
+
+// rewalk scans st again, under the bindings the level has now (a function
+// call's parameters, a loop's item). What was memoised per node (the
+// output of $(echo $1), whether $($c x) fetches) was worked out under
+// other bindings and is forgotten.
+func (s *scanner) rewalk(lv *level, st *syntax.Stmt) {
+	clear(s.memo)
+	clear(s.kinds)
+	syntax.Walk(st, func(n syntax.Node) bool {
+		if b, ok := n.(*syntax.BinaryCmd); ok {
+			delete(s.piped, b)
+		}
+		return s.visit(lv, n)
+	})
 }
 
 // stdinPath reports a path that names the standard input.
@@ -404,13 +402,10 @@ func (s *scanner) chdir(c *call) {
 		s.opts.Cwd = "~"
 	case len(ops) == 1 && !c.args[len(c.args)-1].dyn && ops[0] != "-" && !strings.HasPrefix(ops[0], "+"):
 		p := ops[0]
-		if p[0] != '/' && p[0] != '~' {
-			if s.opts.Cwd == "" {
-				return // still unknown
-			}
-			p = s.expandHome(s.opts.Cwd) + "/" + p
+		if p != "" && p[0] != '/' && p[0] != '~' && s.opts.Cwd == "" {
+			return // still unknown
 		}
-		s.opts.Cwd = path.Clean(s.expandHome(p))
+		s.opts.Cwd = s.canon(p)
 	default:
 		s.opts.Cwd = ""
 	}
@@ -436,9 +431,9 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 		if found, all := knownParams(&lv.sc, w); found && !all {
 			return false
 		}
-		ws := s.resolve(lv, w)
-		if exp, ok := s.expandWords(lv, []*syntax.Word{w}); ok {
-			ws = exp
+		ws, ok := s.expandWords(lv, []*syntax.Word{w})
+		if !ok {
+			ws = s.resolve(lv, w)
 		}
 		for _, a := range ws {
 			if a.dyn || len(a.subs) > 0 || strings.ContainsAny(a.val, "*?[") {
@@ -465,12 +460,7 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 		}
 		lv.sc.vars[wi.Name.Value] = expand.Variable{Set: true, Kind: expand.String, Str: it}
 		for _, st := range fc.Do {
-			syntax.Walk(st, func(n syntax.Node) bool {
-				if b, ok := n.(*syntax.BinaryCmd); ok {
-					delete(s.piped, b)
-				}
-				return s.visit(lv, n)
-			})
+			s.rewalk(lv, st)
 		}
 	}
 	return true

@@ -156,9 +156,7 @@ func (s *scanner) shellRule(c *call) {
 					s.add("opaque.eval", c.text)
 				}
 				if i+3 <= len(args) {
-					if vals, ok := literalArgs(&call{args: args[i+3:]}); ok {
-						s.params = append([]string{}, vals...)
-					}
+					s.params, _ = literalArgs(args[i+3:])
 				}
 				s.execText(c, args[i+1:i+2], false)
 				s.params = nil
@@ -189,7 +187,7 @@ func (s *scanner) shellRule(c *call) {
 // substitution that downloads or decodes is remote code.
 func (s *scanner) evalRule(c *call) {
 	if c.name == "eval" {
-		if _, ok := literalArgs(c); !ok {
+		if _, ok := literalArgs(c.args); !ok {
 			s.add("opaque.eval", c.text)
 		}
 		s.execText(c, c.args, false)

@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -128,10 +129,7 @@ func (s *scanner) script(src string, depth int) {
 	if len(s.inherit) > 0 {
 		// Nested shells see the variables defined so far (exported or
 		// not: assuming more is known only ever finds more).
-		lv.sc.vars = make(map[string]expand.Variable, len(s.inherit))
-		for k, v := range s.inherit {
-			lv.sc.vars[k] = v
-		}
+		lv.sc.vars = maps.Clone(s.inherit)
 		s.inherit = nil
 	}
 	mark := len(s.pending)
@@ -257,7 +255,6 @@ func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 			c.text += " (runs: " + exp + ")"
 		}
 	} else {
-		words = words[:0]
 		for _, w := range ce.Args {
 			words = append(words, s.resolve(lv, w)...)
 		}
