@@ -31,7 +31,7 @@ func init() {
 	addRule((*scanner).killRule, "kill", "pkill", "killall")
 	addRule((*scanner).powerRule, "shutdown", "reboot", "halt", "poweroff", "init", "telinit")
 	addRule((*scanner).systemctlRule, "systemctl", "service")
-	addRule((*scanner).shellRule, "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "su")
+	addRule((*scanner).shellRule, "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish")
 	addRule((*scanner).evalRule, "eval", "source", ".")
 	addRule((*scanner).sqlRule, sqlClients...)
 	addRule((*scanner).pkgRule, "apt", "apt-get", "aptitude", "dpkg", "dnf", "yum", "microdnf", "rpm",

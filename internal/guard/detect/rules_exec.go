@@ -140,13 +140,6 @@ func (s *scanner) shellRule(c *call) {
 	if c.name == "busybox" && len(args) > 0 {
 		args = args[1:]
 	}
-	if c.name == "su" {
-		for _, a := range args {
-			if a.val == "-" || a.val == "-l" || a.val == "--login" {
-				s.add("priv.su_login", c.text)
-			}
-		}
-	}
 	for i := 0; i < len(args); i++ {
 		v := args[i].val
 		isOpt := len(v) > 1 && (v[0] == '-' || v[0] == '+') && v != "--"
@@ -172,9 +165,6 @@ func (s *scanner) shellRule(c *call) {
 				i++
 			}
 			continue
-		}
-		if c.name == "su" {
-			continue // the user name
 		}
 		// A script operand: a download or decoded data through <( ).
 		s.execSubst(c, args[i:i+1], true)

@@ -206,18 +206,32 @@ var gitOpts = optSpec{short: "Cc", long: []string{"--git-dir", "--work-tree", "-
 
 // gitRule: reset --hard, force pushes, clean -f, branch -D.
 func (s *scanner) gitRule(c *call) {
-	i := gitOpts.firstOperand(c.args, nil)
+	opts, i := gitOpts.parse(c.args)
 	if i >= len(c.args) {
+		s.gitConfigScripts(c, opts, "")
 		return
 	}
 	sub, rest := c.args[i].val, c.args[i+1:]
+	if alias := s.gitConfigScripts(c, opts, sub); len(alias) > 0 && !c.xargs {
+		// git -c alias.p='push --force' p: judged as what it stands for.
+		expanded := *c
+		expanded.xargs = true // no second expansion
+		expanded.args = nil
+		for _, a := range alias {
+			expanded.args = append(expanded.args, arg{val: a})
+		}
+		expanded.args = append(expanded.args, rest...)
+		s.gitRule(&expanded)
+	}
 	switch sub {
 	case "reset":
 		if hasFlag(rest, "", "--hard", "--merge", "--keep") && hasFlag(rest, "", "--hard") {
 			s.add("git.reset_hard", c.text)
 		}
 	case "push":
-		force := hasFlag(rest, "f", "--force", "--force-with-lease", "--force-if-includes", "--mirror", "--delete")
+		// --force-with-lease is the safe way to force: it refuses to
+		// overwrite work it has not seen.
+		force := hasFlag(rest, "fd", "--force", "--mirror", "--delete", "--prune")
 		for _, op := range operands(rest, "o") {
 			if strings.HasPrefix(op, "+") || strings.HasPrefix(op, ":") {
 				force = true

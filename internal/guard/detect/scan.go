@@ -319,6 +319,11 @@ func (s *scanner) assign(lv *level, a *syntax.Assign, text string) {
 	if a == nil || a.Name == nil || a.Value == nil {
 		return
 	}
+	if commandVars[a.Name.Value] {
+		if v := s.word(lv, a.Value); strings.TrimSpace(v.val) != "" {
+			s.nestedScript(lv, v.val)
+		}
+	}
 	if a.Name.Value == "DOCKER_HOST" {
 		if v := s.word(lv, a.Value).val; remoteDockerHost(v) {
 			s.add("container.remote_host", text)

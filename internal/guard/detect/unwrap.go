@@ -4,56 +4,6 @@ import (
 	"strings"
 )
 
-// optSpec describes a command's options: which short letters and long
-// names take a separate value.
-type optSpec struct {
-	short string
-	long  []string
-}
-
-func (o optSpec) longTakesValue(name string) bool {
-	for _, l := range o.long {
-		if l == name {
-			return true
-		}
-	}
-	return false
-}
-
-// firstOperand returns the index of the first operand in args (after
-// options and a "--"), or len(args). flags receives every option seen.
-func (o optSpec) firstOperand(args []arg, flags func(opt string)) int {
-	for i := 0; i < len(args); i++ {
-		v := args[i].val
-		switch {
-		case v == "--":
-			return i + 1
-		case strings.HasPrefix(v, "--"):
-			if flags != nil {
-				flags(v)
-			}
-			if !strings.Contains(v, "=") && o.longTakesValue(v) {
-				i++
-			}
-		case len(v) > 1 && v[0] == '-':
-			if flags != nil {
-				flags(v)
-			}
-			for j := 1; j < len(v); j++ {
-				if strings.IndexByte(o.short, v[j]) >= 0 {
-					if j == len(v)-1 {
-						i++
-					}
-					break
-				}
-			}
-		default:
-			return i
-		}
-	}
-	return len(args)
-}
-
 // operands returns the non-option arguments (GNU style: options may come
 // after operands; everything after "--" is an operand). short lists the
 // letters that take a separate value.
@@ -109,27 +59,74 @@ func hasFlag(args []arg, short string, long ...string) bool {
 	return false
 }
 
+var (
+	sudoSpec = optSpec{short: "ugpCDhRrtTUac",
+		long:  []string{"--user", "--group", "--prompt", "--close-from", "--chdir", "--host", "--role", "--type", "--command-timeout", "--other-user", "--auth-type", "--login-class", "--chroot"},
+		flags: []string{"--askpass", "--background", "--bell", "--preserve-env", "--edit", "--help", "--set-home", "--login", "--remove-timestamp", "--reset-timestamp", "--list", "--non-interactive", "--preserve-groups", "--stdin", "--shell", "--version", "--validate"}}
+	envSpec = optSpec{short: "uCSaP",
+		long:  []string{"--unset", "--chdir", "--split-string", "--argv0"},
+		flags: []string{"--ignore-environment", "--null", "--debug", "--help", "--version", "--list-signal-handling", "--block-signal", "--default-signal", "--ignore-signal"}}
+	suSpec = optSpec{short: "cgGsw",
+		long:  []string{"--command", "--session-command", "--group", "--supp-group", "--shell", "--whitelist-environment"},
+		flags: []string{"--login", "--preserve-environment", "--pty", "--fast", "--help", "--version"}}
+	runuserSpec = optSpec{short: "ucgGsw",
+		long:  []string{"--user", "--command", "--session-command", "--group", "--supp-group", "--shell", "--whitelist-environment"},
+		flags: []string{"--login", "--preserve-environment", "--pty", "--fast", "--help", "--version"}}
+)
+
+// wrapperOpts lists the commands that run their operands as a command,
+// with their options.
 var wrapperOpts = map[string]optSpec{
-	"sudo":     {short: "ugpCDhRrtTU", long: []string{"--user", "--group", "--prompt", "--close-from", "--chdir", "--host", "--role", "--type", "--command-timeout", "--other-user"}},
-	"doas":     {short: "uC"},
-	"runuser":  {short: "ugGw", long: []string{"--user", "--group", "--supp-group", "--whitelist-environment"}},
-	"env":      {short: "uCS", long: []string{"--unset", "--chdir", "--split-string"}},
-	"nohup":    {},
-	"setsid":   {},
-	"unbuffer": {},
-	"builtin":  {},
-	"exec":     {short: "a"},
-	"command":  {},
-	"time":     {short: "fo", long: []string{"--format", "--output"}},
-	"stdbuf":   {short: "ioe", long: []string{"--input", "--output", "--error"}},
-	"nice":     {short: "n", long: []string{"--adjustment"}},
-	"ionice":   {short: "cnpPu", long: []string{"--class", "--classdata", "--pid", "--pgid", "--uid"}},
-	"timeout":  {short: "sk", long: []string{"--signal", "--kill-after"}},
-	"watch":    {short: "nd", long: []string{"--interval"}},
-	"chroot":   {long: []string{"--userspec", "--groups"}},
-	"xargs":    {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var"}},
-	"busybox":  {},
-	"flock":    {short: "wEc", long: []string{"--timeout", "--conflict-exit-code", "--command"}},
+	"sudo":             sudoSpec,
+	"doas":             {short: "uCa"},
+	"pkexec":           {long: []string{"--user"}, flags: []string{"--disable-internal-agent", "--keep-cwd", "--help", "--version"}},
+	"runuser":          runuserSpec,
+	"su":               suSpec,
+	"env":              envSpec,
+	"nohup":            {},
+	"setsid":           {flags: []string{"--ctty", "--fork", "--wait"}},
+	"unbuffer":         {},
+	"builtin":          {},
+	"exec":             {short: "a"},
+	"command":          {},
+	"time":             {short: "fo", long: []string{"--format", "--output"}},
+	"stdbuf":           {short: "ioe", long: []string{"--input", "--output", "--error"}},
+	"nice":             {short: "n", long: []string{"--adjustment"}},
+	"ionice":           {short: "cnpPu", long: []string{"--class", "--classdata", "--pid", "--pgid", "--uid"}},
+	"timeout":          {short: "sk", long: []string{"--signal", "--kill-after"}, flags: []string{"--foreground", "--preserve-status", "--verbose"}},
+	"watch":            {short: "nd", long: []string{"--interval"}},
+	"chroot":           {long: []string{"--userspec", "--groups"}, flags: []string{"--skip-chdir"}},
+	"xargs":            {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var", "--max-lines"}},
+	"busybox":          {},
+	"toybox":           {},
+	"flock":            {short: "wEc", long: []string{"--timeout", "--conflict-exit-code", "--command"}},
+	"taskset":          {flags: []string{"--all-tasks", "--pid", "--cpu-list"}},
+	"strace":           {short: "abeEIoOpPsSuXU", long: []string{"--output", "--attach", "--user", "--env", "--trace", "--signal", "--string-limit", "--columns", "--trace-path", "--summary-sort-by", "--absolute-timestamps", "--decode-fds", "--status", "--quiet", "--kvm", "--syscall-limit"}},
+	"ltrace":           {short: "aAeFlnopsuwxD", long: []string{"--output", "--library", "--indent", "--align"}},
+	"unshare":          {short: "SGRw", long: []string{"--setuid", "--setgid", "--root", "--wd", "--propagation", "--setgroups", "--map-user", "--map-group", "--map-users", "--map-groups", "--load-interp", "--monotonic", "--boottime"}},
+	"nsenter":          {short: "tSG", long: []string{"--target", "--setuid", "--setgid"}},
+	"systemd-run":      {short: "pHMEu", long: []string{"--unit", "--property", "--description", "--slice", "--uid", "--gid", "--nice", "--working-directory", "--setenv", "--host", "--machine", "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive", "--on-calendar", "--timer-property", "--path-property", "--socket-property", "--service-type", "--json", "--expand-environment"}},
+	"fakeroot":         {short: "lfsib", long: []string{"--lib", "--faked", "--fd-base"}},
+	"firejail":         {},
+	"chrt":             {short: "TPD", long: []string{"--sched-runtime", "--sched-period", "--sched-deadline"}},
+	"catchsegv":        {},
+	"torsocks":         {short: "uPpa", long: []string{"--user", "--pass", "--port", "--address"}},
+	"proxychains":      {short: "f"},
+	"proxychains4":     {short: "f"},
+	"dbus-run-session": {long: []string{"--config-file", "--dbus-daemon"}},
+	"xvfb-run":         {short: "nsefpw", long: []string{"--server-num", "--server-args", "--error-file", "--auth-file", "--xauth-protocol", "--wait"}},
+	"systemd-inhibit":  {long: []string{"--what", "--who", "--why", "--mode"}},
+	"caffeinate":       {short: "wt"},
+	"prlimit":          {short: "p", long: []string{"--pid", "--output"}},
+	"setpriv":          {},
+	"cgexec":           {short: "g"},
+	"numactl":          {short: "iNCmpPw", long: []string{"--interleave", "--cpunodebind", "--physcpubind", "--membind", "--preferred", "--preferred-many", "--weighted-interleave"}},
+	"faketime":         {},
+	"sg":               {},
+	"script":           {short: "cEIOBmTo", long: []string{"--command", "--log-in", "--log-out", "--log-io", "--log-timing", "--logging-format", "--echo", "--output-limit"}},
+	"parallel":         parallelSpec,
+	"sem":              parallelSpec,
+	"ssh":              {short: "BbcDEeFIiJLlmOoPpQRSWw"},
 }
 
 const maxUnwrap = 16
@@ -153,120 +150,155 @@ func (s *scanner) unwrap(c *call) *call {
 }
 
 // unwrapOnce returns the index in c.args of the wrapped command word, or
-// false when c runs no command of its own.
+// false when c runs no command of its own (shell text it runs goes to
+// c.scripts).
 func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
-	var opts []string
-	i := spec.firstOperand(c.args, func(o string) { opts = append(opts, o) })
+	opts, i := spec.parse(c.args)
 	switch c.name {
-	case "sudo", "doas", "runuser":
+	case "sudo", "doas", "pkexec":
 		c.sudo = true
-		if c.name == "sudo" {
-			for _, o := range opts {
-				s.sudoFlags(c, o)
-			}
-		} else if c.name == "doas" && hasFlag(c.args[:i], "s") {
-			c.notes = append(c.notes, "priv.sudo_shell")
+		s.sudoFlags(c, opts)
+		if c.name == "sudo" && has(opts, "-e", "--edit") {
+			return 0, false // sudoedit: the operands are files
 		}
-		for i < len(c.args) && isAssignment(c.args[i].val) {
-			i++
+		i = skipAssignments(c.args, i)
+	case "su", "runuser":
+		c.sudo = true
+		if c.name == "runuser" && has(opts, "-u", "--user") {
+			return i, true
 		}
+		return 0, s.suScripts(c)
 	case "env":
-		for _, o := range opts {
-			if o == "-S" || strings.HasPrefix(o, "--split-string") {
-				if v, ok := optValue(c.args, o); ok {
-					c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
-					return 0, false
-				}
-			}
+		if v, ok := value(opts, "-S", "--split-string"); ok {
+			c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
+			return 0, false
 		}
-		for i < len(c.args) && isAssignment(c.args[i].val) {
-			name, val, _ := strings.Cut(c.args[i].val, "=")
+		for j := i; j < len(c.args) && isAssignment(c.args[j].val); j++ {
+			name, val, _ := strings.Cut(c.args[j].val, "=")
 			if name == "DOCKER_HOST" && remoteDockerHost(val) {
 				c.notes = append(c.notes, "container.remote_host")
 			}
-			i++
+			s.commandVar(c, name, val)
 		}
+		i = skipAssignments(c.args, i)
 	case "command":
-		if hasFlag(c.args[:i], "vV") {
+		if has(opts, "-v", "-V") {
 			return 0, false
 		}
-	case "timeout":
-		i++ // the duration
-	case "chroot":
-		i++ // the new root; without a command it starts a shell
-	case "watch":
-		if !hasFlag(c.args[:i], "x", "--exec") {
-			c.scripts = append(c.scripts, joinVals(c.args[i:]))
+	case "timeout", "chroot", "faketime", "cgexec":
+		i++ // the duration, the new root, the time; chroot without a command starts a shell
+	case "taskset":
+		if has(opts, "-p", "--pid") {
 			return 0, false
 		}
+		i++ // the mask or CPU list
+	case "chrt":
+		if has(opts, "-p", "--pid", "-m", "--max") {
+			return 0, false
+		}
+		i++ // the priority
+	case "strace", "ltrace", "prlimit", "caffeinate":
+		if i >= len(c.args) {
+			return 0, false // attached to a running process
+		}
+	case "watch", "sg":
+		if c.name == "sg" {
+			i++ // the group
+			if i < len(c.args) && c.args[i].val == "-c" {
+				i++
+			}
+		}
+		if c.name == "sg" || !has(opts, "-x", "--exec") {
+			c.scripts = append(c.scripts, joinVals(c.args[min(i, len(c.args)):]))
+			return 0, false
+		}
+	case "script":
+		if v, ok := value(opts, "-c", "--command"); ok {
+			c.scripts = append(c.scripts, v)
+		}
+		return 0, false
 	case "xargs":
 		c.xargs = true
 	case "flock":
-		for _, o := range opts {
-			if o == "-c" || o == "--command" {
-				if v, ok := optValue(c.args, o); ok {
-					c.scripts = append(c.scripts, v)
-				}
-				return 0, false
-			}
-		}
-		i++ // the lock file
-	case "ionice":
-		if hasFlag(c.args[:i], "pP", "--pid", "--pgid") {
+		if v, ok := value(opts, "-c", "--command"); ok {
+			c.scripts = append(c.scripts, v)
 			return 0, false
 		}
+		i++ // the lock file; `flock FILE -c CMD` also runs shell text
+		if i+1 < len(c.args) && (c.args[i].val == "-c" || c.args[i].val == "--command") {
+			c.scripts = append(c.scripts, c.args[i+1].val)
+			return 0, false
+		}
+	case "ionice":
+		if has(opts, "-p", "-P", "-u", "--pid", "--pgid", "--uid") {
+			return 0, false
+		}
+	case "parallel", "sem":
+		return s.parallel(c, opts, i)
+	case "ssh":
+		s.sshScripts(c, opts, i)
+		return 0, false
 	}
 	return i, true
 }
 
-// sudoFlags records the risky sudo options in one option word.
-func (s *scanner) sudoFlags(c *call, o string) {
-	switch o {
-	case "--stdin":
-		c.notes = append(c.notes, "priv.sudo_stdin")
-		return
-	case "--shell", "--login":
-		c.notes = append(c.notes, "priv.sudo_shell")
-		return
-	case "--askpass":
-		c.notes = append(c.notes, "priv.sudo_askpass")
-		return
+func skipAssignments(args []arg, i int) int {
+	for i < len(args) && isAssignment(args[i].val) {
+		i++
 	}
-	if strings.HasPrefix(o, "--") {
-		return
-	}
-	spec := wrapperOpts["sudo"]
-	for j := 1; j < len(o); j++ {
-		switch o[j] {
-		case 'S':
+	return i
+}
+
+// sudoFlags records the risky sudo and doas options.
+func (s *scanner) sudoFlags(c *call, opts []opt) {
+	for _, o := range opts {
+		switch o.name {
+		case "-S", "--stdin":
 			c.notes = append(c.notes, "priv.sudo_stdin")
-		case 's', 'i':
+		case "-s", "-i", "--shell", "--login":
 			c.notes = append(c.notes, "priv.sudo_shell")
-		case 'A':
-			c.notes = append(c.notes, "priv.sudo_askpass")
-		}
-		if strings.IndexByte(spec.short, o[j]) >= 0 {
-			return
+		case "-A", "--askpass":
+			if c.name == "sudo" {
+				c.notes = append(c.notes, "priv.sudo_askpass")
+			}
 		}
 	}
 }
 
-// optValue returns the value of option o: attached (-Sx, --o=x) or the
-// next argument.
-func optValue(args []arg, o string) (string, bool) {
-	if strings.HasPrefix(o, "--") {
-		if _, v, ok := strings.Cut(o, "="); ok {
-			return v, true
-		}
-	} else if len(o) > 2 {
-		return o[2:], true
+// suScripts handles su and runuser in su mode: options may come after
+// the user (GNU getopt permutes), -c / --command / --session-command run
+// shell text, `-` and -l open a login shell. It reports false: su runs no
+// argv of its own.
+func (s *scanner) suScripts(c *call) bool {
+	spec := suSpec
+	if c.name == "runuser" {
+		spec = runuserSpec
 	}
-	for i, a := range args {
-		if a.val == o && i+1 < len(args) {
-			return args[i+1].val, true
+	rest := c.args
+	for len(rest) > 0 {
+		opts, i := spec.parse(rest)
+		for _, o := range opts {
+			switch o.name {
+			case "-c", "--command", "--session-command":
+				if o.hasVal {
+					c.scripts = append(c.scripts, o.val)
+				}
+			case "-l", "--login":
+				c.notes = append(c.notes, "priv.su_login")
+			}
 		}
+		if i > 0 && rest[i-1].val == "--" {
+			break
+		}
+		if i < len(rest) && rest[i].val == "-" {
+			c.notes = append(c.notes, "priv.su_login")
+		}
+		if i >= len(rest) {
+			break
+		}
+		rest = rest[i+1:]
 	}
-	return "", false
+	return false
 }
 
 func isAssignment(v string) bool {
