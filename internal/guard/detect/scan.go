@@ -134,6 +134,7 @@ func (s *scanner) script(src string, depth int) {
 	}
 	mark := len(s.pending)
 	syntax.Walk(f, func(n syntax.Node) bool { return s.visit(lv, n) })
+	s.forkBombs(lv)
 	// Text fed into a shell through a pipe runs after the pipeline's own
 	// commands are listed.
 	for len(s.pending) > mark {
@@ -168,7 +169,7 @@ func (s *scanner) visit(lv *level, n syntax.Node) bool {
 			return false
 		}
 	case *syntax.FuncDecl:
-		s.forkBomb(lv, n)
+		s.funcDecl(lv, n)
 		if n.Name != nil && n.Body != nil {
 			if lv.sc.funcs == nil {
 				lv.sc.funcs = map[string]*syntax.Stmt{}

@@ -29,6 +29,7 @@ type level struct {
 	src   string
 	depth int
 	sc    scope
+	funcs map[string]funcInfo // call graph of the functions defined, for fork bombs
 }
 
 // slice returns the source text between two positions, or "" when they
