@@ -2,7 +2,6 @@ package detect
 
 import (
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -15,19 +14,6 @@ var systemDirs = map[string]bool{
 	"/usr/lib": true, "/usr/lib64": true, "/usr/local": true, "/usr/share": true,
 	"/usr/include": true, "/var/lib": true, "/snap": true, "/System": true,
 	"/Applications": true, "/Library": true, "/Users": true, "/private": true,
-}
-
-// blockDevice matches block device paths (and globs over them).
-var blockDevice = regexp.MustCompile(`^/dev/(` +
-	`(sd|hd|vd|xvd)[a-z*?\[]|nvme[0-9*?\[]|mmcblk[0-9*?\[]|md[0-9*?\[]|md/.|dm-[0-9*?\[]|` +
-	`loop[0-9*?\[]|nbd[0-9*?\[]|mapper/.|disk/by-[^/]+/.|disk[0-9]|rdisk[0-9])`)
-
-func isBlockDevice(p string) bool {
-	if !strings.HasPrefix(p, "/") {
-		return false
-	}
-	// The kernel reads //dev/sda, /dev/./sda and /sys/../dev/sda alike.
-	return blockDevice.MatchString(path.Clean(p))
 }
 
 // canon returns p in canonical form: home paths as "~" or "~/x" (also
@@ -136,6 +122,9 @@ func (s *scanner) sensitiveWrite(target string) []string {
 	if isBlockDevice(target) {
 		return []string{"hardline.write_device"}
 	}
+	if isSysrq(target) {
+		return []string{"hardline.sysrq"}
+	}
 	c := s.canon(target)
 	base := path.Base(c)
 	var keys []string
@@ -154,8 +143,19 @@ func (s *scanner) sensitiveWrite(target string) []string {
 	if credFiles[base] {
 		keys = append(keys, "write.credentials")
 	}
-	if base == ".env" || strings.HasPrefix(base, ".env.") {
+	if base == ".env" || strings.HasPrefix(base, ".env.") && !templateFile(base) {
 		keys = append(keys, "write.dotenv")
 	}
 	return keys
+}
+
+// templateFile reports an example or template file (.env.example): it
+// holds no secrets, so writing it is ordinary work.
+func templateFile(base string) bool {
+	for _, s := range []string{".example", ".sample", ".template", ".dist", ".tmpl", ".defaults"} {
+		if strings.HasSuffix(base, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -51,7 +51,14 @@ var patterns = map[string]Pattern{
 	"hardline.kill_all":            {Category: catHardline, Description: "kill every process (kill -1)"},
 	"hardline.shutdown":            {Category: catHardline, Description: "shut down, reboot or halt the machine"},
 	"hardline.init_halt":           {Category: catHardline, Description: "switch to runlevel 0 or 6 (halt or reboot)"},
-	"hardline.systemctl_power":     {Category: catHardline, Description: "systemctl poweroff, reboot, halt or kexec"},
+	"hardline.systemctl_power":     {Category: catHardline, Description: "systemctl or loginctl poweroff, reboot, halt or kexec (also by starting or isolating poweroff.target, reboot.target, ...)"},
+	"hardline.partition_device":    {Category: catHardline, Description: "edit the partition table of a block device (fdisk, sfdisk, parted, gdisk)"},
+	"hardline.luks_format":         {Category: catHardline, Description: "cryptsetup luksFormat or erase: the volume's data becomes unreadable"},
+	"hardline.nvme_format":         {Category: catHardline, Description: "nvme format, sanitize or namespace deletion erases the drive"},
+	"hardline.zpool_destroy":       {Category: catHardline, Description: "zpool destroy or labelclear destroys a ZFS pool"},
+	"hardline.volume_remove":       {Category: catHardline, Description: "lvremove, vgremove or pvremove deletes LVM volumes"},
+	"hardline.sysrq":               {Category: catHardline, Description: "write to /proc/sysrq-trigger (immediate reboot, power-off or crash)"},
+	"hardline.dbus_power":          {Category: catHardline, Description: "power off or reboot through D-Bus (busctl, dbus-send, gdbus: PowerOff, Reboot, ...)"},
 
 	// Deletion.
 	"rm.recursive":          {Category: catDelete, Description: "recursive delete"},

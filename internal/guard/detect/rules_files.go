@@ -120,7 +120,7 @@ func (s *scanner) wipeRule(c *call) {
 	dev := anyBlockDevice(c.args)
 	switch c.name {
 	case "wipefs":
-		if !hasFlag(c.args, "a", "--all") {
+		if !hasFlag(c.args, "ao", "--all", "--offset") {
 			return
 		}
 		if dev {
@@ -128,6 +128,9 @@ func (s *scanner) wipeRule(c *call) {
 			return
 		}
 	case "sgdisk":
+		if dev && hasFlag(c.args, "dnlcStx", "--delete", "--new", "--load-backup", "--change-name", "--sort", "--typecode", "--attributes", "--mbrtogpt", "--largest-new") {
+			s.add("hardline.partition_device", c.text)
+		}
 		if !hasFlag(c.args, "Zzo", "--zap-all", "--zap", "--clear") {
 			return
 		}
@@ -163,11 +166,18 @@ func (s *scanner) ddRule(c *call) {
 			}
 		}
 	}
+	// dd writing to its standard output (dd if=/dev/urandom count=1 | xxd)
+	// changes nothing; a dd that writes a file or reads a disk is raw.
 	for _, a := range c.args {
-		if strings.HasPrefix(a.val, "if=") {
+		of, isOf := strings.CutPrefix(a.val, "of=")
+		in, isIf := strings.CutPrefix(a.val, "if=")
+		if isOf && of != "/dev/null" && of != "/dev/stdout" || isIf && isBlockDevice(in) {
 			s.add("disk.dd", c.text)
 			return
 		}
+	}
+	if len(c.redirOut) > 0 {
+		s.add("disk.dd", c.text)
 	}
 }
 

@@ -24,6 +24,9 @@ func (s *scanner) killRule(c *call) {
 	}
 	switch c.name {
 	case "killall":
+		if len(operands(c.args, "sougnyr")) == 0 && !hasFlag(c.args, "", "--user") {
+			return // killall -l, -V, --help: nothing is killed
+		}
 		s.add("process.killall", c.text)
 		return
 	case "pkill":
@@ -54,6 +57,28 @@ func (s *scanner) killRule(c *call) {
 			return
 		}
 	}
+	// Signals to init: SIGINT is ctrl-alt-del (reboot), SIGRTMIN+3..6
+	// halt, power off, reboot and kexec under systemd, SIGPWR/SIGUSR2 too.
+	if len(args) < len(c.args) && slicesContains(args, "1") {
+		sig := strings.TrimPrefix(strings.ToUpper(c.args[0].val), "-")
+		if sig == "S" || sig == "N" || sig == "-SIGNAL" {
+			sig = strings.ToUpper(c.args[1].val)
+		}
+		switch strings.TrimPrefix(sig, "SIG") {
+		case "HUP", "1", "USR1", "10", "0", "TERM", "15", "CHLD", "17", "CONT", "18", "WINCH", "28":
+		default:
+			s.add("hardline.shutdown", c.text)
+		}
+	}
+}
+
+func slicesContains(args []arg, v string) bool {
+	for _, a := range args {
+		if a.val == v {
+			return true
+		}
+	}
+	return false
 }
 
 // forceSignal reports -9 / -KILL / --signal KILL among pkill's options.
@@ -85,14 +110,16 @@ func (s *scanner) powerRule(c *call) {
 			}
 		}
 	default:
-		if hasFlag(c.args, "", "--help") {
-			return
+		if hasFlag(c.args, "", "--help") || c.name == "shutdown" && hasFlag(c.args, "c") && !hasFlag(c.args, "hrPHk", "--reboot", "--poweroff", "--halt") {
+			return // shutdown -c cancels
 		}
 		s.add("hardline.shutdown", c.text)
 	}
 }
 
-var systemctlOpts = optSpec{short: "HMtpsno", long: []string{"--host", "--machine", "--type", "--property", "--signal", "--lines", "--output", "--root", "--state", "--kill-whom", "--job-mode", "--what", "--timestamp"}}
+var systemctlOpts = optSpec{short: "HMtpsnoP", long: []string{"--host", "--machine", "--type", "--property", "--signal", "--lines", "--output",
+	"--root", "--state", "--kill-whom", "--job-mode", "--what", "--timestamp", "--when", "--message", "--reboot-argument",
+	"--boot-loader-entry", "--boot-loader-menu", "--kill-value", "--image", "--image-policy", "--preset-mode", "--check-inhibitors", "--drop-in"}}
 
 // systemctlRule: systemctl poweroff/reboot/halt/kexec are hardline;
 // stop/restart/disable/mask/kill (and `service X stop`) are dangerous.
@@ -115,8 +142,16 @@ func (s *scanner) systemctlRule(c *call) {
 		return
 	}
 	switch c.args[i].val {
-	case "poweroff", "reboot", "halt", "kexec", "soft-reboot":
+	case "poweroff", "reboot", "halt", "kexec", "soft-reboot", "emergency", "rescue":
 		s.add("hardline.systemctl_power", c.text)
+	case "start", "isolate", "restart", "try-restart", "reload-or-restart", "try-reload-or-restart", "enqueue-marked-jobs":
+		for _, op := range operands(c.args[i+1:], "") {
+			if isPowerUnit(op) {
+				s.add("hardline.systemctl_power", c.text)
+			}
+		}
+	}
+	switch c.args[i].val {
 	case "stop", "restart", "disable", "mask", "kill", "try-restart", "reload-or-restart", "isolate":
 		s.add("service.stop", c.text)
 		if mentionsHermes(c.args[i+1:]) {
