@@ -319,6 +319,7 @@ func (s *scanner) assign(lv *level, a *syntax.Assign, text string) {
 	if a == nil || a.Name == nil || a.Value == nil {
 		return
 	}
+	s.assignFamilies(lv, a, text)
 	if a.Name.Value == "DOCKER_HOST" {
 		if v := s.word(lv, a.Value).val; remoteDockerHost(v) {
 			s.add("container.remote_host", text)
