@@ -132,7 +132,9 @@ func remoteSpec(v string) bool {
 // secretArg reports an argument naming a secret: a path, @path, name=@path
 // or --opt=path.
 func (s *scanner) secretArg(v string) bool {
-	if strings.HasPrefix(v, "-") {
+	if len(v) > 2 && v[0] == '-' && strings.IndexByte("dFT", v[1]) >= 0 {
+		v = v[2:] // curl -d@.env, -Ff=@key, -T.env
+	} else if strings.HasPrefix(v, "-") {
 		_, after, ok := strings.Cut(v, "=")
 		if !ok {
 			return false
@@ -211,6 +213,9 @@ func (s *scanner) netRule(c *call) {
 	}
 	if env {
 		s.add("exfil.environment", c.text)
+	}
+	for _, k := range s.secretVarKeys(c.args) {
+		s.add(k, c.text)
 	}
 	s.socketExec(c)
 }

@@ -64,6 +64,7 @@ func init() {
 		"useradd", "adduser", "deluser", "chpasswd", "groupdel", "groupmod", "gpasswd", "newusers", "chage", "pw", "dscl", "firewall-cmd", "pfctl")
 	addRule((*scanner).pkgRemoveRule, "pip", "pip3", "python", "npm", "yarn", "pnpm", "bun", "cargo", "gem", "pipx", "conda", "mamba", "uv")
 	addRule((*scanner).killManyRule, "kill", "pkill", "killall", "killall5")
+	addRule((*scanner).findTamperRule, "find")
 	addRule((*scanner).selfTamperRule, "rm", "rmdir", "unlink", "mv", "shred", "hermes", "yq", "sd", "ed", "ex", "vi", "vim", "nvim",
 		"nano", "emacs", "patch", "dos2unix", "unix2dos", "crudini", "dasel", "sqlite3", "tar", "unzip", "chmod", "chown", "touch", "git")
 }
@@ -383,3 +384,26 @@ var (
 	awsOpts     = optSpec{long: []string{"--profile", "--region", "--output", "--endpoint-url", "--query", "--color", "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-input-json", "--cli-binary-format"}}
 	npmOpts     = optSpec{short: "wC", long: []string{"--prefix", "--registry", "--cache", "--userconfig", "--workspace", "--loglevel", "--dir", "--cwd", "--filter", "--global-folder", "--modules-folder"}}
 )
+
+// findTamperRule: find over the hermes home (or a protected part of it)
+// that deletes or runs a command on what it finds.
+func (s *scanner) findTamperRule(c *call) {
+	acts := false
+	for _, a := range c.args {
+		if in(a.val, "-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fls") {
+			acts = true
+		}
+	}
+	if !acts {
+		return
+	}
+	for _, a := range c.args {
+		if strings.HasPrefix(a.val, "-") || a.val == "(" || a.val == "!" {
+			break
+		}
+		if s.hermesProtected(a.val) {
+			s.add("hermes.self_tamper", c.text)
+			return
+		}
+	}
+}

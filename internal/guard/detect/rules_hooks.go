@@ -22,11 +22,61 @@ func (s *scanner) familyArgs(c *call) {
 	}
 }
 
-// assignFamilies: HISTFILE=/dev/null and HISTSIZE=0 as assignments.
+// famState is what the family rules remember across the commands of one
+// scan: variables that hold a secret or the environment.
+type famState struct {
+	secretVars map[string]string // name -> "exfil.secret_file" or "exfil.environment"
+}
+
+// assignFamilies: HISTFILE=/dev/null and HISTSIZE=0 as assignments;
+// variables assigned a secret ($(cat ~/.ssh/id_rsa)) or the environment.
 func (s *scanner) assignFamilies(lv *level, a *syntax.Assign, text string) {
-	if historyVar(a.Name.Value, s.word(lv, a.Value).val) {
+	if a == nil || a.Name == nil {
+		return
+	}
+	val := ""
+	if a.Value != nil {
+		val = s.word(lv, a.Value).val
+	}
+	if historyVar(a.Name.Value, val) {
 		s.add("evade.history", text)
 	}
+	if a.Value == nil {
+		return
+	}
+	secret, env := s.wordReads(lv, a.Value)
+	key := ""
+	switch {
+	case secret:
+		key = "exfil.secret_file"
+	case env:
+		key = "exfil.environment"
+	default:
+		return
+	}
+	if s.fam.secretVars == nil {
+		s.fam.secretVars = map[string]string{}
+	}
+	s.fam.secretVars[a.Name.Value] = key
+}
+
+// secretVarKeys returns the keys of the secret-holding variables args use.
+func (s *scanner) secretVarKeys(args []arg) []string {
+	if len(s.fam.secretVars) == 0 {
+		return nil
+	}
+	var keys []string
+	for _, a := range args {
+		if !a.dyn {
+			continue
+		}
+		for name, k := range s.fam.secretVars {
+			if strings.Contains(a.val, "$"+name) || strings.Contains(a.val, "${"+name) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 // metadata endpoints as 32-bit IPv4 addresses.

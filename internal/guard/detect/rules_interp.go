@@ -52,6 +52,29 @@ func (s *scanner) interpRule(c *call) {
 	for _, code := range codes {
 		s.scanCode(c, code, l, 0)
 	}
+	if len(codes) == 0 && l != langAwk {
+		for _, a := range c.args {
+			if strings.HasPrefix(a.val, "-") {
+				continue
+			}
+			// python3 <(echo '...'): the substitution's output is the script.
+			for _, sub := range a.subs {
+				if !sub.proc {
+					continue
+				}
+				if len(sub.stmts) == 1 {
+					if out, ok := s.staticOutput(c.lv, sub.stmts[0]); ok {
+						s.scanCode(c, out, l, 0)
+						continue
+					}
+				}
+				if f, d := s.stmtsKinds(c.lv, sub.stmts); !f && !d {
+					s.add("opaque.shell_input", c.text)
+				}
+			}
+			break
+		}
+	}
 	if len(c.stdin) > 0 && l != langAwk && readsStdinScript(c) && len(codes) == 0 {
 		for _, body := range c.stdin {
 			s.scanCode(c, body, l, 0)
@@ -201,8 +224,28 @@ type codeScan struct {
 	wrote bool // a write call was seen
 }
 
+// aliases reads `import subprocess as sp` and `from os import system as
+// s`: the alias stands for the name.
+func (cs *codeScan) aliases() map[string]string {
+	var out map[string]string
+	for i := 1; i+1 < len(cs.toks); i++ {
+		if cs.toks[i].kind != tokName || cs.toks[i].val != "as" || cs.toks[i-1].kind != tokName || cs.toks[i+1].kind != tokName {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[cs.toks[i+1].val] = cs.toks[i-1].val
+	}
+	return out
+}
+
 func (cs *codeScan) run() {
 	s, c := cs.s, cs.c
+	var alias map[string]string
+	if cs.l == langPython {
+		alias = cs.aliases()
+	}
 	for i := 0; i < len(cs.toks); i++ {
 		t := cs.toks[i]
 		switch t.kind {
@@ -225,6 +268,15 @@ func (cs *codeScan) run() {
 			continue
 		}
 		name := t.val
+		if alias != nil {
+			first, rest, _ := strings.Cut(name, ".")
+			if a, ok := alias[first]; ok {
+				name = a
+				if rest != "" {
+					name += "." + rest
+				}
+			}
+		}
 		last := name
 		if k := strings.LastIndexAny(name, ".:"); k >= 0 {
 			last = name[k+1:]

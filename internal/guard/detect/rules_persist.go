@@ -16,7 +16,9 @@ func (s *scanner) persistRule(c *call) {
 	case "crontab":
 		// crontab -l lists, crontab -e edits interactively; a file, "-"
 		// (stdin) or -r/-ir replaces or removes every job.
-		if hasFlag(c.args, "r") || len(operands(c.args, "uTs")) > 0 || len(c.stdin) > 0 {
+		// crontab with neither -l nor -e reads a new table from its
+		// operand or its standard input.
+		if hasFlag(c.args, "r") || !hasFlag(c.args, "leTV", "--help", "--version") {
 			s.add("persist.crontab", c.text)
 		}
 	case "at", "batch":
@@ -215,7 +217,7 @@ func (s *scanner) pkgRemoveRule(c *call) {
 			s.add("pkg.remove", c.text)
 		}
 	case "npm":
-		if in(verb, "uninstall", "un", "unlink", "remove", "rm", "r", "prune") {
+		if in(verb, "un", "unlink", "remove", "rm", "r", "prune") || len(verb) >= 3 && strings.HasPrefix("uninstall", verb) {
 			s.add("pkg.remove", c.text)
 		}
 	case "yarn", "pnpm", "bun":
@@ -245,6 +247,10 @@ func (s *scanner) killManyRule(c *call) {
 	case "killall5":
 		s.add("process.kill_many", c.text)
 	case "kill":
+		if c.xargs {
+			s.add("process.kill_many", c.text)
+			return
+		}
 		for _, a := range c.args {
 			if len(a.subs) > 0 || a.dyn && strings.Contains(a.val, "$") {
 				s.add("process.kill_many", c.text)

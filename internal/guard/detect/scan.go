@@ -58,6 +58,7 @@ type scanner struct {
 	params  []string                   // positional parameters for the next nested script
 	calls   int                        // calls of functions the command defines, followed so far
 	inherit map[string]expand.Variable // variables for the next nested script
+	fam     famState                   // what the family rules remember across commands
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -316,10 +317,10 @@ func (c *call) setCommand(w arg, rest []arg) {
 
 // assign checks a variable assignment (DOCKER_HOST redirects docker).
 func (s *scanner) assign(lv *level, a *syntax.Assign, text string) {
+	s.assignFamilies(lv, a, text)
 	if a == nil || a.Name == nil || a.Value == nil {
 		return
 	}
-	s.assignFamilies(lv, a, text)
 	if a.Name.Value == "DOCKER_HOST" {
 		if v := s.word(lv, a.Value).val; remoteDockerHost(v) {
 			s.add("container.remote_host", text)
