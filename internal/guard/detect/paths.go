@@ -128,7 +128,7 @@ func (s *scanner) sensitiveWrite(target string) []string {
 	c := s.canon(target)
 	base := path.Base(c)
 	var keys []string
-	if c == "/etc" || strings.HasPrefix(c, "/etc/") {
+	if c == "/etc" || strings.HasPrefix(c, "/etc/") || c == "/private/etc" || strings.HasPrefix(c, "/private/etc/") {
 		keys = append(keys, "write.etc")
 	}
 	if base == ".ssh" || strings.Contains(c, "/.ssh/") || strings.HasPrefix(c, ".ssh/") {
@@ -136,6 +136,9 @@ func (s *scanner) sensitiveWrite(target string) []string {
 	}
 	if s.hermes != "" && (c == s.hermes+"/.env" || c == s.hermes+"/auth.json" || c == s.hermes+"/config.yaml") {
 		keys = append(keys, "write.hermes_secrets")
+	}
+	if s.hermesProtected(c) {
+		keys = append(keys, "hermes.self_tamper")
 	}
 	if shellRCs[base] || etcShellRCs[c] || strings.HasPrefix(c, "/etc/profile.d/") {
 		keys = append(keys, "write.shell_rc")

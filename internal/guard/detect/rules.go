@@ -73,6 +73,7 @@ func (s *scanner) rulesArgsOnly(c *call) {
 	if cloudMetadata(c.path) {
 		s.add("net.cloud_metadata", c.text)
 	}
+	s.familyArgs(c)
 }
 
 // execKey is how chmod targets and executed paths are compared.

@@ -269,6 +269,7 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 	flatten(b.Y)
 	text := strings.TrimSpace(lv.slice(b.Pos(), b.End()))
 
+	s.pipelineFamilies(lv, stages, text)
 	var fetch, decode, known bool
 	var data string
 	for _, st := range stages {
@@ -289,6 +290,8 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 			}
 			if known && shellNames[c.name] {
 				s.pending = append(s.pending, data)
+			} else if l, ok := interpLang(c.name); known && ok {
+				s.scanCode(c, data, l, 0)
 			} else if !known && !fetch && !decode {
 				s.add("opaque.shell_input", text)
 			}

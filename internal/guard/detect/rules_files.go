@@ -268,6 +268,7 @@ func inPlace(args []arg, prog string) bool {
 
 // redirects checks the output redirections of a statement.
 func (s *scanner) redirects(lv *level, st *syntax.Stmt, text string) {
+	s.redirFamilies(lv, st, text)
 	for _, r := range st.Redirs {
 		switch r.Op {
 		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:

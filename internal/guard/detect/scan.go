@@ -58,6 +58,7 @@ type scanner struct {
 	params  []string                   // positional parameters for the next nested script
 	calls   int                        // calls of functions the command defines, followed so far
 	inherit map[string]expand.Variable // variables for the next nested script
+	fam     famState                   // what the family rules remember across commands
 }
 
 // Scan parses command and reports every hardline and dangerous pattern in
@@ -317,6 +318,7 @@ func (c *call) setCommand(w arg, rest []arg) {
 
 // assign checks a variable assignment (DOCKER_HOST redirects docker).
 func (s *scanner) assign(lv *level, a *syntax.Assign, text string) {
+	s.assignFamilies(lv, a, text)
 	if a == nil || a.Name == nil || a.Value == nil {
 		return
 	}

@@ -23,6 +23,8 @@ var (
 	sqlTruncate = regexp.MustCompile(`(?is)\btruncate\s+(table\s+)?[\w."` + "`" + `\[]`)
 	sqlDelete   = regexp.MustCompile(`(?is)^\s*delete\s+from\s+\S+`)
 	sqlWhere    = regexp.MustCompile(`(?is)\bwhere\b`)
+	// A WHERE that is always true deletes everything too.
+	sqlTautology = regexp.MustCompile(`(?is)\bwhere\s+(not\s+false|true|1|1\s*=\s*1|0\s*=\s*0|'1'\s*=\s*'1'|1\s*<>\s*0)\s*;?\s*$|\bor\s+(true|1\s*=\s*1)\b`)
 )
 
 // sqlRule looks at the SQL a client is given on its command line (psql
@@ -45,7 +47,7 @@ func (s *scanner) sqlText(sql, text string) {
 		s.add("sql.truncate", text)
 	}
 	for _, stmt := range strings.Split(sql, ";") {
-		if sqlDelete.MatchString(stmt) && !sqlWhere.MatchString(stmt) {
+		if sqlDelete.MatchString(stmt) && (!sqlWhere.MatchString(stmt) || sqlTautology.MatchString(stmt)) {
 			s.add("sql.delete_all", text)
 			break
 		}

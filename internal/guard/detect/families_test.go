@@ -1,0 +1,64 @@
+package detect
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestFamiliesCorpus: testdata/families.txt holds the dangerous (ask)
+// families and inline interpreter code, key<TAB>command. The key "allow"
+// means no match at all; any other key must be found, and the result is
+// hardline exactly when that key is.
+func TestFamiliesCorpus(t *testing.T) {
+	t.Parallel()
+	lines := readCorpus(t, "families.txt", true)
+	if len(lines) < 300 {
+		t.Fatalf("families corpus has %d commands, want at least 300", len(lines))
+	}
+	for _, l := range lines {
+		r := Scan(l.command, corpusOpts)
+		if r.Unparseable != nil {
+			t.Errorf("families.txt:%d %q: unparseable: %v", l.line, l.command, r.Unparseable)
+			continue
+		}
+		if l.key == "allow" {
+			if len(r.Matches) > 0 {
+				t.Errorf("families.txt:%d %q: got %v, want allow", l.line, l.command, r.Keys())
+			}
+			continue
+		}
+		p, ok := patterns[l.key]
+		if !ok {
+			t.Errorf("families.txt:%d: unknown key %q", l.line, l.key)
+			continue
+		}
+		if !hasKey(r, l.key) {
+			t.Errorf("families.txt:%d %q: got %v, want %s", l.line, l.command, r.Keys(), l.key)
+		}
+		if r.Hardline() != p.Hardline {
+			t.Errorf("families.txt:%d %q: got %v (hardline %v), want hardline %v", l.line, l.command, r.Keys(), r.Hardline(), p.Hardline)
+		}
+	}
+}
+
+// TestFamilyKeysCovered: every key the families add has at least three
+// spellings in the corpus, a stable description, and the right flags.
+func TestFamilyKeysCovered(t *testing.T) {
+	t.Parallel()
+	count := map[string]int{}
+	for _, l := range readCorpus(t, "families.txt", true) {
+		count[l.key]++
+	}
+	for k := range familyPatterns {
+		p := patterns[k]
+		if p.Key != k || p.Hardline || p.Description == "" || p.Category == "" {
+			t.Errorf("pattern %s is %+v", k, p)
+		}
+		if count[k] < 3 {
+			t.Errorf("key %s has %d families.txt lines, want at least 3", k, count[k])
+		}
+		if strings.HasPrefix(k, "hardline.") {
+			t.Errorf("family key %s must not be hardline", k)
+		}
+	}
+}

@@ -1,0 +1,677 @@
+package detect
+
+import (
+	"strings"
+)
+
+// Inline interpreter code: python -c, perl -e, ruby -e, node -e, deno
+// eval, php -r, lua -e, awk programs, osascript -e, and code fed to an
+// interpreter through a here-document, here-string or a pipe of literal
+// text. The code is read with lexCode: a shell command it runs as a
+// literal string is judged by the shell rules (so os.system("rm -rf /")
+// is hardline); what it does with values known only at run time asks
+// under interp.*.
+
+// maxCodeDepth bounds exec("...") inside exec("...") followed.
+const maxCodeDepth = 3
+
+// interpLang maps an interpreter's command name to its language.
+func interpLang(name string) (lang, bool) {
+	base := strings.TrimRight(name, "0123456789.")
+	switch base {
+	case "python", "pypy", "pypy3":
+		return langPython, true
+	case "perl":
+		return langPerl, true
+	case "ruby", "jruby":
+		return langRuby, true
+	case "node", "nodejs", "bun", "deno":
+		return langJS, true
+	case "php":
+		return langPHP, true
+	case "lua", "luajit":
+		return langLua, true
+	case "awk", "gawk", "mawk", "nawk":
+		return langAwk, true
+	case "osascript":
+		return langAppleScript, true
+	}
+	return 0, false
+}
+
+// interpRule reads the inline code of an interpreter call.
+func (s *scanner) interpRule(c *call) {
+	l, ok := interpLang(c.name)
+	if !ok || c.dynName != "" {
+		return
+	}
+	codes, dyn := inlineCode(c, l)
+	if dyn {
+		s.add("opaque.eval", c.text)
+	}
+	for _, code := range codes {
+		s.scanCode(c, code, l, 0)
+	}
+	if len(codes) == 0 && l != langAwk {
+		for _, a := range c.args {
+			if strings.HasPrefix(a.val, "-") {
+				continue
+			}
+			// python3 <(echo '...'): the substitution's output is the script.
+			for _, sub := range a.subs {
+				if !sub.proc {
+					continue
+				}
+				if len(sub.stmts) == 1 {
+					if out, ok := s.staticOutput(c.lv, sub.stmts[0]); ok {
+						s.scanCode(c, out, l, 0)
+						continue
+					}
+				}
+				if f, d := s.stmtsKinds(c.lv, sub.stmts); !f && !d {
+					s.add("opaque.shell_input", c.text)
+				}
+			}
+			break
+		}
+	}
+	if len(c.stdin) > 0 && l != langAwk && readsStdinScript(c) && len(codes) == 0 {
+		for _, body := range c.stdin {
+			s.scanCode(c, body, l, 0)
+		}
+	}
+	if l == langRuby && rubyInPlace(c.args) {
+		targets := operands(c.args, "eIrCFE")
+		if len(codes) == 0 && len(targets) > 0 {
+			targets = targets[1:] // the script file
+		}
+		for _, t := range targets {
+			for _, k := range s.sensitiveWrite(t) {
+				s.add(k, c.text)
+			}
+		}
+	}
+}
+
+// interpLetters are, per language, the short options that take inline
+// code and the short options that take another value.
+var interpLetters = map[lang][2]string{
+	langPython: {"c", "WXm"}, langPerl: {"eE", "IMm"}, langRuby: {"e", "rICFE"},
+	langJS: {"ep", "rC"}, langPHP: {"rBRE", "cdfzt"}, langLua: {"e", "l"},
+	langAwk: {"e", "vFf"}, langAppleScript: {"e", "ls"},
+}
+
+// inlineCode returns the code an interpreter call gives on its command
+// line; dyn reports code known only at run time.
+func inlineCode(c *call, l lang) (codes []string, dyn bool) {
+	take := func(a arg) {
+		if a.dyn {
+			dyn = true
+			return
+		}
+		codes = append(codes, a.val)
+	}
+	args := c.args
+	if c.name == "deno" {
+		if len(args) == 0 || args[0].val != "eval" {
+			return nil, false
+		}
+		for _, a := range args[1:] {
+			if !strings.HasPrefix(a.val, "-") {
+				take(a)
+				break
+			}
+		}
+		return codes, dyn
+	}
+	letters := interpLetters[l]
+	codeLetters, valueLetters := letters[0], letters[1]
+	awkFile := false
+	for i := 0; i < len(args); i++ {
+		v := args[i].val
+		switch {
+		case v == "--":
+			if l == langAwk && len(codes) == 0 && !awkFile && i+1 < len(args) {
+				take(args[i+1])
+			}
+			return codes, dyn
+		case strings.HasPrefix(v, "--"):
+			name, val, hasVal := strings.Cut(v, "=")
+			switch name {
+			case "--eval", "--print", "--source":
+				if hasVal {
+					codes = append(codes, val)
+				} else if i+1 < len(args) {
+					i++
+					take(args[i])
+				}
+			case "--file":
+				awkFile = true
+				i++
+			case "--require", "--import", "--loader", "--assign", "--field-separator":
+				if !hasVal {
+					i++
+				}
+			}
+		case len(v) > 1 && v[0] == '-':
+			for j := 1; j < len(v); j++ {
+				ch := v[j]
+				if l == langPerl || l == langRuby {
+					if ch == 'i' {
+						break // the rest is the backup extension
+					}
+					if ch == 'l' || ch == '0' || ch == 'C' && l == langPerl {
+						for j+1 < len(v) && v[j+1] >= '0' && v[j+1] <= '9' {
+							j++
+						}
+						continue
+					}
+				}
+				if strings.IndexByte(codeLetters, ch) >= 0 {
+					if j+1 < len(v) {
+						codes = append(codes, v[j+1:])
+					} else if i+1 < len(args) {
+						i++
+						take(args[i])
+					}
+					break
+				}
+				if strings.IndexByte(valueLetters, ch) >= 0 {
+					if l == langAwk && ch == 'f' {
+						awkFile = true
+					}
+					if l == langPython && ch == 'm' {
+						return codes, dyn // python -m module: no inline code
+					}
+					if j+1 == len(v) {
+						i++
+					}
+					break
+				}
+			}
+		default:
+			if l == langAwk && len(codes) == 0 && !awkFile {
+				take(args[i])
+			}
+			return codes, dyn // the script operand: what follows is its argv
+		}
+	}
+	return codes, dyn
+}
+
+// scanCode reads code in language l that c runs.
+func (s *scanner) scanCode(c *call, code string, l lang, depth int) {
+	if depth > maxCodeDepth || s.err != nil {
+		return
+	}
+	s.work += len(code)
+	if s.work > maxWork {
+		return // script() reports the budget on the next nested shell
+	}
+	toks := lexCode(code, l)
+	low := strings.ToLower(code)
+	cs := codeScan{s: s, c: c, l: l, toks: toks, low: low, depth: depth}
+	cs.run()
+}
+
+type codeScan struct {
+	s     *scanner
+	c     *call
+	l     lang
+	toks  []token
+	low   string
+	depth int
+	wrote bool // a write call was seen
+}
+
+// aliases reads `import subprocess as sp` and `from os import system as
+// s`: the alias stands for the name.
+func (cs *codeScan) aliases() map[string]string {
+	var out map[string]string
+	for i := 1; i+1 < len(cs.toks); i++ {
+		if cs.toks[i].kind != tokName || cs.toks[i].val != "as" || cs.toks[i-1].kind != tokName || cs.toks[i+1].kind != tokName {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[cs.toks[i+1].val] = cs.toks[i-1].val
+	}
+	return out
+}
+
+func (cs *codeScan) run() {
+	s, c := cs.s, cs.c
+	var alias map[string]string
+	if cs.l == langPython {
+		alias = cs.aliases()
+	}
+	for i := 0; i < len(cs.toks); i++ {
+		t := cs.toks[i]
+		switch t.kind {
+		case tokShell:
+			cs.shell(t.val, t.lit)
+			continue
+		case tokStr:
+			if t.lit && shellFuncNames[t.val] && cs.l != langAwk {
+				// getattr(os, "system"), obj["execSync"]: a shell by name.
+				s.add("interp.shell", c.text)
+			}
+			if cs.l == langAwk && i+1 < len(cs.toks) && isPipeTok(cs.toks[i+1]) && i+2 < len(cs.toks) && cs.toks[i+2].kind == tokName && cs.toks[i+2].val == "getline" {
+				cs.shell(t.val, t.lit) // "cmd" | getline
+			}
+			continue
+		case tokPunct:
+			if cs.l == langAwk && isPipeTok(t) && i+1 < len(cs.toks) && cs.toks[i+1].kind == tokStr {
+				cs.awkPipe(i)
+			}
+			continue
+		}
+		name := t.val
+		if alias != nil {
+			first, rest, _ := strings.Cut(name, ".")
+			if a, ok := alias[first]; ok {
+				name = a
+				if rest != "" {
+					name += "." + rest
+				}
+			}
+		}
+		last := name
+		if k := strings.LastIndexAny(name, ".:"); k >= 0 {
+			last = name[k+1:]
+		}
+		if i > 0 && cs.toks[i-1].kind == tokPunct && cs.toks[i-1].val == "." {
+			name = "." + name // a method on an expression: Path("x").unlink
+		}
+		next := i + 1
+		hasParen := next < len(cs.toks) && cs.toks[next].kind == tokPunct && cs.toks[next].val == "("
+		bare := !hasParen && next < len(cs.toks) && (cs.l == langPerl || cs.l == langRuby) && (cs.toks[next].kind == tokStr || cs.toks[next].kind == tokName)
+		if cs.l == langAppleScript && last == "script" && i > 0 && cs.toks[i-1].val == "shell" && hasParen == false && next < len(cs.toks) && cs.toks[next].kind == tokStr {
+			cs.shell(cs.toks[next].val, cs.toks[next].lit) // do shell script "..."
+			continue
+		}
+		if !hasParen && !bare {
+			continue
+		}
+		args, _ := callArgs(cs.toks, next)
+		switch {
+		case cs.isShellCall(name, last):
+			cs.shellCall(args)
+		case cs.isEval(name, last, next):
+			cs.eval(args)
+		case cs.isDelete(name, last):
+			cs.deleteCall(last, args)
+		case cs.isWrite(name, last, args):
+			cs.wrote = true
+			cs.writeCall(args)
+		}
+	}
+	cs.whole()
+}
+
+func isPipeTok(t token) bool { return t.kind == tokPunct && t.val == "|" }
+
+// shell judges a command line the code runs.
+func (cs *codeScan) shell(cmd string, lit bool) {
+	if !lit {
+		cs.s.add("interp.shell", cs.c.text)
+		return
+	}
+	if strings.TrimSpace(cmd) == "" {
+		return
+	}
+	cs.s.nestedScript(cs.c.lv, cmd)
+}
+
+// shellCall judges the arguments of system(...), subprocess.run(...),
+// spawn("rm", ["-rf", "/"]) and the like.
+func (cs *codeScan) shellCall(args [][]token) {
+	if len(args) == 0 || len(args[0]) == 0 {
+		return
+	}
+	if v, ok := literalArg(args[0]); ok {
+		words := []string{v}
+		if len(args) > 1 {
+			if rest, ok := listArg(args[1]); ok {
+				words = append(words, rest...) // spawn("rm", ["-rf", "/"]), execv("/bin/rm", [...])
+			} else if rest, ok := objectList(args[1], "args"); ok {
+				words = append(words, rest...) // new Deno.Command("rm", {args: ["-rf", "/"]})
+			} else if all, ok := allLiteral(args); ok && cs.l != langPython && cs.l != langJS {
+				words = all // Perl/Ruby/PHP system("rm", "-rf", "/")
+			} else {
+				cs.shell(v, true)
+				return
+			}
+			cs.shell(quoteWords(words), true)
+			return
+		}
+		cs.shell(v, true)
+		return
+	}
+	if words, ok := listArg(args[0]); ok {
+		cs.shell(quoteWords(words), true)
+		return
+	}
+	if words, ok := objectList(args[0], "cmd"); ok {
+		cs.shell(quoteWords(words), true) // Deno.run({cmd: ["rm", "-rf", "/"]})
+		return
+	}
+	cs.shell("", false)
+}
+
+func allLiteral(args [][]token) ([]string, bool) {
+	var out []string
+	for _, a := range args {
+		v, ok := literalArg(a)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// eval follows exec("literal code") in the same language; exec of a
+// base64 literal is decoded first; anything else is code built at run
+// time.
+func (cs *codeScan) eval(args [][]token) {
+	if len(args) == 0 || len(args[0]) == 0 {
+		return
+	}
+	if v, ok := literalArg(args[0]); ok {
+		cs.s.scanCode(cs.c, v, cs.l, cs.depth+1)
+		return
+	}
+	for _, t := range args[0] {
+		if t.kind == tokName && strings.Contains(strings.ToLower(t.val), "b64decode") || t.kind == tokName && (t.val == "atob" || strings.HasSuffix(t.val, "decode64") || t.val == "base64_decode" || strings.HasSuffix(t.val, "decode_base64")) {
+			for _, u := range args[0] {
+				if u.kind == tokStr && u.lit && len(u.val) >= 8 {
+					if dec, ok := decodeBase64(u.val); ok {
+						cs.s.scanCode(cs.c, dec, cs.l, cs.depth+1)
+						return
+					}
+				}
+			}
+		}
+	}
+	cs.s.add("interp.eval", cs.c.text)
+}
+
+// deleteCall judges os.remove("x") as `rm x` and shutil.rmtree("x") as
+// `rm -rf x`; a path known only at run time asks.
+func (cs *codeScan) deleteCall(last string, args [][]token) {
+	rec := recursiveDelete[last]
+	for _, a := range args {
+		for _, t := range a {
+			if t.kind == tokName && t.val == "recursive" || t.kind == tokStr && t.val == "recursive" {
+				rec = true
+			}
+		}
+	}
+	if len(args) == 0 || len(args[0]) == 0 {
+		cs.s.add("interp.delete", cs.c.text)
+		return
+	}
+	p, ok := literalArg(args[0])
+	if !ok {
+		cs.s.add("interp.delete", cs.c.text)
+		return
+	}
+	flag := "-f"
+	if rec {
+		flag = "-rf"
+	}
+	cs.s.nestedScript(cs.c.lv, "rm "+flag+" -- "+quoteWords([]string{p}))
+}
+
+// writeCall reports writes to protected paths given as literals.
+func (cs *codeScan) writeCall(args [][]token) {
+	for _, a := range args {
+		for _, t := range a {
+			if t.kind != tokStr || !t.lit {
+				continue
+			}
+			p := strings.TrimLeft(t.val, "+<>| ")
+			if p == "" || strings.ContainsAny(p, "\n") {
+				continue
+			}
+			if keys := cs.s.sensitiveWrite(p); len(keys) > 0 {
+				cs.s.add("interp.write_protected", cs.c.text)
+				for _, k := range keys {
+					cs.s.add(k, cs.c.text)
+				}
+			}
+		}
+	}
+}
+
+// whole looks at the code as a whole: a socket with a shell is a
+// reverse shell, an HTTP client with a secret is exfiltration, a write
+// next to the name of a protected place is a protected write.
+func (cs *codeScan) whole() {
+	low := cs.low
+	if containsAnyOf(low, socketMarkers) && containsAnyOf(low, shellMarkers) {
+		cs.s.add("revshell.interpreter", cs.c.text)
+	}
+	if containsAnyOf(low, httpMarkers) {
+		for _, t := range cs.toks {
+			if t.kind == tokStr && t.lit && cs.s.secretPath(t.val) {
+				cs.s.add("exfil.secret_file", cs.c.text)
+				break
+			}
+		}
+		if wholeEnvironment(low) {
+			cs.s.add("exfil.environment", cs.c.text)
+		}
+	}
+	if !cs.wrote {
+		return
+	}
+	// A write, and a protected path named anywhere in the code (built
+	// with Path(...), os.path.join, expanduser): ask.
+	if containsAnyOf(low, protectedMarkers) {
+		cs.s.add("interp.write_protected", cs.c.text)
+	}
+	if strings.Contains(low, ".hermes") {
+		cs.s.add("hermes.self_tamper", cs.c.text)
+	}
+	for _, t := range cs.toks {
+		if t.kind == tokStr && t.lit && len(t.val) > 1 && strings.ContainsAny(t.val[:1], "/~.") && !strings.Contains(t.val, "\n") {
+			for _, k := range cs.s.sensitiveWrite(t.val) {
+				cs.s.add(k, cs.c.text)
+			}
+		}
+	}
+}
+
+func containsAnyOf(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// wholeEnvironment reports code that reads every environment variable
+// at once (not one named variable).
+func wholeEnvironment(low string) bool {
+	if containsAnyOf(low, []string{"%env", "env.to_h", "env.to_a", "env.inspect", "getenv()", "/proc/self/environ", "/environ", "os.environb"}) {
+		return true
+	}
+	for _, m := range []string{"os.environ", "process.env", "$_env", "deno.env.toobject"} {
+		for from := 0; from < len(low); {
+			k := strings.Index(low[from:], m)
+			if k < 0 {
+				break
+			}
+			end := from + k + len(m)
+			from = end
+			if end >= len(low) {
+				return true
+			}
+			rest := low[end:]
+			if rest[0] == '[' || rest[0] == '{' || isCodeNameByte(rest[0]) || rest[0] == '.' && !strings.HasPrefix(rest, ".copy") && !strings.HasPrefix(rest, ".items") && !strings.HasPrefix(rest, ".keys") {
+				continue // os.environ["KEY"], process.env.KEY, os.environ.get("KEY")
+			}
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	socketMarkers    = []string{"socket", "fsockopen", "/inet/tcp", "/inet/udp", "net.connect", "net.createconnection", "require('net')", `require("net")`, "io::socket"}
+	shellMarkers     = []string{"/bin/sh", "/bin/bash", "/bin/zsh", "sh -i", "bash -i", "dup2", "pty.spawn", "subprocess", "child_process", "os.system", "exec(", "system(", "popen", "proc_open", "spawn(", "cmd.exe", "\"sh\"", "'sh'", "exec ", "system "}
+	httpMarkers      = []string{"urllib", "requests.", "http.client", "httplib", "urlopen", "fetch(", "axios", "http.request", "https.request", "net::http", "lwp", "http::tiny", "curl_", "file_get_contents(\"http", "file_get_contents('http", "socket", "smtplib", "ftplib", "paramiko", "httpx", "aiohttp", "open-uri", "uri.open", "net/http", "http.post", "http.get", "xmlhttprequest", "websocket", "fsockopen"}
+	protectedMarkers = []string{".hermes", ".ssh/", "authorized_keys", "/etc/", ".bashrc", ".zshrc", ".profile", ".bash_profile", "sudoers", "crontab"}
+)
+
+// Function names, by language, that run a shell command.
+var shellFuncNames = map[string]bool{
+	"system": true, "popen": true, "check_output": true, "check_call": true, "getoutput": true,
+	"getstatusoutput": true, "Popen": true, "execSync": true, "execFileSync": true, "spawnSync": true,
+	"shell_exec": true, "passthru": true, "proc_open": true, "pcntl_exec": true,
+}
+
+var pyShell = map[string]bool{
+	"system": true, "popen": true, "Popen": true, "check_output": true, "check_call": true, "getoutput": true,
+	"getstatusoutput": true, "spawn": true, "execv": true, "execve": true, "execvp": true, "execvpe": true,
+	"execl": true, "execle": true, "execlp": true, "execlpe": true, "spawnv": true, "spawnve": true, "spawnvp": true,
+	"spawnvpe": true, "spawnl": true, "spawnle": true, "spawnlp": true, "spawnlpe": true, "posix_spawn": true,
+	"posix_spawnp": true, "create_subprocess_shell": true, "create_subprocess_exec": true, "startfile": true,
+}
+
+func (cs *codeScan) isShellCall(name, last string) bool {
+	switch cs.l {
+	case langPython:
+		if name == "platform.system" || strings.HasSuffix(name, ".path.exists") {
+			return false
+		}
+		if last == "run" || last == "call" {
+			return strings.HasPrefix(name, "subprocess.") || strings.Contains(cs.low, "from subprocess import")
+		}
+		return pyShell[last]
+	case langPerl:
+		return last == "system" || last == "exec"
+	case langRuby:
+		return in(last, "system", "exec", "spawn", "popen", "capture2", "capture2e", "capture3", "popen2", "popen3", "pipeline")
+	case langJS:
+		if in(last, "exec", "execFile", "spawn", "fork") {
+			return strings.Contains(cs.low, "child_process") || strings.Contains(cs.low, "node:child") || strings.HasPrefix(name, "Bun.")
+		}
+		return in(last, "execSync", "execFileSync", "spawnSync") || name == "Deno.run" || name == "Deno.Command" || name == "Bun.spawn" || name == "Bun.spawnSync"
+	case langPHP:
+		return in(last, "system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec")
+	case langLua:
+		return name == "os.execute" || name == "io.popen"
+	case langAwk:
+		return last == "system"
+	}
+	return false
+}
+
+func (cs *codeScan) isEval(name, last string, next int) bool {
+	switch cs.l {
+	case langPython:
+		return (name == "exec" || name == "eval" || name == "compile" || name == "builtins.exec" || name == "builtins.eval")
+	case langPerl:
+		// eval { ... } is a block, not code from a string.
+		return last == "eval" && !(next < len(cs.toks) && cs.toks[next].val == "{")
+	case langRuby:
+		return in(last, "eval", "instance_eval", "class_eval", "module_eval")
+	case langJS:
+		return name == "eval" || name == "Function" || in(last, "runInNewContext", "runInThisContext", "runInContext")
+	case langPHP:
+		return in(last, "eval", "assert", "create_function")
+	case langLua:
+		return in(name, "load", "loadstring", "dostring")
+	}
+	return false
+}
+
+var recursiveDelete = map[string]bool{"rmtree": true, "rm_rf": true, "rm_r": true, "remove_dir": true, "remove_entry": true, "remove_entry_secure": true, "remove_tree": true, "removedirs": true}
+
+func (cs *codeScan) isDelete(name, last string) bool {
+	switch cs.l {
+	case langPython:
+		return name == "os.remove" || in(last, "unlink", "rmdir", "removedirs", "rmtree")
+	case langPerl, langPHP:
+		return in(last, "unlink", "rmdir", "rmtree", "remove_tree")
+	case langRuby:
+		return strings.HasPrefix(name, "FileUtils.") && in(last, "rm", "rm_f", "rm_r", "rm_rf", "remove", "remove_dir", "remove_entry", "remove_entry_secure", "rmtree", "rmdir") ||
+			in(name, "File.delete", "File.unlink", "Dir.rmdir", "Dir.delete", "Dir.unlink")
+	case langJS:
+		return in(last, "rmSync", "unlinkSync", "rmdirSync") || in(last, "rm", "unlink", "rmdir", "remove", "removeSync") && (strings.Contains(strings.ToLower(name), "fs") || strings.HasPrefix(name, "Deno."))
+	case langLua:
+		return name == "os.remove"
+	}
+	return false
+}
+
+func (cs *codeScan) isWrite(name, last string, args [][]token) bool {
+	switch last {
+	case "open", "fopen", "sysopen":
+		if cs.l == langPerl {
+			return true // open(F, ">x"): writeCall keeps what names a protected path
+		}
+		for _, a := range args[min(1, len(args)):] {
+			for _, t := range a {
+				if t.kind == tokStr && t.lit && t.val != "" && strings.Trim(t.val, "rwaxbt+") == "" && strings.ContainsAny(t.val, "wax+") {
+					return true
+				}
+			}
+		}
+		return false
+	case "write_text", "write_bytes", "writeFileSync", "writeFile", "appendFileSync", "appendFile", "createWriteStream",
+		"copyFileSync", "copyFile", "renameSync", "rename", "symlinkSync", "symlink", "file_put_contents", "copy", "copy2",
+		"copyfile", "move", "replace", "write", "binwrite", "writeTextFile", "truncate", "link", "cp", "mv", "ln_s", "ln_sf", "install":
+		return last != "write" || cs.l == langRuby || cs.l == langJS && strings.HasPrefix(name, "Deno.")
+	}
+	return false
+}
+
+// awkPipe handles `print "cmd" | "sh"` and `print x | "cmd"` in awk.
+func (cs *codeScan) awkPipe(i int) {
+	target := cs.toks[i+1]
+	if !target.lit {
+		cs.s.add("interp.shell", cs.c.text)
+		return
+	}
+	fields := strings.Fields(target.val)
+	if len(fields) > 0 && shellNames[strings.TrimPrefix(fields[0], "/bin/")] && len(fields) == 1 {
+		// The printed text is the script: known only when it is one literal.
+		j := i - 1
+		if j >= 1 && cs.toks[j].kind == tokStr && cs.toks[j-1].kind == tokName && cs.toks[j-1].val == "print" {
+			cs.shell(cs.toks[j].val, cs.toks[j].lit)
+			return
+		}
+		cs.s.add("interp.shell", cs.c.text)
+		return
+	}
+	cs.shell(target.val, true)
+}
+
+// rubyInPlace reports ruby -i (also in clusters such as -pi), where the
+// letters before it take no value.
+func rubyInPlace(args []arg) bool {
+	for _, a := range args {
+		v := a.val
+		if v == "--" {
+			return false
+		}
+		if len(v) < 2 || v[0] != '-' || v[1] == '-' {
+			continue
+		}
+		for j := 1; j < len(v); j++ {
+			if v[j] == 'i' {
+				return true
+			}
+			if strings.IndexByte("eIrCFEx", v[j]) >= 0 {
+				break
+			}
+		}
+	}
+	return false
+}
