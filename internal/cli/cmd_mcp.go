@@ -181,7 +181,7 @@ func secretFreePairs(flag string, pairs []string) (map[string]string, error) {
 // it is one and the value is not only ${VAR} references and a scheme word
 // (Bearer, Basic, token).
 func looksSecret(name, value string) bool {
-	if redact.Default().String(name+"="+value) != name+"="+value || redact.Default().String(value) != value {
+	if _, secret := redact.Secret(name, value); secret {
 		return true
 	}
 	if !secretNameRE.MatchString(name) {
@@ -201,7 +201,7 @@ func secretFreeServer(command []string, rawURL string) error {
 	const fix = "config.yaml is no place for one: put it in the home's .env and write ${VAR} in its place"
 	for i, arg := range command {
 		name, value, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if redact.Default().String(arg) != arg || (value != "" && looksSecret(name, value)) {
+		if _, secret := redact.Secret("", arg); secret || (value != "" && looksSecret(name, value)) {
 			return fmt.Errorf("argument %d of the command looks like a secret, and %s", i, fix)
 		}
 	}
@@ -210,7 +210,7 @@ func secretFreeServer(command []string, rawURL string) error {
 	}
 	// ${VAR} references are what belongs here; judge the rest.
 	bare := varRefRE.ReplaceAllString(rawURL, "")
-	if redact.Default().String(bare) != bare {
+	if _, secret := redact.Secret("", bare); secret {
 		return fmt.Errorf("--url holds what looks like a secret, and %s", fix)
 	}
 	u, err := neturl.Parse(bare)

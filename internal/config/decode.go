@@ -22,6 +22,7 @@ type decoder struct {
 	problems []Problem
 	values   map[string]ast.Node // key path -> value node
 	keys     map[string]ast.Node // key path -> key node
+	vetted   map[ast.Node]bool   // values whose type rules out a secret: enums, numbers, booleans, durations
 	aliases  int                 // alias expansions left; see maxAliases
 	overrun  bool                // the budget ran out and was reported
 }
@@ -41,6 +42,7 @@ func newDecoder(file string, data []byte) *decoder {
 		anchors: map[string]ast.Node{},
 		values:  map[string]ast.Node{},
 		keys:    map[string]ast.Node{},
+		vetted:  map[ast.Node]bool{},
 		aliases: maxAliases,
 	}
 }
@@ -228,6 +230,12 @@ func (d *decoder) decode(path string, n ast.Node, v reflect.Value, f field) {
 	}
 	d.values[path] = n
 	t := v.Type()
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Bool:
+		d.vetted[n] = true // a duration is an Int64
+	case reflect.String:
+		d.vetted[n] = f.hasEnum
+	}
 	switch {
 	case t == durationType:
 		d.duration(path, n, v, f)

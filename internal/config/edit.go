@@ -154,7 +154,8 @@ func repairs(before, after []Problem) bool {
 }
 
 // changeError explains why a change was refused: the file was valid
-// before, so every error is the change's doing.
+// before, so every error is the change's doing. Each names the line the
+// change would have written (FILE:LINE: KEY: what is wrong; the fix).
 func changeError(path string, problems []Problem) error {
 	var msgs []string
 	for _, p := range problems {
@@ -164,6 +165,9 @@ func changeError(path string, problems []Problem) error {
 		msg := p.Msg
 		if p.Path != "" {
 			msg = p.Path + ": " + msg
+		}
+		if p.Line > 0 {
+			msg = fmt.Sprintf("%s:%d: %s", filepath.Base(path), p.Line, msg)
 		}
 		if p.Hint != "" {
 			msg += "; " + p.Hint

@@ -168,7 +168,7 @@ func TestSetRefusesAndLeavesFile(t *testing.T) {
 	tests := []struct {
 		name, before, key, value, wantErr string
 	}{
-		{"bad type", good, "agent.max_turns", "lots", `agent.max_turns: want a whole number from 1 to 10000, got "lots" (config.yaml is unchanged)`},
+		{"bad type", good, "agent.max_turns", "lots", `config.yaml:3: agent.max_turns: want a whole number from 1 to 10000, got "lots" (config.yaml is unchanged)`},
 		{"out of range", good, "agent.max_turns", "0", "want a whole number from 1 to 10000, got 0"},
 		{"bad enum", good, "approvals.mode", "yolo", `want one of manual, smart, off; got "yolo"`},
 		{"unknown key", good, "agent.maxturns", "3", "unknown key agent.maxturns; did you mean agent.max_turns?"},

@@ -69,6 +69,7 @@ func Parse(name string, data []byte) (*Config, []Problem) {
 		d.collectAnchors(body)
 		d.decode("", body, reflect.ValueOf(cfg).Elem(), field{})
 		d.semantic(cfg)
+		d.checkSecrets(body, "", 0)
 	}
 	return cfg, d.sorted()
 }

@@ -6,7 +6,7 @@
 // (url, headers), through the official SDK. Security layer 4 applies to
 // stdio servers: a server's environment is the allowlist PATH HOME USER
 // LANG LC_ALL TERM SHELL TMPDIR XDG_* taken from hermes's environment, plus
-// the server's own env block, and nothing else; `${VAR}` in env values and
+// the server's own env block, and nothing else; `${VAR}` in env values, args, the URL and
 // HTTP headers is read from the home's .env (the process environment wins,
 // as everywhere in hermes), so tokens never sit in config.yaml.
 //

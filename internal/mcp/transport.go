@@ -37,7 +37,8 @@ const terminateAfter = 2 * time.Second
 
 // transport builds the SDK transport of server name. For stdio it also
 // returns the command, not yet started, whose environment is the allowlist
-// plus the server's env block.
+// plus the server's env block. ${VAR} in env, args, url and headers is
+// read from .env (see expand), so config.yaml holds no secret.
 func (m *Manager) transport(name string, s config.MCPServer) (sdk.Transport, *exec.Cmd, error) {
 	switch tr := transportOf(s); tr {
 	case TransportStdio:
@@ -48,7 +49,13 @@ func (m *Manager) transport(name string, s config.MCPServer) (sdk.Transport, *ex
 		if err != nil {
 			return nil, nil, err
 		}
-		cmd := exec.Command(s.Command, s.Args...)
+		args := make([]string, len(s.Args))
+		for i, raw := range s.Args {
+			if args[i], err = expand(raw, m.lookup); err != nil {
+				return nil, nil, fmt.Errorf("argument %d: %w", i+1, err)
+			}
+		}
+		cmd := exec.Command(s.Command, args...)
 		cmd.Env = env
 		cmd.Dir = s.Cwd
 		cmd.Stderr = &lineWriter{log: m.stderr, server: name}
@@ -56,6 +63,10 @@ func (m *Manager) transport(name string, s config.MCPServer) (sdk.Transport, *ex
 	case TransportHTTP, TransportSSE:
 		if s.URL == "" {
 			return nil, nil, fmt.Errorf("transport %s needs url", tr)
+		}
+		endpoint, err := expand(s.URL, m.lookup)
+		if err != nil {
+			return nil, nil, fmt.Errorf("url: %w", err)
 		}
 		headers := make(http.Header, len(s.Headers))
 		for k, raw := range s.Headers {
@@ -67,9 +78,9 @@ func (m *Manager) transport(name string, s config.MCPServer) (sdk.Transport, *ex
 		}
 		client := &http.Client{Transport: headerTransport{headers: headers, next: http.DefaultTransport}}
 		if tr == TransportSSE {
-			return sseTransport{inner: &sdk.SSEClientTransport{Endpoint: s.URL, HTTPClient: client}, life: m.life}, nil, nil
+			return sseTransport{inner: &sdk.SSEClientTransport{Endpoint: endpoint, HTTPClient: client}, life: m.life}, nil, nil
 		}
-		return &sdk.StreamableClientTransport{Endpoint: s.URL, HTTPClient: client, MaxRetries: 2}, nil, nil
+		return &sdk.StreamableClientTransport{Endpoint: endpoint, HTTPClient: client, MaxRetries: 2}, nil, nil
 	default:
 		return nil, nil, fmt.Errorf("unknown transport %q: use stdio, http or sse", tr)
 	}

@@ -384,7 +384,7 @@ var queryParams = setOf("access_token", "refresh_token", "id_token", "auth_token
 	"auth", "private_token", "session_token")
 
 // findQuery masks the values of sensitive query parameters (?token=...,
-// &X-Amz-Signature=...).
+// &X-Amz-Signature=...), except a reference such as ${VAR}.
 func findQuery(text []byte, _ bool, add func(match)) {
 	for i := 0; i < len(text); i++ {
 		if c := text[i]; c != '?' && c != '&' && c != ';' {
@@ -401,7 +401,7 @@ func findQuery(text []byte, _ bool, add func(match)) {
 		for e < len(text) && strings.IndexByte("&#\"'<> \t\r", text[e]) < 0 && text[e] >= 0x20 {
 			e++
 		}
-		if e > eq+1 {
+		if e > eq+1 && !isReference(text[eq+1:e]) {
 			add(match{s: eq + 1, e: e, cs: i, ce: e})
 			i = e - 1
 		}

@@ -111,3 +111,35 @@ func keyEnvs(v reflect.Value, out map[string]bool) {
 		}
 	}
 }
+
+// WithoutHost returns env without the variables hostOnly names (compared
+// upper case): the parent environment of a backend whose commands run in a
+// container or on another machine, where the host's PATH, HOME or
+// SSH_AUTH_SOCK mean nothing or the wrong thing. Every backend then makes
+// each command's environment with ChildEnv (or ChildEnvMap) from it, the
+// PassthroughEnv values and the command's own Env: one filter, the same
+// for all backends. Passthrough and a command's own Env are not subject to
+// hostOnly: they were named on purpose.
+func WithoutHost(env []string, hostOnly map[string]bool) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !hostOnly[strings.ToUpper(k)] {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// ChildEnvMap is ChildEnv as a map, for backends that send variables by
+// name through a shell (ssh, singularity's env file): names a POSIX shell
+// cannot export are left out.
+func ChildEnvMap(parent []string, pass, extra map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range ChildEnv(parent, pass, extra) {
+		if k, v, ok := strings.Cut(kv, "="); ok && config.IsEnvName(k) {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -239,3 +239,11 @@ func BenchmarkBwrapRun(b *testing.B) {
 		}
 	}
 }
+
+// Issue 10: credentials by name shape or by value never reach a command
+// inside bubblewrap, one-off or through the persistent shell.
+func TestIssue10SecretsHidden(t *testing.T) {
+	t.Parallel()
+	b := newBwrap(t, sandbox.Options{Env: append([]string{"PATH=" + os.Getenv("PATH"), "HARMLESS=visible"}, sandboxtest.SecretEnv...)})
+	sandboxtest.HidesSecrets(t, b, "HARMLESS=visible")
+}

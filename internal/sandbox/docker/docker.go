@@ -15,7 +15,6 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
-	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/sandbox"
 )
 
@@ -38,8 +37,9 @@ type Backend struct {
 	host       string // the daemon, for messages
 	container  string // the container's id
 	persistent bool
-	user       string   // exec user ("" is the image's, uid:gid for run_as_host_user)
-	env        []string // the filtered parent environment plus passthrough
+	user       string            // exec user ("" is the image's, uid:gid for run_as_host_user)
+	parent     []string          // the parent environment without host-only variables
+	pass       map[string]string // terminal.env_passthrough values
 
 	mu     sync.Mutex
 	procs  map[string]*sandbox.Background
@@ -67,7 +67,7 @@ func New(ctx context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if d.RunAsHostUser {
 		b.user = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 	}
-	if b.env, err = containerEnv(o); err != nil {
+	if b.parent, b.pass, err = containerEnv(o); err != nil {
 		_ = cli.Close()
 		return nil, err
 	}
@@ -152,37 +152,16 @@ var hostOnly = map[string]bool{
 	"SSH_AUTH_SOCK": true, "XDG_RUNTIME_DIR": true, "DBUS_SESSION_BUS_ADDRESS": true,
 }
 
-// containerEnv is the environment every exec gets: the parent's without
-// blocked credentials and host-only variables, plus each
-// terminal.env_passthrough name found in the home's .env or, failing that,
-// the parent environment.
-func containerEnv(o sandbox.Options) ([]string, error) {
-	parent := make([]string, 0, len(o.Env))
-	lookup := map[string]string{}
-	for _, kv := range o.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		lookup[k] = v
-		if !hostOnly[strings.ToUpper(k)] {
-			parent = append(parent, kv)
-		}
+// containerEnv returns what every exec's environment is made of: the
+// parent's without host-only variables, and the terminal.env_passthrough
+// values (sandbox.PassthroughEnv). execEnv filters them once, with
+// sandbox.ChildEnv, as every backend does.
+func containerEnv(o sandbox.Options) (parent []string, pass map[string]string, err error) {
+	pass, err = sandbox.PassthroughEnv(o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("docker backend: %w", err)
 	}
-	var dotenv *config.Env
-	if len(o.Terminal.EnvPassthrough) > 0 && o.HomeDir != "" {
-		var err error
-		if dotenv, _, err = config.LoadEnv(filepath.Join(o.HomeDir, ".env")); err != nil {
-			return nil, fmt.Errorf("docker backend: terminal.env_passthrough: %w", err)
-		}
-	}
-	pass := sandbox.Passthrough(o.Terminal.EnvPassthrough, func(n string) (string, bool) {
-		if dotenv != nil {
-			if v, ok := dotenv.Lookup(n); ok {
-				return v, true
-			}
-		}
-		v, ok := lookup[n]
-		return v, ok
-	})
-	return sandbox.FilterEnv(parent, pass), nil
+	return sandbox.WithoutHost(o.Env, hostOnly), pass, nil
 }
 
 // Name is "docker".

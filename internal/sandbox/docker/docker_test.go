@@ -16,6 +16,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/sandbox"
+	"github.com/hermes-go/hermes/internal/sandbox/sandboxtest"
 	"github.com/hermes-go/hermes/internal/testenv"
 )
 
@@ -460,4 +461,15 @@ func BenchmarkDockerExec(b *testing.B) {
 			b.Fatalf("Run(true) = %+v, %v", res, err)
 		}
 	}
+}
+
+// Issue 10: the container gets the same filtered environment as the local
+// and bubblewrap backends: no credential by name shape or by value, in an
+// exec or the persistent shell, with or without a command's own Env.
+func TestDockerSecretsHidden(t *testing.T) {
+	t.Parallel()
+	o := options(t)
+	o.Env = append(o.Env, sandboxtest.SecretEnv...)
+	e := start(t, o)
+	sandboxtest.HidesSecrets(t, e.b, "PLAIN=kept")
 }

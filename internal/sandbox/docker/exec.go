@@ -95,13 +95,10 @@ func workingDir(dir string) string {
 	}
 }
 
-// execEnv is the backend's environment with a command's own variables
-// (blocked names dropped) on top.
+// execEnv is the environment of one exec: sandbox.ChildEnv of the
+// parent, the passthrough values and the command's own variables.
 func (b *Backend) execEnv(extra map[string]string) []string {
-	if len(extra) == 0 {
-		return b.env
-	}
-	return sandbox.FilterEnv(b.env, extra)
+	return sandbox.ChildEnv(b.parent, b.pass, extra)
 }
 
 // Kill ends the exec's process group. It is safe to call more than once

@@ -38,7 +38,7 @@ func (b *Backend) Shell(ctx context.Context) (sandbox.Shell, error) {
 		AttachStdin:  true,
 		AttachStdout: true,
 		AttachStderr: true,
-		Env:          b.env,
+		Env:          b.execEnv(nil),
 		WorkingDir:   Workdir,
 		Cmd:          []string{"sh", "-c", shellStart, pidFile},
 	})

@@ -88,22 +88,40 @@ func TestWorkingDir(t *testing.T) {
 func TestContainerEnv(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
-	if err := os.WriteFile(filepath.Join(home, ".env"), []byte("FROM_DOTENV=dot\nOPENAI_API_KEY=sk-dot\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(home, ".env"), []byte("FROM_DOTENV=dot\nOPENAI_API_KEY=sk-dot\nGITHUB_PAT=github_pat_dot\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "config.yaml"), []byte("model:\n  provider: custom\n  base_url: http://127.0.0.1:1/v1\n  key_env: MY_LLM_KEY\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	o := sandbox.Options{
 		HomeDir: home,
 		Env: []string{"PATH=/host/bin", "HOME=/root", "LANG=C.UTF-8", "OPENAI_API_KEY=sk-secret",
-			"TELEGRAM_BOT_TOKEN=123:abc", "GH_TOKEN=ghp", "FROM_PARENT=par"},
-		Terminal: config.Terminal{EnvPassthrough: []string{"FROM_DOTENV", "FROM_PARENT", "OPENAI_API_KEY", "UNSET"}},
+			"TELEGRAM_BOT_TOKEN=123:abc", "GH_TOKEN=ghp", "FROM_PARENT=par", "NPM_TOKEN=npm_x", "VAULT_ADDR=http://v",
+			"MY_LLM_KEY=k", "SSH_AUTH_SOCK=/tmp/agent"},
+		Terminal: config.Terminal{EnvPassthrough: []string{"FROM_DOTENV", "FROM_PARENT", "OPENAI_API_KEY", "UNSET", "GITHUB_PAT", "MY_LLM_KEY"}},
 	}
-	env, err := containerEnv(o)
+	parent, pass, err := containerEnv(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"FROM_DOTENV=dot", "FROM_PARENT=par", "LANG=C.UTF-8"}
-	if !slices.Equal(env, want) {
-		t.Errorf("containerEnv = %q, want %q", env, want)
+	b := &Backend{parent: parent, pass: pass}
+	tests := []struct {
+		name  string
+		extra map[string]string
+		want  []string
+	}{
+		// The provider's key_env is never passed through, even when named.
+		{"shell", nil, []string{"FROM_DOTENV=dot", "FROM_PARENT=par", "GITHUB_PAT=github_pat_dot", "LANG=C.UTF-8"}},
+		// A command's own Env does not filter the passthrough values a
+		// second time (GITHUB_PAT stays), and cannot add a reserved name.
+		{"exec with its own env", map[string]string{"X": "1", "OPENAI_API_KEY": "sk-x"},
+			[]string{"FROM_DOTENV=dot", "FROM_PARENT=par", "GITHUB_PAT=github_pat_dot", "LANG=C.UTF-8", "X=1"}},
+	}
+	for _, tt := range tests {
+		if got := b.execEnv(tt.extra); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: env = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 

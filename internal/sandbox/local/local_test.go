@@ -90,3 +90,11 @@ func BenchmarkLocalRun(b *testing.B) {
 		}
 	}
 }
+
+// Issue 10: credentials by name shape or by value never reach a command,
+// one-off or through the persistent shell, with or without its own Env.
+func TestIssue10SecretsHidden(t *testing.T) {
+	t.Parallel()
+	b := newLocal(t, sandbox.Options{Env: append([]string{"PATH=" + os.Getenv("PATH"), "HARMLESS=visible"}, sandboxtest.SecretEnv...)})
+	sandboxtest.HidesSecrets(t, b, "HARMLESS=visible")
+}

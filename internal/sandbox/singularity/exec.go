@@ -38,16 +38,7 @@ func (b *Backend) start(s sandbox.Spec, out io.Writer) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := make(map[string]string, len(b.env)+len(s.Env))
-	for k, v := range b.env {
-		env[k] = v
-	}
-	for k, v := range s.Env {
-		if !sandbox.Blocked(k) {
-			env[k] = v
-		}
-	}
-	text, err := EnvFile(env)
+	text, err := EnvFile(b.commandEnv(s.Env))
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,8 @@ type Backend struct {
 	exe       string
 	name      string            // instance name
 	hostEnv   []string          // environment of the CLI processes themselves
-	env       map[string]string // sent into the container with every command
+	parent    []string          // the parent environment without host variables
+	pass      map[string]string // terminal.env_passthrough values
 	tmp       string            // private folder for env files
 	startArgs []string
 
@@ -91,7 +92,7 @@ func New(ctx context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := containerEnv(o)
+	parent, pass, err := containerEnv(o)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func New(ctx context.Context, o sandbox.Options) (sandbox.Backend, error) {
 		return nil, fmt.Errorf("singularity: temp folder for env files: %w", err)
 	}
 	b := &Backend{
-		exe: exe, name: name, hostEnv: sandbox.FilterEnv(o.Env, nil), env: env, tmp: tmp,
+		exe: exe, name: name, hostEnv: sandbox.FilterEnv(o.Env, nil), parent: parent, pass: pass, tmp: tmp,
 		startArgs: StartArgs(ws, c.Image, name, c.Network), procs: map[string]*process{},
 	}
 	if out, err := b.cli(ctx, b.startArgs...); err != nil {
@@ -197,43 +198,21 @@ func within(p, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
-// containerEnv is the environment every command gets.
-func containerEnv(o sandbox.Options) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range sandbox.FilterEnv(o.Env, nil) {
-		k, v, _ := strings.Cut(kv, "=")
-		if !hostVars[k] && config.IsEnvName(k) {
-			out[k] = v
-		}
+// containerEnv returns what every command's environment is made of: the
+// parent's without host variables, and the terminal.env_passthrough values
+// (sandbox.PassthroughEnv). Each command gets sandbox.ChildEnvMap of them
+// and its own Env: one filter, as every backend applies it.
+func containerEnv(o sandbox.Options) (parent []string, pass map[string]string, err error) {
+	pass, err = sandbox.PassthroughEnv(o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("singularity: %w", err)
 	}
-	if len(o.Terminal.EnvPassthrough) == 0 {
-		return out, nil
-	}
-	var dotenv *config.Env
-	if o.HomeDir != "" {
-		e, _, err := config.LoadEnv(filepath.Join(o.HomeDir, config.EnvFileName))
-		if err != nil {
-			return nil, fmt.Errorf("singularity: terminal.env_passthrough: %w", err)
-		}
-		dotenv = e
-	}
-	pass := sandbox.Passthrough(o.Terminal.EnvPassthrough, func(n string) (string, bool) {
-		if v, ok := dotenv.Lookup(n); ok {
-			return v, true
-		}
-		for _, kv := range o.Env {
-			if k, v, ok := strings.Cut(kv, "="); ok && k == n {
-				return v, true
-			}
-		}
-		return "", false
-	})
-	for k, v := range pass {
-		if config.IsEnvName(k) {
-			out[k] = v
-		}
-	}
-	return out, nil
+	return sandbox.WithoutHost(o.Env, hostVars), pass, nil
+}
+
+// commandEnv is the environment of one command with its own variables.
+func (b *Backend) commandEnv(extra map[string]string) map[string]string {
+	return sandbox.ChildEnvMap(b.parent, b.pass, extra)
 }
 
 // EnvFile renders env for --env-file: one NAME='value' line per variable,

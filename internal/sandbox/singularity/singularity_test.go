@@ -13,6 +13,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/sandbox"
+	"github.com/hermes-go/hermes/internal/sandbox/sandboxtest"
 )
 
 func TestArgs(t *testing.T) {
@@ -313,5 +314,25 @@ func assertDead(t *testing.T, file string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d still runs", pid)
 		}
+	}
+}
+
+// Issue 10: the env file a command gets holds the same filtered
+// environment as the local and bubblewrap backends (the fake runtime runs
+// the command with it).
+func TestSecretsHidden(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.o.Env = append(f.o.Env, sandboxtest.SecretEnv...)
+	b := f.backend(t)
+	sandboxtest.HidesSecrets(t, b, "HARMLESS=kept-4711")
+	env := b.commandEnv(map[string]string{"OWN": "1", "OPENAI_API_KEY": "sk-own"})
+	for _, name := range append(sandboxtest.SecretNames(), "HOME", "PATH") {
+		if _, ok := env[name]; ok {
+			t.Errorf("the env file would hold %s: %v", name, env)
+		}
+	}
+	if env["OWN"] != "1" || env["PROJECT_TOKEN"] != "pt-dotenv" {
+		t.Errorf("the env file lacks the command's own or the passthrough variable: %v", env)
 	}
 }

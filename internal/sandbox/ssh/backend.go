@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +49,8 @@ type Backend struct {
 	cfg        *gossh.ClientConfig
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	closeAgent func()
-	env        map[string]string // sent with every command
+	parent     []string          // the parent environment without host variables
+	pass       map[string]string // terminal.env_passthrough values
 	workspace  string            // absolute remote directory
 
 	killMu sync.Mutex // one warmKiller at a time
@@ -116,7 +116,7 @@ func newBackend(ctx context.Context, o sandbox.Options, dial func(context.Contex
 		}
 		return nil, fmt.Errorf("ssh: terminal.ssh.remote_dir: %s", msg)
 	}
-	env, err := remoteEnv(o)
+	parent, pass, err := remoteEnv(o)
 	if err != nil {
 		if closeAgent != nil {
 			closeAgent()
@@ -133,7 +133,7 @@ func newBackend(ctx context.Context, o sandbox.Options, dial func(context.Contex
 			User: name, Auth: auth, HostKeyCallback: check, HostKeyAlgorithms: algos,
 			Timeout: dialTimeout, ClientVersion: "SSH-2.0-hermes",
 		},
-		dial: dial, closeAgent: closeAgent, env: env, procs: map[string]*process{},
+		dial: dial, closeAgent: closeAgent, parent: parent, pass: pass, procs: map[string]*process{},
 	}
 	ws, err := b.prepareDir(ctx, dir)
 	if err != nil {
@@ -161,45 +161,16 @@ func userName(configured string, env []string) (string, error) {
 	return u.Username, nil
 }
 
-// remoteEnv is what every command gets: the filtered parent environment
-// and env_passthrough (looked up in the home's .env, then the parent
-// environment), minus host variables and names a shell cannot export.
-func remoteEnv(o sandbox.Options) (map[string]string, error) {
-	var pass map[string]string
-	if len(o.Terminal.EnvPassthrough) > 0 {
-		var dotenv *config.Env
-		if o.HomeDir != "" {
-			e, _, err := config.LoadEnv(filepath.Join(o.HomeDir, config.EnvFileName))
-			if err != nil {
-				return nil, fmt.Errorf("ssh: terminal.env_passthrough: %w", err)
-			}
-			dotenv = e
-		}
-		pass = sandbox.Passthrough(o.Terminal.EnvPassthrough, func(n string) (string, bool) {
-			if v, ok := dotenv.Lookup(n); ok {
-				return v, true
-			}
-			for _, kv := range o.Env {
-				if k, v, ok := strings.Cut(kv, "="); ok && k == n {
-					return v, true
-				}
-			}
-			return "", false
-		})
+// remoteEnv returns what every command's environment is made of: the
+// parent's without host variables, and the terminal.env_passthrough values
+// (sandbox.PassthroughEnv). Each command gets sandbox.ChildEnvMap of them
+// and its own Env: one filter, as every backend applies it.
+func remoteEnv(o sandbox.Options) (parent []string, pass map[string]string, err error) {
+	pass, err = sandbox.PassthroughEnv(o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ssh: %w", err)
 	}
-	out := map[string]string{}
-	for _, kv := range sandbox.FilterEnv(o.Env, nil) {
-		k, v, _ := strings.Cut(kv, "=")
-		if !hostVars[k] && config.IsEnvName(k) {
-			out[k] = v
-		}
-	}
-	for k, v := range pass { // asked for by name: host variables included
-		if config.IsEnvName(k) {
-			out[k] = v
-		}
-	}
-	return out, nil
+	return sandbox.WithoutHost(o.Env, hostVars), pass, nil
 }
 
 // prepareDir creates dir on the remote side and returns its absolute path.

@@ -35,16 +35,7 @@ func (b *Backend) prepare(s sandbox.Spec) (string, map[string]string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	env := make(map[string]string, len(b.env)+len(s.Env))
-	for k, v := range b.env {
-		env[k] = v
-	}
-	for k, v := range s.Env {
-		if !sandbox.Blocked(k) {
-			env[k] = v
-		}
-	}
-	return dir, env, nil
+	return dir, sandbox.ChildEnvMap(b.parent, b.pass, s.Env), nil
 }
 
 func (b *Backend) run(ctx context.Context, s sandbox.Spec, dir string, env map[string]string) (*sandbox.Result, error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hermes-go/hermes/internal/sandbox"
+	"github.com/hermes-go/hermes/internal/sandbox/sandboxtest"
 )
 
 func TestHostKeyRefused(t *testing.T) {
@@ -179,4 +180,20 @@ func sandboxTerminal(dir string) (c configTerminal) {
 	c.SSH.Port = 1
 	c.SSH.RemoteDir = dir
 	return c
+}
+
+// Issue 10: the remote command gets the same filtered environment as the
+// local and bubblewrap backends.
+func TestSecretsHidden(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	o := s.options(t, s.dir)
+	o.Env = append(o.Env, "HARMLESS=kept-value-7788")
+	o.Env = append(o.Env, sandboxtest.SecretEnv...)
+	b, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	sandboxtest.HidesSecrets(t, b, "HARMLESS=kept-value-7788")
 }

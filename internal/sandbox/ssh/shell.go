@@ -49,8 +49,9 @@ func (b *Backend) Shell(ctx context.Context) (sandbox.Shell, error) {
 		return nil, err
 	}
 	var pre strings.Builder
-	for _, n := range sortedNames(b.env) {
-		pre.WriteString("export " + n + "=" + shellQuote(b.env[n]) + "\n")
+	env := sandbox.ChildEnvMap(b.parent, b.pass, nil)
+	for _, n := range sortedNames(env) {
+		pre.WriteString("export " + n + "=" + shellQuote(env[n]) + "\n")
 	}
 	pre.WriteString("cd " + shellQuote(b.workspace) + " || exit 1\n")
 	if _, err := in.Write([]byte(pre.String())); err != nil {
