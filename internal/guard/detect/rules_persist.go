@@ -252,7 +252,7 @@ func (s *scanner) killManyRule(c *call) {
 			return
 		}
 		for _, a := range c.args {
-			if len(a.subs) > 0 || a.dyn && strings.Contains(a.val, "$") {
+			if len(a.subs) > 0 {
 				s.add("process.kill_many", c.text)
 				return
 			}
