@@ -91,6 +91,12 @@ func (s *scanner) hermesProtected(p string) bool {
 	if p == "" {
 		return false
 	}
+	for _, v := range []string{"${HERMES_HOME}", "$HERMES_HOME"} {
+		// The variable hermes itself sets: whatever it holds, it is the home.
+		if i := strings.Index(p, v); i >= 0 {
+			p = "~/.hermes" + p[i+len(v):]
+		}
+	}
 	c := s.canon(p)
 	for _, h := range s.hermesHomes() {
 		if c == h {
