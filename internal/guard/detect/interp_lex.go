@@ -266,25 +266,26 @@ func callArgs(toks []token, i int) ([][]token, int) {
 }
 
 // literalArg returns the value of an argument made of one literal
-// string, or of string literals joined with + / . (concatenation).
+// string, or of string literals joined with + or . or written side by
+// side ("r" "m" in Python).
 func literalArg(a []token) (string, bool) {
 	if len(a) == 0 {
 		return "", false
 	}
 	var b strings.Builder
-	for k, t := range a {
-		if k%2 == 1 {
-			if t.kind != tokPunct || (t.val != "+" && t.val != ".") {
-				return "", false
-			}
-			continue
-		}
-		if t.kind != tokStr || !t.lit {
+	wantStr := true
+	for _, t := range a {
+		switch {
+		case t.kind == tokStr && t.lit:
+			b.WriteString(t.val)
+			wantStr = false
+		case !wantStr && t.kind == tokPunct && (t.val == "+" || t.val == "."):
+			wantStr = true
+		default:
 			return "", false
 		}
-		b.WriteString(t.val)
 	}
-	return b.String(), len(a)%2 == 1
+	return b.String(), !wantStr
 }
 
 // listArg returns the words of a literal list argument ["rm", "-rf", "/"]

@@ -48,6 +48,7 @@ func (s *scanner) interpRule(c *call) {
 	codes, dyn := inlineCode(c, l)
 	if dyn {
 		s.add("opaque.eval", c.text)
+		s.execSubst(c, c.args, false) // perl -e "$(curl ...)": remote code too
 	}
 	for _, code := range codes {
 		s.scanCode(c, code, l, 0)
@@ -60,6 +61,12 @@ func (s *scanner) interpRule(c *call) {
 			// python3 <(echo '...'): the substitution's output is the script.
 			for _, sub := range a.subs {
 				if !sub.proc {
+					// python3 "$(curl ...)": a script named at run time.
+					if f, _ := s.stmtsKinds(c.lv, sub.stmts); f {
+						s.add("remote.cmd_subst", c.text)
+					} else {
+						s.add("opaque.eval", c.text)
+					}
 					continue
 				}
 				if len(sub.stmts) == 1 {
@@ -68,7 +75,12 @@ func (s *scanner) interpRule(c *call) {
 						continue
 					}
 				}
-				if f, d := s.stmtsKinds(c.lv, sub.stmts); !f && !d {
+				switch f, d := s.stmtsKinds(c.lv, sub.stmts); {
+				case f:
+					s.add("remote.proc_subst", c.text)
+				case d:
+					s.add("decode.subst", c.text)
+				default:
 					s.add("opaque.shell_input", c.text)
 				}
 			}
@@ -168,6 +180,9 @@ func inlineCode(c *call, l lang) (codes []string, dyn bool) {
 					}
 				}
 				if strings.IndexByte(codeLetters, ch) >= 0 {
+					if j+1 < len(v) && l == langJS {
+						continue // node -pe CODE: flags, the code is the next word
+					}
 					if j+1 < len(v) {
 						codes = append(codes, v[j+1:])
 					} else if i+1 < len(args) {
