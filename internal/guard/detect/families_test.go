@@ -62,3 +62,36 @@ func TestFamilyKeysCovered(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpCodeBounded: code built to make the scanner work hard is
+// still judged, and what is past its budget asks rather than passes.
+func TestInterpCodeBounded(t *testing.T) {
+	t.Parallel()
+	nested := strings.Repeat("f(", 3000) + `os.system("rm -rf /")` + strings.Repeat(")", 3000)
+	many := strings.Repeat(`os.system("ls");`, maxCodeCalls+1)
+	cases := []struct {
+		code string
+		key  string // "" when the code is past the budget: blocked as unparseable
+	}{
+		{nested, "hardline.rm_root"},
+		{many, ""},
+		{strings.Repeat("exec(", 5000) + `"import os; os.system('rm -rf /')"` + strings.Repeat(")", 5000), ""},
+		{strings.Repeat(`print("x");`, 3000) + `import os; os.system("rm -rf /")`, "hardline.rm_root"},
+	}
+	for _, tc := range cases {
+		r := Scan("python3 -c "+quoteWords([]string{tc.code}), corpusOpts)
+		if tc.key == "" {
+			if r.Unparseable == nil || !strings.Contains(r.Unparseable.Error(), "blocked") {
+				t.Errorf("%.40q...: got %v (unparseable %v), want blocked past the budget", tc.code, r.Keys(), r.Unparseable)
+			}
+			continue
+		}
+		if r.Unparseable != nil {
+			t.Errorf("%.40q...: unparseable: %v", tc.code, r.Unparseable)
+			continue
+		}
+		if !hasKey(r, tc.key) {
+			t.Errorf("%.40q...: got %v, want %s", tc.code, r.Keys(), tc.key)
+		}
+	}
+}

@@ -36,8 +36,12 @@ const (
 	langAppleScript
 )
 
-// maxTokens bounds the tokens read from one piece of code.
-const maxTokens = 1 << 16
+// maxTokens bounds the tokens read from one piece of code; maxArgTokens
+// the tokens of one argument list.
+const (
+	maxTokens    = 1 << 16
+	maxArgTokens = 1 << 10
+)
 
 // lexCode splits code into tokens.
 func lexCode(code string, l lang) []token {
@@ -234,7 +238,10 @@ func callArgs(toks []token, i int) ([][]token, int) {
 	var args [][]token
 	var cur []token
 	depth := 0
-	for ; i < len(toks); i++ {
+	// Nested calls (f(f(f(...)))) would make reading every argument list
+	// quadratic: an argument list is read up to maxArgTokens tokens.
+	limit := min(len(toks), i+maxArgTokens)
+	for ; i < limit; i++ {
 		t := toks[i]
 		if t.kind == tokPunct {
 			switch t.val {

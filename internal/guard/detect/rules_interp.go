@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -237,6 +238,35 @@ type codeScan struct {
 	low   string
 	depth int
 	wrote bool // a write call was seen
+	calls int  // calls followed so far
+	added map[string]bool
+}
+
+// add reports key once per piece of code (Scan's own dedup builds a
+// string of the whole command per call: too dear per token).
+func (cs *codeScan) add(key, text string) {
+	if cs.added[key] {
+		return
+	}
+	if cs.added == nil {
+		cs.added = map[string]bool{}
+	}
+	cs.added[key] = true
+	cs.s.add(key, text)
+}
+
+// maxCodeCalls bounds the calls of interest followed in one piece of code.
+const maxCodeCalls = 1024
+
+var langNames = map[lang]string{langPython: "Python", langPerl: "Perl", langRuby: "Ruby", langJS: "JavaScript", langPHP: "PHP", langLua: "Lua", langAwk: "awk", langAppleScript: "AppleScript"}
+
+// writeNames are the calls isWrite looks at.
+var writeNames = map[string]bool{
+	"open": true, "fopen": true, "sysopen": true, "write_text": true, "write_bytes": true, "writeFileSync": true,
+	"writeFile": true, "appendFileSync": true, "appendFile": true, "createWriteStream": true, "copyFileSync": true,
+	"copyFile": true, "renameSync": true, "rename": true, "symlinkSync": true, "symlink": true, "file_put_contents": true,
+	"copy": true, "copy2": true, "copyfile": true, "move": true, "replace": true, "write": true, "binwrite": true,
+	"writeTextFile": true, "truncate": true, "link": true, "cp": true, "mv": true, "ln_s": true, "ln_sf": true, "install": true,
 }
 
 // aliases reads `import subprocess as sp` and `from os import system as
@@ -256,7 +286,7 @@ func (cs *codeScan) aliases() map[string]string {
 }
 
 func (cs *codeScan) run() {
-	s, c := cs.s, cs.c
+	c := cs.c
 	var alias map[string]string
 	if cs.l == langPython {
 		alias = cs.aliases()
@@ -270,7 +300,7 @@ func (cs *codeScan) run() {
 		case tokStr:
 			if t.lit && shellFuncNames[t.val] && cs.l != langAwk {
 				// getattr(os, "system"), obj["execSync"]: a shell by name.
-				s.add("interp.shell", c.text)
+				cs.add("interp.shell", c.text)
 			}
 			if cs.l == langAwk && i+1 < len(cs.toks) && isPipeTok(cs.toks[i+1]) && i+2 < len(cs.toks) && cs.toks[i+2].kind == tokName && cs.toks[i+2].val == "getline" {
 				cs.shell(t.val, t.lit) // "cmd" | getline
@@ -309,13 +339,22 @@ func (cs *codeScan) run() {
 		if !hasParen && !bare {
 			continue
 		}
+		shell, eval, del := cs.isShellCall(name, last), cs.isEval(name, last, next), cs.isDelete(name, last)
+		write := !shell && !eval && !del && writeNames[last]
+		if !shell && !eval && !del && !write {
+			continue
+		}
+		if cs.calls++; cs.calls > maxCodeCalls {
+			cs.s.err = fmt.Errorf("the inline %s code makes more than %d calls that run, evaluate, delete or write; it is blocked because it cannot be checked (put it in a script file)", langNames[cs.l], maxCodeCalls)
+			return
+		}
 		args, _ := callArgs(cs.toks, next)
 		switch {
-		case cs.isShellCall(name, last):
+		case shell:
 			cs.shellCall(args)
-		case cs.isEval(name, last, next):
+		case eval:
 			cs.eval(args)
-		case cs.isDelete(name, last):
+		case del:
 			cs.deleteCall(last, args)
 		case cs.isWrite(name, last, args):
 			cs.wrote = true
@@ -330,7 +369,7 @@ func isPipeTok(t token) bool { return t.kind == tokPunct && t.val == "|" }
 // shell judges a command line the code runs.
 func (cs *codeScan) shell(cmd string, lit bool) {
 	if !lit {
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	if strings.TrimSpace(cmd) == "" {
@@ -410,7 +449,7 @@ func (cs *codeScan) eval(args [][]token) {
 			}
 		}
 	}
-	cs.s.add("interp.eval", cs.c.text)
+	cs.add("interp.eval", cs.c.text)
 }
 
 // deleteCall judges os.remove("x") as `rm x` and shutil.rmtree("x") as
@@ -425,12 +464,12 @@ func (cs *codeScan) deleteCall(last string, args [][]token) {
 		}
 	}
 	if len(args) == 0 || len(args[0]) == 0 {
-		cs.s.add("interp.delete", cs.c.text)
+		cs.add("interp.delete", cs.c.text)
 		return
 	}
 	p, ok := literalArg(args[0])
 	if !ok {
-		cs.s.add("interp.delete", cs.c.text)
+		cs.add("interp.delete", cs.c.text)
 		return
 	}
 	flag := "-f"
@@ -452,9 +491,9 @@ func (cs *codeScan) writeCall(args [][]token) {
 				continue
 			}
 			if keys := cs.s.sensitiveWrite(p); len(keys) > 0 {
-				cs.s.add("interp.write_protected", cs.c.text)
+				cs.add("interp.write_protected", cs.c.text)
 				for _, k := range keys {
-					cs.s.add(k, cs.c.text)
+					cs.add(k, cs.c.text)
 				}
 			}
 		}
@@ -467,17 +506,17 @@ func (cs *codeScan) writeCall(args [][]token) {
 func (cs *codeScan) whole() {
 	low := cs.low
 	if containsAnyOf(low, socketMarkers) && containsAnyOf(low, shellMarkers) {
-		cs.s.add("revshell.interpreter", cs.c.text)
+		cs.add("revshell.interpreter", cs.c.text)
 	}
 	if containsAnyOf(low, httpMarkers) {
 		for _, t := range cs.toks {
 			if t.kind == tokStr && t.lit && cs.s.secretPath(t.val) {
-				cs.s.add("exfil.secret_file", cs.c.text)
+				cs.add("exfil.secret_file", cs.c.text)
 				break
 			}
 		}
 		if wholeEnvironment(low) {
-			cs.s.add("exfil.environment", cs.c.text)
+			cs.add("exfil.environment", cs.c.text)
 		}
 	}
 	if !cs.wrote {
@@ -486,15 +525,15 @@ func (cs *codeScan) whole() {
 	// A write, and a protected path named anywhere in the code (built
 	// with Path(...), os.path.join, expanduser): ask.
 	if containsAnyOf(low, protectedMarkers) {
-		cs.s.add("interp.write_protected", cs.c.text)
+		cs.add("interp.write_protected", cs.c.text)
 	}
 	if strings.Contains(low, ".hermes") {
-		cs.s.add("hermes.self_tamper", cs.c.text)
+		cs.add("hermes.self_tamper", cs.c.text)
 	}
 	for _, t := range cs.toks {
 		if t.kind == tokStr && t.lit && len(t.val) > 1 && strings.ContainsAny(t.val[:1], "/~.") && !strings.Contains(t.val, "\n") {
 			for _, k := range cs.s.sensitiveWrite(t.val) {
-				cs.s.add(k, cs.c.text)
+				cs.add(k, cs.c.text)
 			}
 		}
 	}
@@ -651,7 +690,7 @@ func (cs *codeScan) isWrite(name, last string, args [][]token) bool {
 func (cs *codeScan) awkPipe(i int) {
 	target := cs.toks[i+1]
 	if !target.lit {
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	fields := strings.Fields(target.val)
@@ -662,7 +701,7 @@ func (cs *codeScan) awkPipe(i int) {
 			cs.shell(cs.toks[j].val, cs.toks[j].lit)
 			return
 		}
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	cs.shell(target.val, true)
