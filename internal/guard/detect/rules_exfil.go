@@ -65,7 +65,7 @@ func (s *scanner) secretPath(p string) bool {
 		return true
 	}
 	for _, h := range s.hermesHomes() {
-		if c == h+"/config.yaml" || c == h+"/state.db" {
+		if c == h || c == h+"/config.yaml" || c == h+"/state.db" {
 			return true
 		}
 	}

@@ -36,6 +36,7 @@ var familyPatterns = map[string]Pattern{
 	"hermes.self_tamper": {Category: catSelf, Description: "change the hermes home's configuration, secrets, soul, state, memories, skills, cron jobs or platforms (how an agent could turn its own approvals off)"},
 
 	"persist.crontab":    {Category: catPersistence, Description: "replace or remove the crontab (crontab FILE, crontab -, crontab -r)"},
+	"persist.autostart":  {Category: catPersistence, Description: "write a unit, agent or job that starts by itself (systemd units, XDG autostart, LaunchAgents, cron spools)"},
 	"persist.at":         {Category: catPersistence, Description: "schedule a command for later with at or batch"},
 	"persist.git_config": {Category: catPersistence, Description: "global git settings that run commands (core.sshCommand, core.pager, core.hooksPath, alias.*)"},
 	"persist.immutable":  {Category: catPersistence, Description: "make files immutable or append-only with chattr"},
@@ -412,4 +413,33 @@ func (s *scanner) findTamperRule(c *call) {
 			return
 		}
 	}
+}
+
+// familyWriteKeys returns the family keys for writing to the canonical
+// path c: the hermes home's protected files, autostart locations, the
+// global git configuration.
+func (s *scanner) familyWriteKeys(c string) []string {
+	var keys []string
+	if s.hermesProtected(c) {
+		keys = append(keys, "hermes.self_tamper")
+	}
+	for _, d := range autostartDirs {
+		if c == d || strings.HasPrefix(c, d+"/") {
+			keys = append(keys, "persist.autostart")
+			break
+		}
+	}
+	if base := path.Base(c); base == ".gitconfig" || strings.HasSuffix(c, "/.config/git/config") || c == "/etc/gitconfig" {
+		keys = append(keys, "persist.git_config")
+	}
+	return keys
+}
+
+// autostartDirs hold what starts by itself: units, autostart entries,
+// launch agents and daemons, cron spools.
+var autostartDirs = []string{
+	"~/.config/systemd", "~/.config/autostart", "~/Library/LaunchAgents", "/Library/LaunchAgents",
+	"/Library/LaunchDaemons", "/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system",
+	"/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/crontab",
+	"/var/spool/cron", "/etc/init.d", "/etc/rc.local", "/etc/xdg/autostart", "~/.local/share/systemd",
 }
