@@ -60,9 +60,11 @@ func init() {
 	}
 	addRule((*scanner).infraRule, "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "oc", "helm", "aws", "gcloud", "az", "doctl", "hcloud", "flyctl")
 	addRule((*scanner).containerRunRule, "docker", "podman", "nerdctl")
-	addRule((*scanner).persistRule, "crontab", "at", "batch", "history", "unset", "export", "set", "iptables", "ip6tables",
-		"iptables-legacy", "iptables-nft", "nft", "ufw", "setenforce", "chattr", "git", "ln", "passwd", "userdel", "usermod",
-		"useradd", "adduser", "deluser", "chpasswd", "groupdel", "groupmod", "gpasswd", "newusers", "chage", "pw", "dscl", "firewall-cmd", "pfctl")
+	addRule((*scanner).persistRule, "crontab", "at", "batch", "history", "unset", "export", "set", "git", "ln")
+	addRule((*scanner).firewallRule, "iptables", "ip6tables", "iptables-legacy", "iptables-nft", "nft", "ufw", "setenforce",
+		"chattr", "firewall-cmd", "pfctl")
+	addRule((*scanner).accountRule, "passwd", "userdel", "usermod", "useradd", "adduser", "deluser", "chpasswd", "groupdel",
+		"groupmod", "gpasswd", "newusers", "chage", "pw", "dscl")
 	addRule((*scanner).pkgRemoveRule, "pip", "pip3", "python", "npm", "yarn", "pnpm", "bun", "cargo", "gem", "pipx", "conda", "mamba", "uv")
 	addRule((*scanner).killManyRule, "kill", "pkill", "killall", "killall5")
 	addRule((*scanner).findTamperRule, "find")
