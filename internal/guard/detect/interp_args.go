@@ -60,6 +60,18 @@ func (s *scanner) interpRule(c *call) {
 			s.scanCode(c, body, l, 0)
 		}
 	}
+	if l == langAwk && awkInPlace(c.args) {
+		// gawk -i inplace rewrites its file operands.
+		ops := operands(c.args, "vFfi")
+		if len(codes) == 0 && len(ops) > 0 {
+			ops = ops[1:]
+		}
+		for _, t := range ops {
+			for _, k := range s.sensitiveWrite(t) {
+				s.add(k, c.text)
+			}
+		}
+	}
 	if l == langRuby && rubyInPlace(c.args) {
 		targets := operands(c.args, "eIrCFE")
 		if len(codes) == 0 && len(targets) > 0 {
@@ -200,6 +212,19 @@ func rubyInPlace(args []arg) bool {
 			if strings.IndexByte("eIrCFEx", v[j]) >= 0 {
 				break
 			}
+		}
+	}
+	return false
+}
+
+// awkInPlace reports gawk -i inplace (--include=inplace, -iinplace).
+func awkInPlace(args []arg) bool {
+	for i, a := range args {
+		switch v := a.val; {
+		case v == "-iinplace" || v == "--include=inplace" || v == "-i=inplace":
+			return true
+		case (v == "-i" || v == "--include") && i+1 < len(args) && strings.TrimSuffix(args[i+1].val, ".awk") == "inplace":
+			return true
 		}
 	}
 	return false

@@ -68,7 +68,7 @@ func init() {
 	addRule((*scanner).pkgRemoveRule, "pip", "pip3", "python", "npm", "yarn", "pnpm", "bun", "cargo", "gem", "pipx", "conda", "mamba", "uv")
 	addRule((*scanner).killManyRule, "kill", "pkill", "killall", "killall5")
 	addRule((*scanner).findTamperRule, "find")
-	addRule((*scanner).selfTamperRule, "rm", "rmdir", "unlink", "mv", "shred", "hermes", "yq", "sd", "ed", "ex", "vi", "vim", "nvim",
+	addRule((*scanner).selfTamperRule, "ln", "rm", "rmdir", "unlink", "mv", "shred", "hermes", "yq", "sd", "ed", "ex", "vi", "vim", "nvim",
 		"nano", "emacs", "patch", "dos2unix", "unix2dos", "crudini", "dasel", "sqlite3", "tar", "unzip", "chmod", "chown", "touch", "git")
 }
 
