@@ -20,6 +20,8 @@ var netTools = map[string]bool{
 	"http": true, "https": true, "xh": true, "curlie": true, "websocat": true, "openssl": true,
 	"nc.openbsd": true, "nc.traditional": true, "cryptcat": true, "pwncat": true, "aws": true, "az": true,
 	"gcloud": true, "smbclient": true, "s3cmd": true, "mc": true, "transfer": true, "croc": true,
+	// A secret in a name looked up leaves through DNS or ICMP.
+	"dig": true, "nslookup": true, "host": true, "drill": true, "ping": true, "ping6": true,
 }
 
 // rawSockets are the network tools a shell is wired to in a reverse shell.
@@ -145,6 +147,9 @@ func (s *scanner) secretArg(v string) bool {
 	}
 	if _, after, ok := strings.Cut(v, "=<"); ok {
 		v = after
+	}
+	if i := strings.IndexByte(v, '@'); i > 0 && !strings.Contains(v[:i], "/") {
+		v = v[i:] // curl --data-urlencode name@file
 	}
 	v = strings.TrimPrefix(v, "@")
 	if i := strings.IndexByte(v, ';'); i > 0 {

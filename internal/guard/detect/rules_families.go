@@ -58,7 +58,7 @@ func init() {
 		p.Hardline = p.Category == catHardline
 		patterns[k] = p
 	}
-	addRule((*scanner).infraRule, "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "oc", "helm", "aws", "gcloud", "az", "doctl", "hcloud", "flyctl")
+	addRule((*scanner).infraRule, "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "oc", "helm", "aws", "gcloud", "az", "doctl", "hcloud", "flyctl", "fly", "eksctl", "gh", "heroku")
 	addRule((*scanner).containerRunRule, "docker", "podman", "nerdctl")
 	addRule((*scanner).persistRule, "crontab", "at", "batch", "history", "unset", "export", "set", "git", "ln")
 	addRule((*scanner).firewallRule, "iptables", "ip6tables", "iptables-legacy", "iptables-nft", "nft", "ufw", "setenforce",
@@ -264,7 +264,15 @@ func (s *scanner) infraRule(c *call) {
 		}
 	case "aws":
 		s.awsRule(c)
-	case "gcloud", "az", "doctl", "hcloud", "flyctl":
+	case "gh":
+		if len(ops) >= 2 && ops[0] == "repo" && ops[1] == "delete" {
+			s.add("infra.cloud_delete", c.text)
+		}
+	case "heroku":
+		if len(ops) > 0 && (ops[0] == "apps:destroy" || ops[0] == "pg:reset" || ops[0] == "addons:destroy") {
+			s.add("infra.cloud_delete", c.text)
+		}
+	case "gcloud", "az", "doctl", "hcloud", "flyctl", "fly", "eksctl":
 		for _, o := range ops {
 			if o == "delete" || o == "destroy" || o == "purge" || o == "rb" || o == "remove" && c.name == "az" {
 				s.add("infra.cloud_delete", c.text)
