@@ -110,7 +110,59 @@ func (cs *codeScan) aliases() map[string]string {
 	return out
 }
 
+// constants replaces the uses of names assigned one literal string once
+// (cmd = "rm -rf /"; my $c = "..."; const c = "...") by that string, so
+// os.system(cmd) is judged like os.system("rm -rf /").
+func (cs *codeScan) constants() {
+	vals := map[string]string{}
+	bad := map[string]bool{}
+	t := cs.toks
+	for i := 0; i+1 < len(t); i++ {
+		if t[i].kind != tokName || t[i+1].kind != tokPunct {
+			continue
+		}
+		name := t[i].val
+		if t[i+1].val != "=" {
+			// cmd += "x", cmd .= "x": not one value.
+			if i+2 < len(t) && t[i+2].kind == tokPunct && t[i+2].val == "=" && strings.Contains("+-*/.%|&^", t[i+1].val) {
+				bad[name] = true
+			}
+			continue
+		}
+		if i+2 < len(t) && t[i+2].kind == tokPunct && t[i+2].val == "=" {
+			continue // ==
+		}
+		_, seen := vals[name]
+		if i+2 >= len(t) || t[i+2].kind != tokStr || !t[i+2].lit || seen || i > 0 && t[i-1].kind == tokPunct && t[i-1].val == "." {
+			bad[name] = true
+			continue
+		}
+		if i+3 < len(t) && t[i+3].kind == tokPunct && strings.Contains("+.[(%*,", t[i+3].val) {
+			bad[name] = true // "a" + x, "a" % x, "a".format(...)
+			continue
+		}
+		vals[name] = t[i+2].val
+	}
+	if len(vals) == 0 {
+		return
+	}
+	out := make([]token, len(t))
+	copy(out, t)
+	for i, tok := range out {
+		v, ok := vals[tok.val]
+		if tok.kind != tokName || !ok || bad[tok.val] || i+1 < len(out) && out[i+1].kind == tokPunct && (out[i+1].val == "=" || out[i+1].val == "(") {
+			continue
+		}
+		if i > 0 && out[i-1].kind == tokPunct && out[i-1].val == "." {
+			continue
+		}
+		out[i] = token{kind: tokStr, val: v, lit: true}
+	}
+	cs.toks = out
+}
+
 func (cs *codeScan) run() {
+	cs.constants()
 	c := cs.c
 	var alias map[string]string
 	if cs.l == langPython {
