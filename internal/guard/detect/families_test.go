@@ -95,3 +95,30 @@ func TestInterpCodeBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfTamperHermesHome: a hermes home outside ~/.hermes is protected
+// as well as ~/.hermes itself (and its profiles), reads stay allowed.
+func TestSelfTamperHermesHome(t *testing.T) {
+	t.Parallel()
+	o := Options{Home: "/home/alice", Cwd: "/srv", HermesHome: "/srv/hh"}
+	for _, tc := range []struct {
+		cmd    string
+		tamper bool
+	}{
+		{"echo x > /srv/hh/config.yaml", true},
+		{"cd /srv && sed -i s/a/b/ hh/config.yaml", true},
+		{"rm -rf /srv/hh/profiles/work/memories", true},
+		{"cp x /srv/hh/profiles/work/SOUL.md", true},
+		{"echo x > ~/.hermes/config.yaml", true},
+		{"python3 -c 'open(\"/srv/hh/auth.json\", \"w\").write(\"{}\")'", true},
+		{"cat /srv/hh/config.yaml", false},
+		{"echo x > /srv/hh/logs/note.txt", false},
+		{"rm -rf /srv/hh/profiles/work/cache", false},
+		{"echo x > /srv/hhx/config.yaml", false},
+	} {
+		r := Scan(tc.cmd, o)
+		if got := hasKey(r, "hermes.self_tamper"); got != tc.tamper {
+			t.Errorf("%q: got %v, want hermes.self_tamper %v", tc.cmd, r.Keys(), tc.tamper)
+		}
+	}
+}
