@@ -62,3 +62,63 @@ func TestFamilyKeysCovered(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpCodeBounded: code built to make the scanner work hard is
+// still judged, and what is past its budget asks rather than passes.
+func TestInterpCodeBounded(t *testing.T) {
+	t.Parallel()
+	nested := strings.Repeat("f(", 3000) + `os.system("rm -rf /")` + strings.Repeat(")", 3000)
+	many := strings.Repeat(`os.system("ls");`, maxCodeCalls+1)
+	cases := []struct {
+		code string
+		key  string // "" when the code is past the budget: blocked as unparseable
+	}{
+		{nested, "hardline.rm_root"},
+		{many, ""},
+		{strings.Repeat("exec(", 5000) + `"import os; os.system('rm -rf /')"` + strings.Repeat(")", 5000), ""},
+		{strings.Repeat(`print("x");`, 3000) + `import os; os.system("rm -rf /")`, "hardline.rm_root"},
+	}
+	for _, tc := range cases {
+		r := Scan("python3 -c "+quoteWords([]string{tc.code}), corpusOpts)
+		if tc.key == "" {
+			if r.Unparseable == nil || !strings.Contains(r.Unparseable.Error(), "blocked") {
+				t.Errorf("%.40q...: got %v (unparseable %v), want blocked past the budget", tc.code, r.Keys(), r.Unparseable)
+			}
+			continue
+		}
+		if r.Unparseable != nil {
+			t.Errorf("%.40q...: unparseable: %v", tc.code, r.Unparseable)
+			continue
+		}
+		if !hasKey(r, tc.key) {
+			t.Errorf("%.40q...: got %v, want %s", tc.code, r.Keys(), tc.key)
+		}
+	}
+}
+
+// TestSelfTamperHermesHome: a hermes home outside ~/.hermes is protected
+// as well as ~/.hermes itself (and its profiles), reads stay allowed.
+func TestSelfTamperHermesHome(t *testing.T) {
+	t.Parallel()
+	o := Options{Home: "/home/alice", Cwd: "/srv", HermesHome: "/srv/hh"}
+	for _, tc := range []struct {
+		cmd    string
+		tamper bool
+	}{
+		{"echo x > /srv/hh/config.yaml", true},
+		{"cd /srv && sed -i s/a/b/ hh/config.yaml", true},
+		{"rm -rf /srv/hh/profiles/work/memories", true},
+		{"cp x /srv/hh/profiles/work/SOUL.md", true},
+		{"echo x > ~/.hermes/config.yaml", true},
+		{"python3 -c 'open(\"/srv/hh/auth.json\", \"w\").write(\"{}\")'", true},
+		{"cat /srv/hh/config.yaml", false},
+		{"echo x > /srv/hh/logs/note.txt", false},
+		{"rm -rf /srv/hh/profiles/work/cache", false},
+		{"echo x > /srv/hhx/config.yaml", false},
+	} {
+		r := Scan(tc.cmd, o)
+		if got := hasKey(r, "hermes.self_tamper"); got != tc.tamper {
+			t.Errorf("%q: got %v, want hermes.self_tamper %v", tc.cmd, r.Keys(), tc.tamper)
+		}
+	}
+}

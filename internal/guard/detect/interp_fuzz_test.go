@@ -42,7 +42,7 @@ func FuzzInterpCode(f *testing.F) {
 			}
 		}
 		if lg == langPython && !strings.ContainsAny(code, "\x00\"'\\#") && !strings.Contains(code, "\n") {
-			hard := Scan("python3 -c "+quoteWords([]string{`import os; os.system("rm -rf /"); `+code}), corpusOpts)
+			hard := Scan("python3 -c "+quoteWords([]string{`import os; os.system("rm -rf /"); ` + code}), corpusOpts)
 			if hard.Unparseable == nil && !hard.Hardline() {
 				t.Fatalf("appending %q made os.system(\"rm -rf /\") %v", code, hard.Keys())
 			}

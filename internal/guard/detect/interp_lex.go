@@ -36,8 +36,12 @@ const (
 	langAppleScript
 )
 
-// maxTokens bounds the tokens read from one piece of code.
-const maxTokens = 1 << 16
+// maxTokens bounds the tokens read from one piece of code; maxArgTokens
+// the tokens of one argument list.
+const (
+	maxTokens    = 1 << 16
+	maxArgTokens = 1 << 10
+)
 
 // lexCode splits code into tokens.
 func lexCode(code string, l lang) []token {
@@ -234,7 +238,10 @@ func callArgs(toks []token, i int) ([][]token, int) {
 	var args [][]token
 	var cur []token
 	depth := 0
-	for ; i < len(toks); i++ {
+	// Nested calls (f(f(f(...)))) would make reading every argument list
+	// quadratic: an argument list is read up to maxArgTokens tokens.
+	limit := min(len(toks), i+maxArgTokens)
+	for ; i < limit; i++ {
 		t := toks[i]
 		if t.kind == tokPunct {
 			switch t.val {
@@ -266,25 +273,26 @@ func callArgs(toks []token, i int) ([][]token, int) {
 }
 
 // literalArg returns the value of an argument made of one literal
-// string, or of string literals joined with + / . (concatenation).
+// string, or of string literals joined with + or . or written side by
+// side ("r" "m" in Python).
 func literalArg(a []token) (string, bool) {
 	if len(a) == 0 {
 		return "", false
 	}
 	var b strings.Builder
-	for k, t := range a {
-		if k%2 == 1 {
-			if t.kind != tokPunct || (t.val != "+" && t.val != ".") {
-				return "", false
-			}
-			continue
-		}
-		if t.kind != tokStr || !t.lit {
+	wantStr := true
+	for _, t := range a {
+		switch {
+		case t.kind == tokStr && t.lit:
+			b.WriteString(t.val)
+			wantStr = false
+		case !wantStr && t.kind == tokPunct && (t.val == "+" || t.val == "."):
+			wantStr = true
+		default:
 			return "", false
 		}
-		b.WriteString(t.val)
 	}
-	return b.String(), len(a)%2 == 1
+	return b.String(), !wantStr
 }
 
 // listArg returns the words of a literal list argument ["rm", "-rf", "/"]

@@ -137,9 +137,7 @@ func (s *scanner) sensitiveWrite(target string) []string {
 	if s.hermes != "" && (c == s.hermes+"/.env" || c == s.hermes+"/auth.json" || c == s.hermes+"/config.yaml") {
 		keys = append(keys, "write.hermes_secrets")
 	}
-	if s.hermesProtected(c) {
-		keys = append(keys, "hermes.self_tamper")
-	}
+	keys = append(keys, s.familyWriteKeys(c)...)
 	if shellRCs[base] || etcShellRCs[c] || strings.HasPrefix(c, "/etc/profile.d/") {
 		keys = append(keys, "write.shell_rc")
 	}

@@ -20,6 +20,8 @@ var netTools = map[string]bool{
 	"http": true, "https": true, "xh": true, "curlie": true, "websocat": true, "openssl": true,
 	"nc.openbsd": true, "nc.traditional": true, "cryptcat": true, "pwncat": true, "aws": true, "az": true,
 	"gcloud": true, "smbclient": true, "s3cmd": true, "mc": true, "transfer": true, "croc": true,
+	// A secret in a name looked up leaves through DNS or ICMP.
+	"dig": true, "nslookup": true, "host": true, "drill": true, "ping": true, "ping6": true,
 }
 
 // rawSockets are the network tools a shell is wired to in a reverse shell.
@@ -35,14 +37,13 @@ var secretValueOpts = map[string]bool{
 	"-K": true, "--config": true, "--identity": true, "--private-key": true, "-k": true,
 	// Where a download is written, not what is sent.
 	"-o": true, "--output": true, "-O": true, "--output-document": true, "-c": true, "--cookie-jar": true,
-	"-D": true, "--dump-header": true, "--directory-prefix": true,
+	"-D": true, "--dump-header": true, "--directory-prefix": true, "-e": true, "--rsh": true,
 }
 
 // secretPath reports a file whose content is a credential.
 func (s *scanner) secretPath(p string) bool {
-	p = strings.TrimSpace(p)
-	if p == "" || len(p) > 4096 || strings.ContainsAny(p, "\n") {
-		return false
+	if p == "" || len(p) > 4096 || strings.ContainsAny(p, " \t\n") {
+		return false // a remote command line such as ssh host 'cat .env', not a path
 	}
 	c := s.canon(p)
 	base := path.Base(c)
@@ -66,7 +67,7 @@ func (s *scanner) secretPath(p string) bool {
 		return true
 	}
 	for _, h := range s.hermesHomes() {
-		if c == h+"/config.yaml" || c == h+"/state.db" {
+		if c == h || c == h+"/config.yaml" || c == h+"/state.db" {
 			return true
 		}
 	}
@@ -147,6 +148,9 @@ func (s *scanner) secretArg(v string) bool {
 	if _, after, ok := strings.Cut(v, "=<"); ok {
 		v = after
 	}
+	if i := strings.IndexByte(v, '@'); i > 0 && !strings.Contains(v[:i], "/") {
+		v = v[i:] // curl --data-urlencode name@file
+	}
 	v = strings.TrimPrefix(v, "@")
 	if i := strings.IndexByte(v, ';'); i > 0 {
 		v = v[:i] // curl -F f=@file;type=text/plain
@@ -184,8 +188,16 @@ func (s *scanner) netRule(c *call) {
 			return
 		}
 	}
-	if s.readsSecret(c) {
+	if argsCarryData(c.name) && s.readsSecret(c) || s.secretInput(c) {
 		s.add("exfil.secret_file", c.text)
+	}
+	if c.name == "socat" {
+		for _, a := range c.args {
+			kind, p, ok := strings.Cut(a.val, ":")
+			if ok && in(strings.ToLower(kind), "file", "open", "gopen", "create") && s.secretPath(strings.SplitN(p, ",", 2)[0]) {
+				s.add("exfil.secret_file", c.text) // socat FILE:.env TCP:host:80
+			}
+		}
 	}
 	for _, a := range c.args {
 		if envPath(a.val[strings.IndexByte(a.val, '@')+1:]) {
@@ -416,4 +428,16 @@ func (s *scanner) pipelineFamilies(lv *level, stages []*syntax.Stmt, text string
 			secret = true
 		}
 	}
+}
+
+// argsCarryData reports network tools whose arguments name files they
+// send (curl -d @f, scp f host:); for ssh, nc, socat and telnet the
+// arguments are hosts, addresses or a remote command, so only what they
+// read locally (stdin, substitutions) counts.
+func argsCarryData(name string) bool {
+	switch name {
+	case "ssh", "nc", "ncat", "netcat", "nc.openbsd", "nc.traditional", "cryptcat", "pwncat", "socat", "telnet", "openssl", "websocat", "ftp", "tftp":
+		return false
+	}
+	return true
 }

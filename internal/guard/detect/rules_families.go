@@ -36,6 +36,7 @@ var familyPatterns = map[string]Pattern{
 	"hermes.self_tamper": {Category: catSelf, Description: "change the hermes home's configuration, secrets, soul, state, memories, skills, cron jobs or platforms (how an agent could turn its own approvals off)"},
 
 	"persist.crontab":    {Category: catPersistence, Description: "replace or remove the crontab (crontab FILE, crontab -, crontab -r)"},
+	"persist.autostart":  {Category: catPersistence, Description: "write a unit, agent or job that starts by itself (systemd units, XDG autostart, LaunchAgents, cron spools)"},
 	"persist.at":         {Category: catPersistence, Description: "schedule a command for later with at or batch"},
 	"persist.git_config": {Category: catPersistence, Description: "global git settings that run commands (core.sshCommand, core.pager, core.hooksPath, alias.*)"},
 	"persist.immutable":  {Category: catPersistence, Description: "make files immutable or append-only with chattr"},
@@ -57,15 +58,17 @@ func init() {
 		p.Hardline = p.Category == catHardline
 		patterns[k] = p
 	}
-	addRule((*scanner).infraRule, "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "oc", "helm", "aws", "gcloud", "az", "doctl", "hcloud", "flyctl")
+	addRule((*scanner).infraRule, "terraform", "tofu", "terragrunt", "pulumi", "kubectl", "oc", "helm", "aws", "gcloud", "az", "doctl", "hcloud", "flyctl", "fly", "eksctl", "gh", "heroku")
 	addRule((*scanner).containerRunRule, "docker", "podman", "nerdctl")
-	addRule((*scanner).persistRule, "crontab", "at", "batch", "history", "unset", "export", "set", "iptables", "ip6tables",
-		"iptables-legacy", "iptables-nft", "nft", "ufw", "setenforce", "chattr", "git", "ln", "passwd", "userdel", "usermod",
-		"useradd", "adduser", "deluser", "chpasswd", "groupdel", "groupmod", "gpasswd", "newusers", "chage", "pw", "dscl", "firewall-cmd", "pfctl")
+	addRule((*scanner).persistRule, "crontab", "at", "batch", "history", "unset", "export", "set", "git", "ln")
+	addRule((*scanner).firewallRule, "iptables", "ip6tables", "iptables-legacy", "iptables-nft", "nft", "ufw", "setenforce",
+		"chattr", "firewall-cmd", "pfctl")
+	addRule((*scanner).accountRule, "passwd", "userdel", "usermod", "useradd", "adduser", "deluser", "chpasswd", "groupdel",
+		"groupmod", "gpasswd", "newusers", "chage", "pw", "dscl")
 	addRule((*scanner).pkgRemoveRule, "pip", "pip3", "python", "npm", "yarn", "pnpm", "bun", "cargo", "gem", "pipx", "conda", "mamba", "uv")
 	addRule((*scanner).killManyRule, "kill", "pkill", "killall", "killall5")
 	addRule((*scanner).findTamperRule, "find")
-	addRule((*scanner).selfTamperRule, "rm", "rmdir", "unlink", "mv", "shred", "hermes", "yq", "sd", "ed", "ex", "vi", "vim", "nvim",
+	addRule((*scanner).selfTamperRule, "ln", "rm", "rmdir", "unlink", "mv", "shred", "hermes", "yq", "sd", "ed", "ex", "vi", "vim", "nvim",
 		"nano", "emacs", "patch", "dos2unix", "unix2dos", "crudini", "dasel", "sqlite3", "tar", "unzip", "chmod", "chown", "touch", "git")
 }
 
@@ -90,6 +93,12 @@ var hermesEntries = map[string]bool{
 func (s *scanner) hermesProtected(p string) bool {
 	if p == "" {
 		return false
+	}
+	for _, v := range []string{"${HERMES_HOME}", "$HERMES_HOME"} {
+		// The variable hermes itself sets: whatever it holds, it is the home.
+		if i := strings.Index(p, v); i >= 0 {
+			p = "~/.hermes" + p[i+len(v):]
+		}
 	}
 	c := s.canon(p)
 	for _, h := range s.hermesHomes() {
@@ -255,7 +264,15 @@ func (s *scanner) infraRule(c *call) {
 		}
 	case "aws":
 		s.awsRule(c)
-	case "gcloud", "az", "doctl", "hcloud", "flyctl":
+	case "gh":
+		if len(ops) >= 2 && ops[0] == "repo" && ops[1] == "delete" {
+			s.add("infra.cloud_delete", c.text)
+		}
+	case "heroku":
+		if len(ops) > 0 && (ops[0] == "apps:destroy" || ops[0] == "pg:reset" || ops[0] == "addons:destroy") {
+			s.add("infra.cloud_delete", c.text)
+		}
+	case "gcloud", "az", "doctl", "hcloud", "flyctl", "fly", "eksctl":
 		for _, o := range ops {
 			if o == "delete" || o == "destroy" || o == "purge" || o == "rb" || o == "remove" && c.name == "az" {
 				s.add("infra.cloud_delete", c.text)
@@ -406,4 +423,33 @@ func (s *scanner) findTamperRule(c *call) {
 			return
 		}
 	}
+}
+
+// familyWriteKeys returns the family keys for writing to the canonical
+// path c: the hermes home's protected files, autostart locations, the
+// global git configuration.
+func (s *scanner) familyWriteKeys(c string) []string {
+	var keys []string
+	if s.hermesProtected(c) {
+		keys = append(keys, "hermes.self_tamper")
+	}
+	for _, d := range autostartDirs {
+		if c == d || strings.HasPrefix(c, d+"/") {
+			keys = append(keys, "persist.autostart")
+			break
+		}
+	}
+	if base := path.Base(c); base == ".gitconfig" || strings.HasSuffix(c, "/.config/git/config") || c == "/etc/gitconfig" {
+		keys = append(keys, "persist.git_config")
+	}
+	return keys
+}
+
+// autostartDirs hold what starts by itself: units, autostart entries,
+// launch agents and daemons, cron spools.
+var autostartDirs = []string{
+	"~/.config/systemd", "~/.config/autostart", "~/Library/LaunchAgents", "/Library/LaunchAgents",
+	"/Library/LaunchDaemons", "/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system",
+	"/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/crontab",
+	"/var/spool/cron", "/etc/init.d", "/etc/rc.local", "/etc/xdg/autostart", "~/.local/share/systemd",
 }

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -39,166 +40,6 @@ func interpLang(name string) (lang, bool) {
 	return 0, false
 }
 
-// interpRule reads the inline code of an interpreter call.
-func (s *scanner) interpRule(c *call) {
-	l, ok := interpLang(c.name)
-	if !ok || c.dynName != "" {
-		return
-	}
-	codes, dyn := inlineCode(c, l)
-	if dyn {
-		s.add("opaque.eval", c.text)
-	}
-	for _, code := range codes {
-		s.scanCode(c, code, l, 0)
-	}
-	if len(codes) == 0 && l != langAwk {
-		for _, a := range c.args {
-			if strings.HasPrefix(a.val, "-") {
-				continue
-			}
-			// python3 <(echo '...'): the substitution's output is the script.
-			for _, sub := range a.subs {
-				if !sub.proc {
-					continue
-				}
-				if len(sub.stmts) == 1 {
-					if out, ok := s.staticOutput(c.lv, sub.stmts[0]); ok {
-						s.scanCode(c, out, l, 0)
-						continue
-					}
-				}
-				if f, d := s.stmtsKinds(c.lv, sub.stmts); !f && !d {
-					s.add("opaque.shell_input", c.text)
-				}
-			}
-			break
-		}
-	}
-	if len(c.stdin) > 0 && l != langAwk && readsStdinScript(c) && len(codes) == 0 {
-		for _, body := range c.stdin {
-			s.scanCode(c, body, l, 0)
-		}
-	}
-	if l == langRuby && rubyInPlace(c.args) {
-		targets := operands(c.args, "eIrCFE")
-		if len(codes) == 0 && len(targets) > 0 {
-			targets = targets[1:] // the script file
-		}
-		for _, t := range targets {
-			for _, k := range s.sensitiveWrite(t) {
-				s.add(k, c.text)
-			}
-		}
-	}
-}
-
-// interpLetters are, per language, the short options that take inline
-// code and the short options that take another value.
-var interpLetters = map[lang][2]string{
-	langPython: {"c", "WXm"}, langPerl: {"eE", "IMm"}, langRuby: {"e", "rICFE"},
-	langJS: {"ep", "rC"}, langPHP: {"rBRE", "cdfzt"}, langLua: {"e", "l"},
-	langAwk: {"e", "vFf"}, langAppleScript: {"e", "ls"},
-}
-
-// inlineCode returns the code an interpreter call gives on its command
-// line; dyn reports code known only at run time.
-func inlineCode(c *call, l lang) (codes []string, dyn bool) {
-	take := func(a arg) {
-		if a.dyn {
-			dyn = true
-			return
-		}
-		codes = append(codes, a.val)
-	}
-	args := c.args
-	if c.name == "deno" {
-		if len(args) == 0 || args[0].val != "eval" {
-			return nil, false
-		}
-		for _, a := range args[1:] {
-			if !strings.HasPrefix(a.val, "-") {
-				take(a)
-				break
-			}
-		}
-		return codes, dyn
-	}
-	letters := interpLetters[l]
-	codeLetters, valueLetters := letters[0], letters[1]
-	awkFile := false
-	for i := 0; i < len(args); i++ {
-		v := args[i].val
-		switch {
-		case v == "--":
-			if l == langAwk && len(codes) == 0 && !awkFile && i+1 < len(args) {
-				take(args[i+1])
-			}
-			return codes, dyn
-		case strings.HasPrefix(v, "--"):
-			name, val, hasVal := strings.Cut(v, "=")
-			switch name {
-			case "--eval", "--print", "--source":
-				if hasVal {
-					codes = append(codes, val)
-				} else if i+1 < len(args) {
-					i++
-					take(args[i])
-				}
-			case "--file":
-				awkFile = true
-				i++
-			case "--require", "--import", "--loader", "--assign", "--field-separator":
-				if !hasVal {
-					i++
-				}
-			}
-		case len(v) > 1 && v[0] == '-':
-			for j := 1; j < len(v); j++ {
-				ch := v[j]
-				if l == langPerl || l == langRuby {
-					if ch == 'i' {
-						break // the rest is the backup extension
-					}
-					if ch == 'l' || ch == '0' || ch == 'C' && l == langPerl {
-						for j+1 < len(v) && v[j+1] >= '0' && v[j+1] <= '9' {
-							j++
-						}
-						continue
-					}
-				}
-				if strings.IndexByte(codeLetters, ch) >= 0 {
-					if j+1 < len(v) {
-						codes = append(codes, v[j+1:])
-					} else if i+1 < len(args) {
-						i++
-						take(args[i])
-					}
-					break
-				}
-				if strings.IndexByte(valueLetters, ch) >= 0 {
-					if l == langAwk && ch == 'f' {
-						awkFile = true
-					}
-					if l == langPython && ch == 'm' {
-						return codes, dyn // python -m module: no inline code
-					}
-					if j+1 == len(v) {
-						i++
-					}
-					break
-				}
-			}
-		default:
-			if l == langAwk && len(codes) == 0 && !awkFile {
-				take(args[i])
-			}
-			return codes, dyn // the script operand: what follows is its argv
-		}
-	}
-	return codes, dyn
-}
-
 // scanCode reads code in language l that c runs.
 func (s *scanner) scanCode(c *call, code string, l lang, depth int) {
 	if depth > maxCodeDepth || s.err != nil {
@@ -222,6 +63,35 @@ type codeScan struct {
 	low   string
 	depth int
 	wrote bool // a write call was seen
+	calls int  // calls followed so far
+	added map[string]bool
+}
+
+// add reports key once per piece of code (Scan's own dedup builds a
+// string of the whole command per call: too dear per token).
+func (cs *codeScan) add(key, text string) {
+	if cs.added[key] {
+		return
+	}
+	if cs.added == nil {
+		cs.added = map[string]bool{}
+	}
+	cs.added[key] = true
+	cs.s.add(key, text)
+}
+
+// maxCodeCalls bounds the calls of interest followed in one piece of code.
+const maxCodeCalls = 1024
+
+var langNames = map[lang]string{langPython: "Python", langPerl: "Perl", langRuby: "Ruby", langJS: "JavaScript", langPHP: "PHP", langLua: "Lua", langAwk: "awk", langAppleScript: "AppleScript"}
+
+// writeNames are the calls isWrite looks at.
+var writeNames = map[string]bool{
+	"open": true, "fopen": true, "sysopen": true, "write_text": true, "write_bytes": true, "writeFileSync": true,
+	"writeFile": true, "appendFileSync": true, "appendFile": true, "createWriteStream": true, "copyFileSync": true,
+	"copyFile": true, "renameSync": true, "rename": true, "symlinkSync": true, "symlink": true, "file_put_contents": true,
+	"copy": true, "copy2": true, "copyfile": true, "move": true, "replace": true, "write": true, "binwrite": true,
+	"writeTextFile": true, "truncate": true, "link": true, "cp": true, "mv": true, "ln_s": true, "ln_sf": true, "install": true,
 }
 
 // aliases reads `import subprocess as sp` and `from os import system as
@@ -240,8 +110,60 @@ func (cs *codeScan) aliases() map[string]string {
 	return out
 }
 
+// constants replaces the uses of names assigned one literal string once
+// (cmd = "rm -rf /"; my $c = "..."; const c = "...") by that string, so
+// os.system(cmd) is judged like os.system("rm -rf /").
+func (cs *codeScan) constants() {
+	vals := map[string]string{}
+	bad := map[string]bool{}
+	t := cs.toks
+	for i := 0; i+1 < len(t); i++ {
+		if t[i].kind != tokName || t[i+1].kind != tokPunct {
+			continue
+		}
+		name := t[i].val
+		if t[i+1].val != "=" {
+			// cmd += "x", cmd .= "x": not one value.
+			if i+2 < len(t) && t[i+2].kind == tokPunct && t[i+2].val == "=" && strings.Contains("+-*/.%|&^", t[i+1].val) {
+				bad[name] = true
+			}
+			continue
+		}
+		if i+2 < len(t) && t[i+2].kind == tokPunct && t[i+2].val == "=" {
+			continue // ==
+		}
+		_, seen := vals[name]
+		if i+2 >= len(t) || t[i+2].kind != tokStr || !t[i+2].lit || seen || i > 0 && t[i-1].kind == tokPunct && t[i-1].val == "." {
+			bad[name] = true
+			continue
+		}
+		if i+3 < len(t) && t[i+3].kind == tokPunct && strings.Contains("+.[(%*,", t[i+3].val) {
+			bad[name] = true // "a" + x, "a" % x, "a".format(...)
+			continue
+		}
+		vals[name] = t[i+2].val
+	}
+	if len(vals) == 0 {
+		return
+	}
+	out := make([]token, len(t))
+	copy(out, t)
+	for i, tok := range out {
+		v, ok := vals[tok.val]
+		if tok.kind != tokName || !ok || bad[tok.val] || i+1 < len(out) && out[i+1].kind == tokPunct && (out[i+1].val == "=" || out[i+1].val == "(") {
+			continue
+		}
+		if i > 0 && out[i-1].kind == tokPunct && out[i-1].val == "." {
+			continue
+		}
+		out[i] = token{kind: tokStr, val: v, lit: true}
+	}
+	cs.toks = out
+}
+
 func (cs *codeScan) run() {
-	s, c := cs.s, cs.c
+	cs.constants()
+	c := cs.c
 	var alias map[string]string
 	if cs.l == langPython {
 		alias = cs.aliases()
@@ -255,7 +177,7 @@ func (cs *codeScan) run() {
 		case tokStr:
 			if t.lit && shellFuncNames[t.val] && cs.l != langAwk {
 				// getattr(os, "system"), obj["execSync"]: a shell by name.
-				s.add("interp.shell", c.text)
+				cs.add("interp.shell", c.text)
 			}
 			if cs.l == langAwk && i+1 < len(cs.toks) && isPipeTok(cs.toks[i+1]) && i+2 < len(cs.toks) && cs.toks[i+2].kind == tokName && cs.toks[i+2].val == "getline" {
 				cs.shell(t.val, t.lit) // "cmd" | getline
@@ -294,13 +216,22 @@ func (cs *codeScan) run() {
 		if !hasParen && !bare {
 			continue
 		}
+		shell, eval, del := cs.isShellCall(name, last), cs.isEval(name, last, next), cs.isDelete(name, last)
+		write := !shell && !eval && !del && writeNames[last]
+		if !shell && !eval && !del && !write {
+			continue
+		}
+		if cs.calls++; cs.calls > maxCodeCalls {
+			cs.s.err = fmt.Errorf("the inline %s code makes more than %d calls that run, evaluate, delete or write; it is blocked because it cannot be checked (put it in a script file)", langNames[cs.l], maxCodeCalls)
+			return
+		}
 		args, _ := callArgs(cs.toks, next)
 		switch {
-		case cs.isShellCall(name, last):
+		case shell:
 			cs.shellCall(args)
-		case cs.isEval(name, last, next):
+		case eval:
 			cs.eval(args)
-		case cs.isDelete(name, last):
+		case del:
 			cs.deleteCall(last, args)
 		case cs.isWrite(name, last, args):
 			cs.wrote = true
@@ -315,7 +246,7 @@ func isPipeTok(t token) bool { return t.kind == tokPunct && t.val == "|" }
 // shell judges a command line the code runs.
 func (cs *codeScan) shell(cmd string, lit bool) {
 	if !lit {
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	if strings.TrimSpace(cmd) == "" {
@@ -395,7 +326,7 @@ func (cs *codeScan) eval(args [][]token) {
 			}
 		}
 	}
-	cs.s.add("interp.eval", cs.c.text)
+	cs.add("interp.eval", cs.c.text)
 }
 
 // deleteCall judges os.remove("x") as `rm x` and shutil.rmtree("x") as
@@ -410,12 +341,12 @@ func (cs *codeScan) deleteCall(last string, args [][]token) {
 		}
 	}
 	if len(args) == 0 || len(args[0]) == 0 {
-		cs.s.add("interp.delete", cs.c.text)
+		cs.add("interp.delete", cs.c.text)
 		return
 	}
 	p, ok := literalArg(args[0])
 	if !ok {
-		cs.s.add("interp.delete", cs.c.text)
+		cs.add("interp.delete", cs.c.text)
 		return
 	}
 	flag := "-f"
@@ -437,9 +368,9 @@ func (cs *codeScan) writeCall(args [][]token) {
 				continue
 			}
 			if keys := cs.s.sensitiveWrite(p); len(keys) > 0 {
-				cs.s.add("interp.write_protected", cs.c.text)
+				cs.add("interp.write_protected", cs.c.text)
 				for _, k := range keys {
-					cs.s.add(k, cs.c.text)
+					cs.add(k, cs.c.text)
 				}
 			}
 		}
@@ -452,17 +383,17 @@ func (cs *codeScan) writeCall(args [][]token) {
 func (cs *codeScan) whole() {
 	low := cs.low
 	if containsAnyOf(low, socketMarkers) && containsAnyOf(low, shellMarkers) {
-		cs.s.add("revshell.interpreter", cs.c.text)
+		cs.add("revshell.interpreter", cs.c.text)
 	}
 	if containsAnyOf(low, httpMarkers) {
 		for _, t := range cs.toks {
 			if t.kind == tokStr && t.lit && cs.s.secretPath(t.val) {
-				cs.s.add("exfil.secret_file", cs.c.text)
+				cs.add("exfil.secret_file", cs.c.text)
 				break
 			}
 		}
 		if wholeEnvironment(low) {
-			cs.s.add("exfil.environment", cs.c.text)
+			cs.add("exfil.environment", cs.c.text)
 		}
 	}
 	if !cs.wrote {
@@ -471,15 +402,15 @@ func (cs *codeScan) whole() {
 	// A write, and a protected path named anywhere in the code (built
 	// with Path(...), os.path.join, expanduser): ask.
 	if containsAnyOf(low, protectedMarkers) {
-		cs.s.add("interp.write_protected", cs.c.text)
+		cs.add("interp.write_protected", cs.c.text)
 	}
 	if strings.Contains(low, ".hermes") {
-		cs.s.add("hermes.self_tamper", cs.c.text)
+		cs.add("hermes.self_tamper", cs.c.text)
 	}
 	for _, t := range cs.toks {
 		if t.kind == tokStr && t.lit && len(t.val) > 1 && strings.ContainsAny(t.val[:1], "/~.") && !strings.Contains(t.val, "\n") {
 			for _, k := range cs.s.sensitiveWrite(t.val) {
-				cs.s.add(k, cs.c.text)
+				cs.add(k, cs.c.text)
 			}
 		}
 	}
@@ -636,7 +567,7 @@ func (cs *codeScan) isWrite(name, last string, args [][]token) bool {
 func (cs *codeScan) awkPipe(i int) {
 	target := cs.toks[i+1]
 	if !target.lit {
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	fields := strings.Fields(target.val)
@@ -647,31 +578,8 @@ func (cs *codeScan) awkPipe(i int) {
 			cs.shell(cs.toks[j].val, cs.toks[j].lit)
 			return
 		}
-		cs.s.add("interp.shell", cs.c.text)
+		cs.add("interp.shell", cs.c.text)
 		return
 	}
 	cs.shell(target.val, true)
-}
-
-// rubyInPlace reports ruby -i (also in clusters such as -pi), where the
-// letters before it take no value.
-func rubyInPlace(args []arg) bool {
-	for _, a := range args {
-		v := a.val
-		if v == "--" {
-			return false
-		}
-		if len(v) < 2 || v[0] != '-' || v[1] == '-' {
-			continue
-		}
-		for j := 1; j < len(v); j++ {
-			if v[j] == 'i' {
-				return true
-			}
-			if strings.IndexByte("eIrCFEx", v[j]) >= 0 {
-				break
-			}
-		}
-	}
-	return false
 }

@@ -45,6 +45,23 @@ func (s *scanner) persistRule(c *call) {
 		if c.name == "set" && len(c.args) >= 2 && c.args[0].val == "+o" && c.args[1].val == "history" {
 			s.add("evade.history", c.text)
 		}
+	case "git":
+		s.gitConfigRule(c)
+	case "ln":
+		ops := operands(c.args, "tS")
+		if len(ops) == 2 && ops[0] == "/dev/null" && historyFile(ops[1]) {
+			s.add("evade.history", c.text)
+		}
+	}
+}
+
+// firewallRule: the firewall flushed or disabled, SELinux permissive,
+// files made immutable.
+func (s *scanner) firewallRule(c *call) {
+	if c.dynName != "" {
+		return
+	}
+	switch c.name {
 	case "iptables", "ip6tables", "iptables-legacy", "iptables-nft":
 		if hasFlag(c.args, "FXZ", "--flush", "--delete-chain") || policyAccept(c.args) {
 			s.add("evade.firewall", c.text)
@@ -77,13 +94,15 @@ func (s *scanner) persistRule(c *call) {
 				break
 			}
 		}
-	case "git":
-		s.gitConfigRule(c)
-	case "ln":
-		ops := operands(c.args, "tS")
-		if len(ops) == 2 && ops[0] == "/dev/null" && historyFile(ops[1]) {
-			s.add("evade.history", c.text)
-		}
+	}
+}
+
+// accountRule: account and password changes.
+func (s *scanner) accountRule(c *call) {
+	if c.dynName != "" {
+		return
+	}
+	switch c.name {
 	case "passwd":
 		if hasFlag(c.args, "dul", "--delete", "--unlock", "--lock") || len(c.stdin) > 0 || hasFlag(c.args, "", "--stdin") {
 			s.add("account.change", c.text)
@@ -252,7 +271,7 @@ func (s *scanner) killManyRule(c *call) {
 			return
 		}
 		for _, a := range c.args {
-			if len(a.subs) > 0 || a.dyn && strings.Contains(a.val, "$") {
+			if len(a.subs) > 0 {
 				s.add("process.kill_many", c.text)
 				return
 			}
