@@ -26,11 +26,12 @@ var blockDevice = regexp.MustCompile(`^/dev/(` +
 	`root$|mapper/.|disk/by-[^/]+/.|block/.|zvol/.|vg[^/]*/.|disk[0-9]|rdisk[0-9])`)
 
 // nonBlockDirs are the directories under /dev that hold no block devices;
-// any other /dev/DIR/NAME may be a volume group's logical volume.
+// any other /dev/DIR/NAME may be a volume group's logical volume. /dev/tcp and
+// /dev/udp are the shell's network redirections, not devices.
 var nonBlockDirs = map[string]bool{
 	"pts": true, "shm": true, "fd": true, "mqueue": true, "hugepages": true, "net": true, "input": true,
 	"snd": true, "bus": true, "char": true, "cpu": true, "dri": true, "usb": true, "v4l": true, "serial": true,
-	"vfio": true, "dma_heap": true, "hugepages-1G": true, "lightnvm": true, "cpu_dma_latency": true,
+	"vfio": true, "dma_heap": true, "tcp": true, "udp": true, "hugepages-1G": true, "lightnvm": true, "cpu_dma_latency": true,
 }
 
 // procRoot strips /proc/self/root, /proc/thread-self/root and
