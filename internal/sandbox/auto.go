@@ -101,3 +101,16 @@ func warnLocal(c Choice) {
 // when they lie in the workspace or an extra bind, unless
 // terminal.expose lists them (whose enum is this list).
 var HiddenCredentials = []string{"~/.ssh", "~/.aws", "~/.gnupg", "~/.config/gcloud", "~/.kube", "~/.netrc", "~/.docker/config.json"}
+
+// Profile is what a sandbox shows of the host, for /sandbox and reports.
+type Profile struct {
+	Network bool     // the host network is shared
+	Home    string   // HOME inside
+	Exposed []string // credential paths shown because terminal.expose lists them
+	Hidden  []string // host paths covered although something visible holds them
+}
+
+// Profiler is a backend that can say what it shows of the host.
+type Profiler interface {
+	Profile() Profile
+}

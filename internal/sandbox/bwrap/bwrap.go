@@ -54,7 +54,10 @@ import (
 func init() { sandbox.Register("bubblewrap", New) }
 
 // Compile-time check.
-var _ sandbox.ShellBackend = (*Backend)(nil)
+var (
+	_ sandbox.ShellBackend = (*Backend)(nil)
+	_ sandbox.Profiler     = (*Backend)(nil)
+)
 
 // Backend runs each command in its own bubblewrap sandbox.
 type Backend struct {
@@ -63,6 +66,7 @@ type Backend struct {
 	home  string   // the user's home, for ~/ in paths
 	mount []string // the sandbox's mounts and flags, before env and chdir
 	prof  *profile
+	net   bool // terminal.network
 	env   []string
 	pass  map[string]string
 	procs sandbox.HostProcs
@@ -103,7 +107,7 @@ func New(_ context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{bwrap: path, ws: ws, home: home, mount: mount, prof: prof, env: o.Env, pass: pass}, nil
+	return &Backend{bwrap: path, ws: ws, home: home, mount: mount, prof: prof, net: o.Terminal.Network, env: o.Env, pass: pass}, nil
 }
 
 // mounts builds the bwrap arguments that shape the sandbox: namespaces,
@@ -177,6 +181,17 @@ func hideHome(hermesHome string, visible []string) ([]string, error) {
 // within reports whether p is dir or below it.
 func within(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// Profile says what the sandbox shows of the host: the network, HOME,
+// the exposed credential paths and what is covered (the user's home
+// unless it is the workspace, hidden credentials, the hermes homes).
+func (b *Backend) Profile() sandbox.Profile {
+	hidden := append([]string(nil), b.prof.hidden...)
+	if u := b.prof.userHome; u != "" && u != b.ws && !b.prof.coverHomeLater {
+		hidden = append([]string{u + " (all but the workspace)"}, hidden...)
+	}
+	return sandbox.Profile{Network: b.net, Home: b.prof.homeEnv, Exposed: append([]string(nil), b.prof.exposed...), Hidden: hidden}
 }
 
 // Name returns "bubblewrap".
