@@ -30,8 +30,8 @@
 // itself is refused with an error; one inside it (~/.hermes/workspace) is
 // fine, since only it is mounted; one that contains the home gets an empty
 // tmpfs mounted over the home, hiding all of it (.env, auth.json,
-// config.yaml, sessions); for a profile's home the root home is hidden
-// too. We hide the whole folder rather than mask single files with
+// config.yaml, sessions); the root home and every profile's folder are
+// treated alike. We hide the whole folder rather than mask single files with
 // /dev/null, which would leave the rest readable and let a command plant
 // files (a new .env) that hermes would read later. A hard link elsewhere
 // (in the workspace) to the .env or auth.json of the root home or of any

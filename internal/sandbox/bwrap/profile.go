@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -165,9 +166,10 @@ func coverArgs(path string) []string {
 	return []string{"--ro-bind", "/dev/null", path}
 }
 
-// hermesHomes returns the hermes home and, when it is a profile's folder
-// (ROOT/profiles/NAME), the root home, with the .env and auth.json of the
-// root and of every profile: the files a hard link must not expose.
+// hermesHomes returns the root hermes home (the home itself, or ROOT when
+// the home is a profile's folder ROOT/profiles/NAME) and every profile's
+// folder, each hidden wherever something visible holds it, with their
+// .env and auth.json: the files a hard link must not expose.
 func hermesHomes(dir string) (homes, secrets []string, err error) {
 	if dir == "" {
 		return nil, nil, nil
@@ -180,20 +182,21 @@ func hermesHomes(dir string) (homes, secrets []string, err error) {
 		h = r
 	}
 	root := h
-	homes = []string{h}
 	if filepath.Base(filepath.Dir(h)) == "profiles" {
 		root = filepath.Dir(filepath.Dir(h))
-		homes = append(homes, root)
 	}
-	dirs := []string{root}
+	homes = []string{root}
 	if entries, err := os.ReadDir(filepath.Join(root, "profiles")); err == nil {
 		for _, e := range entries {
 			if e.IsDir() {
-				dirs = append(dirs, filepath.Join(root, "profiles", e.Name()))
+				homes = append(homes, filepath.Join(root, "profiles", e.Name()))
 			}
 		}
 	}
-	for _, d := range dirs {
+	if !slices.Contains(homes, h) {
+		homes = append(homes, h)
+	}
+	for _, d := range homes {
 		secrets = append(secrets, filepath.Join(d, ".env"), filepath.Join(d, "auth.json"))
 	}
 	return homes, secrets, nil

@@ -213,3 +213,28 @@ func TestHardLinkToSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestProfilesHidden: a workspace holding the profiles folder sees no
+// profile's .env, and a workspace that is a profile's folder is refused.
+func TestProfilesHidden(t *testing.T) {
+	t.Parallel()
+	testenv.Bwrap(t)
+	root := filepath.Join(t.TempDir(), "hermes")
+	writeHome(t, root)
+	work := filepath.Join(root, "profiles", "work")
+	writeHome(t, work)
+	o := sandbox.Options{Terminal: withBackend(config.Terminal{}), Workspace: filepath.Join(root, "profiles"), HomeDir: root, Env: os.Environ()}
+	b, err := sandbox.New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	res := sandboxtest.MustRun(t, b, sandbox.Spec{Command: "cat work/.env work/auth.json 2>&1; ls -A work"})
+	if strings.Contains(res.Output, "secret") || strings.Contains(res.Output, "config.yaml") {
+		t.Errorf("a profile is visible: %s", res.Output)
+	}
+	o.Workspace = work
+	if _, err := sandbox.New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "hermes home") {
+		t.Errorf("a profile's folder as the workspace: %v", err)
+	}
+}
