@@ -23,7 +23,7 @@ func TestTerminalSandboxKeys(t *testing.T) {
 		{"terminal: {expose: ['~/.bashrc']}", "terminal.expose.0: want one of", Error},
 		{"terminal: {expose: [/root/.ssh]}", "terminal.expose.0: want one of", Error},
 		{"terminal: {backend: local, expose: ['~/.ssh']}", "applies only to the bubblewrap sandbox", Warning},
-		{"terminal: {bubblewrap: {network: true}}", "terminal.bubblewrap.network: unknown key", Warning},
+		{"terminal: {bubblewrap: {network: false}}", "terminal.bubblewrap.network: unknown key; it moved to terminal.network", Warning},
 	}
 	for _, tt := range tests {
 		_, problems := Parse(FileName, []byte(tt.src))
