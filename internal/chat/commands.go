@@ -15,6 +15,7 @@ const helpText = `Commands:
   /model [NAME]    show the model, or switch this session to model NAME
   /yolo            toggle approval bypass for this session (the hardline blocklist still applies)
   /stop            stop this session's background processes and shell
+  /sandbox         where commands run: backend (auto's choice), workspace, network, exposed and hidden paths
   /usage           tokens used by this session and the size of the next prompt
   /compress        summarise the middle of the conversation now
   /memory          show MEMORY.md and USER.md
@@ -64,6 +65,8 @@ func (r *repl) command(ctx context.Context, line string) (send string, quit bool
 		}
 		fmt.Fprintf(r.out, "compressed %d messages into a summary: %d -> %d messages, ~%d -> ~%d tokens; session %s\n",
 			st.Summarised, st.Before, st.After, st.TokensBefore, st.TokensAfter, st.SessionID)
+	case "sandbox":
+		r.showSandbox()
 	case "memory":
 		r.showMemory()
 	case "skills":

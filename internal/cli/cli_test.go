@@ -175,7 +175,7 @@ func TestSetGetShow(t *testing.T) {
 		t.Errorf("unknown get: %+v", r)
 	}
 	r = hermes(t, home, nil, "config", "show")
-	if r.code != 0 || !strings.Contains(r.stdout, "max_turns: 120") || !strings.Contains(r.stdout, "backend: local") {
+	if r.code != 0 || !strings.Contains(r.stdout, "max_turns: 120") || !strings.Contains(r.stdout, "backend: auto") {
 		t.Errorf("show: %+v", r)
 	}
 	if r := hermes(t, home, nil, "config", "schema"); r.code != 0 || !json.Valid([]byte(r.stdout)) {

@@ -211,7 +211,8 @@ func TestChatREPLApprovalsThroughPipe(t *testing.T) {
 		{Match: llmtest.Match{ToolResult: true}, Response: text("Understood, I left it.")},
 	}})
 	in := "clean up please\no\nclean up again\nd not today\n/yolo\n/usage\n/quit\n"
-	r := hermesChat(t, chatHome(t, srv, ""), in, "chat")
+	// The commands work on folders outside the workspace: on the host.
+	r := hermesChat(t, chatHome(t, srv, "terminal:\n  backend: local\n"), in, "chat")
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
@@ -278,7 +279,7 @@ func TestChatSecretsMaskedForModelAndStore(t *testing.T) {
 		{Match: llmtest.Match{ToolResult: true}, Response: text("Shown.")},
 	}})
 	writeFile(t, filepath.Join(dir, "env.txt"), "OPENAI_API_KEY="+key+"\n", 0o600)
-	home := chatHome(t, srv, "")
+	home := chatHome(t, srv, "terminal:\n  backend: local\n") // the file is outside the workspace: on the host
 	if r := hermesChat(t, home, "", "chat", "-q", "show the env"); r.code != 0 || strings.Contains(r.stdout+r.stderr, key) {
 		t.Fatalf("%+v", r)
 	}

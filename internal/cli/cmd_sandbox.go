@@ -37,7 +37,10 @@ host outside the workspace, reaching a listener on the host's loopback, and
 seeing host processes. Each line says whether the backend held and whether it
 promises to: local promises only the environment filter; bubblewrap, docker,
 singularity and modal promise all of it (the network only when their network
-setting is off). Nothing is left behind. Exit 1 when a promise is broken.
+setting is off). With terminal.backend auto (the default) the first line says
+which backend auto chose on this machine and why: bubblewrap when bwrap is
+installed and can make a sandbox here, else local with a warning on stderr.
+Nothing is left behind. Exit 1 when a promise is broken.
 
   hermes sandbox check
   hermes sandbox check --backend bubblewrap --json`,
@@ -107,7 +110,11 @@ func workspace(flag, configured string) (string, error) {
 }
 
 func printSandboxCheck(app *App, rep sandbox.CheckReport) {
-	fmt.Fprintf(app.Stdout, "backend: %s\n", rep.Backend)
+	if rep.Auto != nil {
+		fmt.Fprintf(app.Stdout, "backend: auto -> %s (%s)\n", rep.Backend, rep.Auto.Reason)
+	} else {
+		fmt.Fprintf(app.Stdout, "backend: %s\n", rep.Backend)
+	}
 	for _, p := range rep.Probes {
 		mark := "ok  "
 		switch {
@@ -118,7 +125,10 @@ func printSandboxCheck(app *App, rep sandbox.CheckReport) {
 		}
 		fmt.Fprintf(app.Stdout, "  %s %-10s %s: %s\n", mark, p.ID, p.What, p.Detail)
 	}
-	if rep.Backend == "local" {
-		fmt.Fprintln(app.Stdout, "local runs commands as you, on this machine; for a sandbox set terminal.backend to bubblewrap or docker")
+	switch {
+	case rep.Backend == "local" && rep.Auto != nil:
+		fmt.Fprintln(app.Stdout, "auto fell back to local: commands run as you, on this machine; install bubblewrap (apt install bubblewrap, or dnf install bubblewrap) for the sandbox")
+	case rep.Backend == "local":
+		fmt.Fprintln(app.Stdout, "local runs commands as you, on this machine; for a sandbox set terminal.backend to auto, bubblewrap or docker")
 	}
 }

@@ -281,6 +281,10 @@ func (d *decoder) structure(path string, n ast.Node, v reflect.Value) {
 			for i, f := range fields {
 				names[i] = f.name
 			}
+			if hint, ok := movedKeys[kp]; ok {
+				d.add(Warning, e.key, kp, "unknown key", hint)
+				return
+			}
 			d.add(Warning, e.key, kp, "unknown key", didYouMean(suggestKey(path, names, name, kindOf(e.value))))
 			return
 		}
@@ -585,4 +589,9 @@ func kindOf(n ast.Node) keyKind {
 		return kindSection
 	}
 	return kindValue
+}
+
+// movedKeys are keys that existed once, with what replaced them.
+var movedKeys = map[string]string{
+	"terminal.bubblewrap.network": "it moved to terminal.network, which is true by default: set terminal.network: false to keep the sandbox on loopback only",
 }

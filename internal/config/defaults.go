@@ -50,7 +50,8 @@ func Default() *Config {
 			},
 		},
 		Terminal: Terminal{
-			Backend:         "local",
+			Backend:         "auto",
+			Network:         true,
 			Timeout:         dur(180 * time.Second),
 			MaxOutput:       1 << 20,
 			PersistentShell: true,

@@ -104,12 +104,14 @@ type Toolsets struct {
 
 // Terminal configures the shell tool's backend.
 type Terminal struct {
-	Backend         string      `yaml:"backend" desc:"where commands run" enum:"local,bubblewrap,docker,ssh,singularity,modal"`
+	Backend         string      `yaml:"backend" desc:"where commands run; auto is bubblewrap when it works on this machine, else local with a warning" enum:"auto,local,bubblewrap,docker,ssh,singularity,modal"`
 	Cwd             string      `yaml:"cwd" desc:"starting directory; empty is the directory hermes was started in" format:"cwd"`
 	Timeout         Duration    `yaml:"timeout" desc:"time a foreground command may run" min:"1s" max:"24h"`
 	MaxOutput       int         `yaml:"max_output" desc:"bytes of output kept per command" min:"1024" max:"104857600"`
 	PersistentShell bool        `yaml:"persistent_shell" desc:"keep one shell per session so cd and exports carry over"`
 	EnvPassthrough  []string    `yaml:"env_passthrough" desc:"extra variables passed to commands; never re-allows a blocked credential" format:"envname"`
+	Network         bool        `yaml:"network" desc:"the bubblewrap sandbox (auto or bubblewrap) shares the host network; false leaves only its own loopback"`
+	Expose          []string    `yaml:"expose" desc:"credential paths the bubblewrap sandbox shows read-only instead of hiding" enum:"~/.ssh,~/.aws,~/.gnupg,~/.config/gcloud,~/.kube,~/.netrc,~/.docker/config.json"`
 	Docker          Docker      `yaml:"docker" desc:"the docker backend"`
 	Bubblewrap      Bubblewrap  `yaml:"bubblewrap" desc:"the bubblewrap backend"`
 	SSH             SSH         `yaml:"ssh" desc:"the ssh backend"`
@@ -132,7 +134,6 @@ type Docker struct {
 
 // Bubblewrap configures the bubblewrap backend.
 type Bubblewrap struct {
-	Network bool     `yaml:"network" desc:"share the host network; false leaves only loopback"`
 	ROBinds []string `yaml:"ro_binds" desc:"extra host paths visible read-only"`
 	RWBinds []string `yaml:"rw_binds" desc:"extra host paths visible read-write"`
 }

@@ -141,6 +141,9 @@ func (d *decoder) checkTerminal(c *Config) {
 		path := "terminal." + t.Backend + "." + key
 		d.add(Error, d.nodeFor("terminal.backend"), path, "the "+t.Backend+" backend needs "+path, "")
 	}
+	if len(t.Expose) > 0 && t.Backend != "auto" && t.Backend != "bubblewrap" {
+		d.addAt(Warning, "terminal", "expose", "terminal.expose applies only to the bubblewrap sandbox (backend auto or bubblewrap), not to "+t.Backend, "")
+	}
 	if strings.HasPrefix(t.Docker.Host, "tcp://") {
 		host, _, err := net.SplitHostPort(strings.TrimPrefix(t.Docker.Host, "tcp://"))
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {

@@ -82,7 +82,7 @@ func TestSystemPrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"You are Hermes", "ship's navigator", "go test ./...", "billing", "MEMORY", "terminal backend: local"} {
+	for _, want := range []string{"You are Hermes", "ship's navigator", "go test ./...", "billing", "MEMORY", "terminal backend: " + rt.Backend.Name()} {
 		if !strings.Contains(p, want) {
 			t.Errorf("system prompt lacks %q:\n%s", want, p)
 		}

@@ -116,11 +116,12 @@ func Register(name string, f Factory) {
 	registry[name] = f
 }
 
-// Names lists the registered backends.
+// Names lists the registered backends and auto.
 func Names() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	out := make([]string, 0, len(registry))
+	out := make([]string, 0, len(registry)+1)
+	out = append(out, Auto)
 	for n := range registry {
 		out = append(out, n)
 	}
@@ -131,11 +132,20 @@ func Names() []string {
 // ErrUnknownBackend is returned by New for a name nobody registered.
 var ErrUnknownBackend = errors.New("unknown terminal backend")
 
-// New builds the backend config names (terminal.backend).
+// New builds the backend config names (terminal.backend); "" is local.
+// auto becomes bubblewrap or local as ResolveAuto says; falling back to
+// local prints LocalWarning to Warnings, once per process.
 func New(ctx context.Context, o Options) (Backend, error) {
 	name := o.Terminal.Backend
-	if name == "" {
+	switch name {
+	case "":
 		name = "local"
+	case Auto:
+		c := ResolveAuto()
+		if !c.Isolated() {
+			warnLocal(c)
+		}
+		name = c.Backend
 	}
 	registryMu.RLock()
 	f, ok := registry[name]

@@ -28,7 +28,8 @@ func (p Probe) Failed() bool { return p.Expected && !p.Isolated }
 
 // CheckReport is what Check found about one backend.
 type CheckReport struct {
-	Backend string  `json:"backend"`
+	Backend string  `json:"backend"`        // the backend that ran the probes
+	Auto    *Choice `json:"auto,omitempty"` // what auto chose and why, when terminal.backend is auto
 	Probes  []Probe `json:"probes"`
 }
 
@@ -60,6 +61,10 @@ func Check(ctx context.Context, o Options) (CheckReport, error) {
 	}
 	defer b.Close()
 	rep := CheckReport{Backend: b.Name()}
+	if o.Terminal.Backend == Auto {
+		c := ResolveAuto()
+		rep.Auto = &c
+	}
 	confined, netOff := promises(b.Name(), o)
 
 	run := func(cmd string) (*Result, error) {
@@ -86,7 +91,7 @@ func Check(ctx context.Context, o Options) (CheckReport, error) {
 func promises(name string, o Options) (confined, netOff bool) {
 	switch name {
 	case "bubblewrap":
-		return true, !o.Terminal.Bubblewrap.Network
+		return true, !o.Terminal.Network
 	case "docker":
 		return true, !o.Terminal.Docker.Network
 	case "singularity":

@@ -1,17 +1,26 @@
 //go:build unix
 
 // Package bwrap is the bubblewrap terminal backend: each command runs in
-// a fresh sandbox made by bwrap, without a daemon.
+// a fresh sandbox made by bwrap, without a daemon (the persistent shell
+// runs in one sandbox for the session). It is what terminal.backend auto
+// (the default) picks when bwrap works on this machine.
 //
 // What a command sees: the host's /usr, /etc and the /bin, /lib, /lib64,
 // /sbin links or folders read-only; a new /proc, a minimal /dev, an empty
-// /tmp; the workspace read-write (it is also HOME and the starting
-// directory); terminal.bubblewrap.ro_binds read-only and rw_binds
-// read-write at the same paths. Nothing else of the host: the user's home
-// is not mounted at all. Namespaces: all of them are new (user and cgroup
-// where the kernel allows), so the command sees only its own processes and
-// a network with nothing but its own loopback; terminal.bubblewrap.network
-// shares the host network instead. Capabilities are dropped, the sandbox
+// private /tmp; the workspace read-write (the starting directory);
+// terminal.bubblewrap.ro_binds read-only and rw_binds read-write at the
+// same paths. The user's home is an empty tmpfs (it is HOME inside), so
+// nothing of it shows but the workspace when the workspace lies in it.
+// When the workspace is the home itself, or contains it, the home shows
+// through the workspace, but the credential paths (sandbox.HiddenCredentials:
+// ~/.ssh, ~/.aws, ~/.gnupg, ~/.config/gcloud, ~/.kube, ~/.netrc,
+// ~/.docker/config.json) are covered wherever something visible holds
+// them — an empty tmpfs over a folder, /dev/null over a file — unless
+// terminal.expose lists them; an exposed path outside the workspace is
+// bound read-only. Namespaces: all of them are new (user and cgroup where
+// the kernel allows), so a command sees only its own processes;
+// terminal.network (default true) shares the host network, false leaves
+// only the sandbox's own loopback. Capabilities are dropped, the sandbox
 // gets a new session (no TIOCSTI into the caller's terminal) and dies with
 // hermes. The environment is cleared and set to the filtered one; values
 // travel to bwrap through a file descriptor, not its command line, so
@@ -21,9 +30,13 @@
 // itself is refused with an error; one inside it (~/.hermes/workspace) is
 // fine, since only it is mounted; one that contains the home gets an empty
 // tmpfs mounted over the home, hiding all of it (.env, auth.json,
-// config.yaml, sessions). We hide the whole folder rather than mask single
-// files with /dev/null, which would leave the rest readable and let a
-// command plant files (a new .env) that hermes would read later.
+// config.yaml, sessions); the root home and every profile's folder are
+// treated alike. We hide the whole folder rather than mask single files with
+// /dev/null, which would leave the rest readable and let a command plant
+// files (a new .env) that hermes would read later. A hard link elsewhere
+// (in the workspace) to the .env or auth.json of the root home or of any
+// profile would show the file under another name, so while one of them
+// has more than one link no command runs (one stat per file per command).
 package bwrap
 
 import (
@@ -41,7 +54,10 @@ import (
 func init() { sandbox.Register("bubblewrap", New) }
 
 // Compile-time check.
-var _ sandbox.ShellBackend = (*Backend)(nil)
+var (
+	_ sandbox.ShellBackend = (*Backend)(nil)
+	_ sandbox.Profiler     = (*Backend)(nil)
+)
 
 // Backend runs each command in its own bubblewrap sandbox.
 type Backend struct {
@@ -49,6 +65,8 @@ type Backend struct {
 	ws    string
 	home  string   // the user's home, for ~/ in paths
 	mount []string // the sandbox's mounts and flags, before env and chdir
+	prof  *profile
+	net   bool // terminal.network
 	env   []string
 	pass  map[string]string
 	procs sandbox.HostProcs
@@ -78,21 +96,25 @@ func New(_ context.Context, o sandbox.Options) (sandbox.Backend, error) {
 	if ws, err = filepath.EvalSymlinks(ws); err != nil {
 		return nil, fmt.Errorf("bubblewrap backend workspace: %w", err)
 	}
-	mount, err := mounts(o, ws, home)
+	mount, prof, err := mounts(o, ws, home)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkLinks(prof.secrets); err != nil {
 		return nil, err
 	}
 	pass, err := sandbox.PassthroughEnv(o)
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{bwrap: path, ws: ws, home: home, mount: mount, env: o.Env, pass: pass}, nil
+	return &Backend{bwrap: path, ws: ws, home: home, mount: mount, prof: prof, net: o.Terminal.Network, env: o.Env, pass: pass}, nil
 }
 
-// mounts builds the bwrap arguments that shape the sandbox.
-func mounts(o sandbox.Options, ws, home string) ([]string, error) {
+// mounts builds the bwrap arguments that shape the sandbox: namespaces,
+// the read-only system, then the profile (buildProfile).
+func mounts(o sandbox.Options, ws, home string) ([]string, *profile, error) {
 	args := []string{"--unshare-all"}
-	if o.Terminal.Bubblewrap.Network {
+	if o.Terminal.Network {
 		args = append(args, "--share-net")
 	}
 	args = append(args, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -104,33 +126,19 @@ func mounts(o sandbox.Options, ws, home string) ([]string, error) {
 		case fi.Mode()&os.ModeSymlink != 0:
 			target, err := os.Readlink(d)
 			if err != nil {
-				return nil, fmt.Errorf("bubblewrap backend: %w", err)
+				return nil, nil, fmt.Errorf("bubblewrap backend: %w", err)
 			}
 			args = append(args, "--symlink", target, d)
 		case fi.IsDir():
 			args = append(args, "--ro-bind", d, d)
 		}
 	}
-	args = append(args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", ws, ws)
-	visible := []string{ws}
-	for _, b := range []struct {
-		flag  string
-		paths []string
-	}{{"--ro-bind", o.Terminal.Bubblewrap.ROBinds}, {"--bind", o.Terminal.Bubblewrap.RWBinds}} {
-		for _, p := range b.paths {
-			clean, err := extraBind(p, home)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, b.flag, clean, clean)
-			visible = append(visible, clean)
-		}
-	}
-	hidden, err := hideHome(o.HomeDir, visible)
+	args = append(args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp")
+	p, err := buildProfile(o, ws, home)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(args, hidden...), nil
+	return append(args, p.args...), p, nil
 }
 
 // extraBind validates one ro_binds/rw_binds entry.
@@ -175,6 +183,17 @@ func within(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
+// Profile says what the sandbox shows of the host: the network, HOME,
+// the exposed credential paths and what is covered (the user's home
+// unless it is the workspace, hidden credentials, the hermes homes).
+func (b *Backend) Profile() sandbox.Profile {
+	hidden := append([]string(nil), b.prof.hidden...)
+	if u := b.prof.userHome; u != "" && u != b.ws && !b.prof.coverHomeLater {
+		hidden = append([]string{u + " (all but the workspace)"}, hidden...)
+	}
+	return sandbox.Profile{Network: b.net, Home: b.prof.homeEnv, Exposed: append([]string(nil), b.prof.exposed...), Hidden: hidden}
+}
+
 // Name returns "bubblewrap".
 func (b *Backend) Name() string { return "bubblewrap" }
 
@@ -209,11 +228,30 @@ func (b *Backend) Shell(_ context.Context) (sandbox.Shell, error) {
 		return nil, err
 	}
 	defer done()
-	return sandbox.StartHostShell(cmd, func(pid int) {
+	sh, err := sandbox.StartHostShell(cmd, func(pid int) {
 		if sh := innerShell(pid); sh > 0 {
 			sandbox.KillDescendants(sh)
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
+	return linkChecked{sh, b.prof.secrets}, nil
+}
+
+// linkChecked is the persistent shell, refusing each command while a
+// hermes secret has an extra hard link (see checkLinks).
+type linkChecked struct {
+	sandbox.Shell
+	secrets []string
+}
+
+// Run runs s unless checkLinks refuses.
+func (l linkChecked) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+	if err := checkLinks(l.secrets); err != nil {
+		return nil, err
+	}
+	return l.Shell.Run(ctx, s)
 }
 
 // innerShell finds the first process below pid that is not bwrap itself
@@ -252,6 +290,9 @@ func (b *Backend) command(s sandbox.Spec, shArgs ...string) (*exec.Cmd, func(), 
 		}
 		dir = d
 	}
+	if err := checkLinks(b.prof.secrets); err != nil {
+		return nil, nil, err
+	}
 	env := sandbox.ChildEnv(b.env, b.pass, s.Env)
 	args := append([]string(nil), b.mount...)
 	args = append(args, "--clearenv")
@@ -262,7 +303,7 @@ func (b *Backend) command(s sandbox.Spec, shArgs ...string) (*exec.Cmd, func(), 
 		}
 		args = append(args, "--setenv", k, v)
 	}
-	args = append(args, "--setenv", "HOME", b.ws, "--setenv", "TMPDIR", "/tmp", "--chdir", dir)
+	args = append(args, "--setenv", "HOME", b.prof.homeEnv, "--setenv", "TMPDIR", "/tmp", "--chdir", dir)
 	f, err := argFile(args)
 	if err != nil {
 		return nil, nil, err

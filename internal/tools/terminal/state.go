@@ -17,6 +17,7 @@ type Settings struct {
 	Timeout         time.Duration // default and cap of a foreground command's timeout (terminal.timeout)
 	MaxOutput       int           // bytes of output kept per command (terminal.max_output)
 	PersistentShell bool          // keep one shell per session (terminal.persistent_shell)
+	EnvPassthrough  []string      // variables commands run outside the sandbox also get (terminal.env_passthrough)
 }
 
 // DefaultSettings are the settings of a session nobody configured: the
@@ -35,6 +36,7 @@ func SettingsFromConfig(c config.Terminal) Settings {
 		s.MaxOutput = c.MaxOutput
 	}
 	s.PersistentShell = c.PersistentShell
+	s.EnvPassthrough = c.EnvPassthrough
 	return s
 }
 
@@ -48,6 +50,7 @@ type state struct {
 	settings Settings
 	shell    sandbox.Shell
 	shellOf  sandbox.Backend // the backend the shell belongs to
+	host     sandbox.Backend // the local backend escalated commands run on; nil until the first
 	procs    map[string]*proc
 	order    []string // process ids, oldest first
 }
@@ -104,8 +107,8 @@ func Close(env *tools.Env) error {
 		return err
 	}
 	st.mu.Lock()
-	sh := st.shell
-	st.shell, st.shellOf = nil, nil
+	sh, host := st.shell, st.host
+	st.shell, st.shellOf, st.host = nil, nil, nil
 	procs := make([]*proc, 0, len(st.procs))
 	for _, id := range st.order {
 		procs = append(procs, st.procs[id])
@@ -117,6 +120,9 @@ func Close(env *tools.Env) error {
 	}
 	for _, p := range procs {
 		errs = append(errs, p.p.Kill())
+	}
+	if host != nil {
+		errs = append(errs, host.Close())
 	}
 	return errors.Join(errs...)
 }

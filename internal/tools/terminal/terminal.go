@@ -48,7 +48,9 @@ func (Terminal) Description() string {
 	return "Run a shell command (POSIX sh) in the session's workspace and get its exit code and output. " +
 		"Foreground commands share one shell per session, so cd and exported variables carry over to the next call. " +
 		"Set background to true for servers and long jobs: you get a process id to use with the process tool. " +
-		"Dangerous commands may need the user's approval or be refused; when refused you are told why."
+		"Dangerous commands may need the user's approval or be refused; when refused you are told why. " +
+		"Commands run in a sandbox when the session has one (read-only system, your home and credentials hidden); " +
+		"if a command truly needs the host, set sandbox to false and give a justification: the user is asked every time."
 }
 
 // Schema is the JSON Schema of the arguments.
@@ -57,7 +59,9 @@ func (Terminal) Schema() json.RawMessage {
 		`"command":{"type":"string","description":"the shell command to run"},` +
 		`"background":{"type":"boolean","description":"run it in the background and return a process id at once (default false)"},` +
 		`"timeout":{"type":"number","description":"seconds a foreground command may run before it is killed; capped by terminal.timeout"},` +
-		`"workdir":{"type":"string","description":"directory to run in: absolute, under ~/, or relative to the workspace; it stays the shell's directory afterwards"}` +
+		`"workdir":{"type":"string","description":"directory to run in: absolute, under ~/, or relative to the workspace; it stays the shell's directory afterwards"},` +
+		`"sandbox":{"type":"boolean","description":"false asks the user to run this command outside the sandbox, on the host (foreground only; needs justification); default true"},` +
+		`"justification":{"type":"string","description":"with sandbox false: one sentence, shown to the user, on why the command must run outside the sandbox"}` +
 		`},"required":["command"],"additionalProperties":false}`)
 }
 
@@ -66,6 +70,9 @@ type terminalArgs struct {
 	Background bool     `json:"background"`
 	Timeout    *float64 `json:"timeout"`
 	Workdir    string   `json:"workdir"`
+	// Sandbox false asks to run outside the sandbox (see escalate).
+	Sandbox       *bool  `json:"sandbox"`
+	Justification string `json:"justification"`
 }
 
 // Run checks the command with the guard and runs it.
@@ -104,6 +111,9 @@ func (Terminal) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (t
 		if spec.Dir, err = workdir(env, a.Workdir); err != nil {
 			return tools.Errorf("terminal: workdir: %v", err), nil
 		}
+	}
+	if a.Sandbox != nil && !*a.Sandbox {
+		return escalate(ctx, env, st, set, a, spec, notes)
 	}
 	if res, ok := check(ctx, env, a.Command, cwdOf(env, spec.Dir)); !ok {
 		return res, nil
@@ -184,6 +194,9 @@ func foreground(ctx context.Context, env *tools.Env, st *state, set Settings, sp
 	res, note, err := runForeground(ctx, env, st, set, spec)
 	if note != "" {
 		notes = append(notes, note)
+	}
+	if hint := sandboxHint(env.Backend, res); hint != "" {
+		notes = append(notes, hint)
 	}
 	if res == nil {
 		if err == nil {
