@@ -14,6 +14,7 @@ import (
 func (s *scanner) familyArgs(c *call) {
 	s.interpRule(c)
 	s.netRule(c)
+	s.hermesSecretRead(c)
 	for _, a := range c.args {
 		if metadataURL(a.val) {
 			s.add("net.cloud_metadata", c.text)
