@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"path"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -115,6 +116,21 @@ func produce(c *call) (string, bool) {
 			out += "\n"
 		}
 		return out, true
+	case "dirname", "basename":
+		ops := args
+		if len(ops) > 0 && ops[0] == "--" {
+			ops = ops[1:]
+		}
+		if len(ops) != 1 || strings.HasPrefix(ops[0], "-") {
+			return "", false
+		}
+		if c.name == "basename" {
+			return path.Base(ops[0]) + "\n", true
+		}
+		if ops[0] == "~" {
+			return "~/..\n", true
+		}
+		return path.Dir(ops[0]) + "\n", true
 	case "printf":
 		if len(args) > 0 && args[0] == "--" {
 			args = args[1:]
@@ -208,6 +224,8 @@ func filter(c *call, in string) (string, bool) {
 		return string(out), err == nil
 	case c.name == "cat" && stdinOnly(operands(c.args, "")):
 		return in, true
+	case c.name == "tee":
+		return in, true // tee copies its input to its output as well
 	}
 	return "", false
 }

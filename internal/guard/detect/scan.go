@@ -25,20 +25,22 @@ var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant
 
 // call is one simple command after static resolution of its words.
 type call struct {
-	lv       *level
-	st       *syntax.Stmt
-	text     string              // normalised source text of the whole simple command
-	path     string              // the command word as resolved, e.g. ./run.sh or /bin/rm
-	name     string              // base name of path, lower case
-	dynName  string              // source text of a command word computed at run time
-	args     []arg               // the words after the command word
-	sudo     bool                // runs under sudo, doas, su or runuser
-	xargs    bool                // its arguments come from xargs
-	stdin    []string            // literal here-documents and here-strings it reads
-	redirOut []string            // targets of its output redirections
-	notes    []string            // keys found while unwrapping (sudo -S, ...)
-	scripts  []string            // shell text it runs (env -S, watch)
-	stdinPS  []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
+	lv        *level
+	st        *syntax.Stmt
+	text      string              // normalised source text of the whole simple command
+	path      string              // the command word as resolved, e.g. ./run.sh or /bin/rm
+	name      string              // base name of path, lower case
+	dynName   string              // source text of a command word computed at run time
+	args      []arg               // the words after the command word
+	sudo      bool                // runs under sudo, doas, su or runuser
+	xargs     bool                // its arguments come from xargs
+	stdin     []string            // literal here-documents and here-strings it reads
+	redirOut  []string            // targets of its output redirections
+	notes     []string            // keys found while unwrapping (sudo -S, ...)
+	scripts   []string            // shell text it runs (env -S, watch)
+	stdinPS   []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
+	stdinFile string              // a file it reads as stdin (< FILE)
+	xargsRepl string              // xargs -I's replacement string
 }
 
 type scanner struct {
@@ -210,6 +212,7 @@ func (s *scanner) stmt(lv *level, st *syntax.Stmt) {
 		return
 	}
 	s.res.Commands = append(s.res.Commands, text)
+	s.defaultAssigns(lv, ce)
 	for _, a := range ce.Assigns {
 		s.assign(lv, a, text)
 	}
@@ -273,8 +276,10 @@ func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 			if r.Word != nil && len(r.Word.Parts) == 1 {
 				if ps, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok {
 					c.stdinPS = append(c.stdinPS, ps)
+					continue
 				}
 			}
+			c.stdinFile = s.word(lv, r.Word).val
 		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:
 			c.redirOut = append(c.redirOut, s.word(lv, r.Word).val)
 		}

@@ -96,7 +96,7 @@ var wrapperOpts = map[string]optSpec{
 	"timeout":          {short: "sk", long: []string{"--signal", "--kill-after"}, flags: []string{"--foreground", "--preserve-status", "--verbose"}},
 	"watch":            {short: "nd", long: []string{"--interval"}},
 	"chroot":           {long: []string{"--userspec", "--groups"}, flags: []string{"--skip-chdir"}},
-	"xargs":            {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var", "--max-lines"}},
+	"xargs":            {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var", "--max-lines"}, flags: []string{"--replace", "--null", "--no-run-if-empty", "--verbose", "--interactive", "--open-tty", "--exit", "--show-limits"}},
 	"busybox":          {},
 	"toybox":           {},
 	"flock":            {short: "wEc", long: []string{"--timeout", "--conflict-exit-code", "--command"}},
@@ -219,6 +219,11 @@ func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 		return 0, false
 	case "xargs":
 		c.xargs = true
+		if v, ok := value(opts, "-I", "--replace"); ok {
+			c.xargsRepl = v
+		} else if has(opts, "-i", "--replace") {
+			c.xargsRepl = "{}"
+		}
 	case "flock":
 		if v, ok := value(opts, "-c", "--command"); ok {
 			c.scripts = append(c.scripts, v)
