@@ -135,6 +135,7 @@ func (s *scanner) xargsData(c *call, data string) {
 		cc.args = args
 		cc.text = c.text + " (runs: " + c.name + " " + joinVals(args) + ")"
 		cc.notes, cc.scripts, cc.stdin, cc.stdinPS, cc.stdinFile = nil, nil, nil, nil, "" // judged once: no loop
+		s.argv(&cc)
 		s.rules(&cc)
 	}
 	if c.xargsRepl == "" {

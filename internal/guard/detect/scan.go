@@ -95,7 +95,7 @@ func Scan(command string, o Options) (res Result) {
 	s.res.Normalized = norm
 	s.script(norm, 0)
 	if s.err != nil {
-		return Result{Normalized: norm, Commands: s.res.Commands, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
+		return Result{Normalized: norm, Commands: s.res.Commands, Argvs: s.res.Argvs, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
 	}
 	s.res.Compound = s.res.Compound || s.nested || len(s.res.Commands) > 1
 	sort.SliceStable(s.res.Matches, func(i, j int) bool {
@@ -347,6 +347,7 @@ func (s *scanner) runCall(c *call) {
 	for _, k := range c.notes {
 		s.add(k, c.text)
 	}
+	s.argv(c)
 	for _, sc := range c.scripts {
 		s.nestedScript(c.lv, sc)
 	}
@@ -405,4 +406,31 @@ func (s *scanner) dynamicCall(c *call) {
 		s.rmRule(&cc, false)
 		s.xargsRule(&cc)
 	}
+}
+
+// maxArgvs bounds the resolved argv lists kept for deny globs.
+const maxArgvs = 4096
+
+// argv records the command c runs as one normalised line: its base name
+// (sudo, env, busybox, \rm, /bin/rm and $G all looked through) and its
+// resolved arguments one space apart.
+func (s *scanner) argv(c *call) {
+	if len(s.res.Argvs) >= maxArgvs {
+		return
+	}
+	name := c.name
+	if c.dynName != "" {
+		name = c.dynName
+	}
+	if name == "" {
+		return
+	}
+	line := name
+	if len(c.args) > 0 {
+		line += " " + joinVals(c.args)
+	}
+	if c.xargs {
+		line += " <stdin>" // xargs adds arguments read at run time
+	}
+	s.res.Argvs = append(s.res.Argvs, line)
 }
