@@ -53,7 +53,9 @@ var indirectionShapes = []func(name, pad, p string) string{
 	func(n, w, p string) string { return ":" + w + "${" + n + ":=" + sq(p) + "};" + w + "$" + n },
 	func(n, w, p string) string { return "cat <<" + n + " |" + w + "sh\n" + p + "\n" + n },
 	func(n, w, p string) string { return "sh -c " + sq("\"$@\"") + w + n + " " + p },
-	func(n, w, p string) string { return "for " + n + " in " + sq(p) + "; do" + w + "eval \"$" + n + "\"; done" },
+	func(n, w, p string) string {
+		return "for " + n + " in " + sq(p) + "; do" + w + "eval \"$" + n + "\"; done"
+	},
 	func(n, w, p string) string { return "sudo" + w + "env " + n + "=1 " + p },
 	func(n, w, p string) string { return "ssh " + n + w + sq(p) },
 }
