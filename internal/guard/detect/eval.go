@@ -48,6 +48,9 @@ func (s *scanner) staticOutput(lv *level, st *syntax.Stmt) (string, bool) {
 			return "", false
 		}
 		cl := s.light(lv, st, c)
+		if out, ok := s.pathName(cl); ok {
+			return out, true
+		}
 		if out, ok := produce(cl); ok {
 			return out, true
 		}
@@ -116,21 +119,6 @@ func produce(c *call) (string, bool) {
 			out += "\n"
 		}
 		return out, true
-	case "dirname", "basename":
-		ops := args
-		if len(ops) > 0 && ops[0] == "--" {
-			ops = ops[1:]
-		}
-		if len(ops) != 1 || strings.HasPrefix(ops[0], "-") {
-			return "", false
-		}
-		if c.name == "basename" {
-			return path.Base(ops[0]) + "\n", true
-		}
-		if ops[0] == "~" {
-			return "~/..\n", true
-		}
-		return path.Dir(ops[0]) + "\n", true
 	case "printf":
 		if len(args) > 0 && args[0] == "--" {
 			args = args[1:]
@@ -256,4 +244,31 @@ func decodeBase64(in string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// pathName evaluates dirname and basename of a literal path. They work on
+// the text, after the shell has expanded ~: with the home unknown, only
+// `dirname ~` is answered (somewhere above the home).
+func (s *scanner) pathName(c *call) (string, bool) {
+	if c.name != "dirname" && c.name != "basename" || c.dynName != "" || len(c.redirOut) > 0 {
+		return "", false
+	}
+	ops, ok := literalArgs(c.args)
+	if len(ops) > 0 && ops[0] == "--" {
+		ops = ops[1:]
+	}
+	if !ok || len(ops) != 1 || strings.HasPrefix(ops[0], "-") {
+		return "", false
+	}
+	p := s.expandHome(s.tildeUser(ops[0]))
+	if strings.HasPrefix(p, "~") {
+		if p == "~" && c.name == "dirname" {
+			return "~/..\n", true
+		}
+		return "", false
+	}
+	if c.name == "basename" {
+		return path.Base(p) + "\n", true
+	}
+	return path.Dir(p) + "\n", true
 }
