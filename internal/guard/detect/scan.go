@@ -41,6 +41,7 @@ type call struct {
 	stdinPS   []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
 	stdinFile string              // a file it reads as stdin (< FILE)
 	xargsRepl string              // xargs -I's replacement string
+	cwd       string              // working directory a wrapper sets for it (env -C, sudo -D, chroot)
 }
 
 type scanner struct {
@@ -371,6 +372,12 @@ func (s *scanner) runCall(c *call) {
 		return
 	}
 	s.opaqueArgs(c)
+	if c.cwd != "" {
+		// The wrapper runs it elsewhere: its relative paths resolve there.
+		saved := s.opts.Cwd
+		s.opts.Cwd = c.cwd
+		defer func() { s.opts.Cwd = saved }()
+	}
 	s.rules(c)
 }
 

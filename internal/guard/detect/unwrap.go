@@ -154,6 +154,9 @@ func (s *scanner) unwrap(c *call) *call {
 // c.scripts).
 func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 	opts, i := spec.parse(c.args)
+	if dir, ok := value(opts, "-C", "--chdir", "-D", "--working-directory", "--wd", "-w"); ok && c.name != "flock" && c.name != "watch" && c.name != "ltrace" && c.name != "strace" {
+		c.cwd = s.wrapperDir(dir)
+	}
 	switch c.name {
 	case "sudo", "doas", "pkexec":
 		c.sudo = true
@@ -186,6 +189,9 @@ func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 			return 0, false
 		}
 	case "timeout", "chroot", "faketime", "cgexec":
+		if c.name == "chroot" && !has(opts, "--skip-chdir") {
+			c.cwd = "/" // chroot starts its command at the new root
+		}
 		i++ // the duration, the new root, the time; chroot without a command starts a shell
 	case "taskset":
 		if has(opts, "-p", "--pid") {
@@ -325,4 +331,13 @@ func joinVals(args []arg) string {
 		vals[i] = a.val
 	}
 	return strings.Join(vals, " ")
+}
+
+// wrapperDir resolves the directory a wrapper changes to; "" (unknown) for
+// a relative one when the working directory is not known.
+func (s *scanner) wrapperDir(dir string) string {
+	if dir == "" || dir[0] != '/' && dir[0] != '~' && s.opts.Cwd == "" {
+		return ""
+	}
+	return s.canon(dir)
 }
