@@ -158,32 +158,8 @@ func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 		c.cwd = s.wrapperDir(dir)
 	}
 	switch c.name {
-	case "sudo", "doas", "pkexec":
-		c.sudo = true
-		s.sudoFlags(c, opts)
-		if c.name == "sudo" && has(opts, "-e", "--edit") {
-			return 0, false // sudoedit: the operands are files
-		}
-		i = skipAssignments(c.args, i)
-	case "su", "runuser":
-		c.sudo = true
-		if c.name == "runuser" && has(opts, "-u", "--user") {
-			return i, true
-		}
-		return 0, s.suScripts(c)
-	case "env":
-		if v, ok := value(opts, "-S", "--split-string"); ok {
-			c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
-			return 0, false
-		}
-		for j := i; j < len(c.args) && isAssignment(c.args[j].val); j++ {
-			name, val, _ := strings.Cut(c.args[j].val, "=")
-			if name == "DOCKER_HOST" && remoteDockerHost(val) {
-				c.notes = append(c.notes, "container.remote_host")
-			}
-			s.commandVar(c, name, val)
-		}
-		i = skipAssignments(c.args, i)
+	case "sudo", "doas", "pkexec", "su", "runuser", "env":
+		return s.unwrapPrivileged(c, opts, i)
 	case "command":
 		if has(opts, "-v", "-V") {
 			return 0, false
@@ -340,4 +316,38 @@ func (s *scanner) wrapperDir(dir string) string {
 		return ""
 	}
 	return s.canon(dir)
+}
+
+// unwrapPrivileged is unwrapOnce for sudo, doas, pkexec, su, runuser and
+// env: the wrappers that change who runs the command, or its environment.
+func (s *scanner) unwrapPrivileged(c *call, opts []opt, i int) (int, bool) {
+	switch c.name {
+	case "sudo", "doas", "pkexec":
+		c.sudo = true
+		s.sudoFlags(c, opts)
+		if c.name == "sudo" && has(opts, "-e", "--edit") {
+			return 0, false // sudoedit: the operands are files
+		}
+		i = skipAssignments(c.args, i)
+	case "su", "runuser":
+		c.sudo = true
+		if c.name == "runuser" && has(opts, "-u", "--user") {
+			return i, true
+		}
+		return 0, s.suScripts(c)
+	case "env":
+		if v, ok := value(opts, "-S", "--split-string"); ok {
+			c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
+			return 0, false
+		}
+		for j := i; j < len(c.args) && isAssignment(c.args[j].val); j++ {
+			name, val, _ := strings.Cut(c.args[j].val, "=")
+			if name == "DOCKER_HOST" && remoteDockerHost(val) {
+				c.notes = append(c.notes, "container.remote_host")
+			}
+			s.commandVar(c, name, val)
+		}
+		i = skipAssignments(c.args, i)
+	}
+	return i, true
 }
