@@ -62,7 +62,9 @@ func Explain(command string, p Policy, s *Session, c Context) Report {
 	if res.Unparseable != nil {
 		return decide(Block, StageUnparseable, fmt.Sprintf("blocked: %v; a command that cannot be parsed cannot be checked", res.Unparseable))
 	}
-	if glob, sub, ok := denied(p.Deny, command, norm, res.Commands); ok {
+	// Deny globs meet every command as written and as it will run
+	// (`sudo rm`, `\rm`, `busybox rm`, `G=git; $G push` are rm and git push).
+	if glob, sub, ok := denied(p.Deny, command, norm, append(slices.Clip(res.Commands), res.Argvs...)); ok {
 		return decide(Block, StageDeny, fmt.Sprintf("blocked: `%s` matches %q in approvals.deny", sub, glob))
 	}
 	if len(res.Matches) == 0 {

@@ -17,6 +17,10 @@ var hardlinePayloads = []string{
 	"dd if=/dev/zero of=//dev/sda", "dd if=/dev/zero of=/dev/./sda", "dd if=/dev/zero of=/sys/../dev/sda", "kill -9 -1", "kill -KILL -1",
 	"shutdown -h now", "reboot", "halt", "poweroff", "init 0",
 	"init 6", "systemctl poweroff", "systemctl reboot", "sudo rm -rf /", "env rm -rf /",
+	"fdisk /dev/sda", "parted -s /dev/vda mklabel gpt", "cryptsetup luksFormat /dev/sda2", "nvme format /dev/nvme0n1",
+	"zpool destroy tank", "lvremove -f /dev/vg0/root", "vgremove vg0", "dd if=/dev/zero of=/dev/mapper/root",
+	"shred /dev/vg0/root", "systemctl start poweroff.target", "systemctl -i reboot", "loginctl poweroff",
+	"rm -rf ~root", "sudo --us root rm -rf /", "env -u X rm -rf /",
 }
 
 // wrappers put a payload behind one indirection each.
@@ -32,11 +36,62 @@ var wrappers = map[string]func(string) string{
 	"sh -c $*":   func(p string) string { return "bash -c '$1' _ '" + p + "'" },
 	"heredoc|sh": func(p string) string { return "cat <<EOF | sh\n" + p + "\nEOF" },
 	"herestring|bash": func(p string) string {
-		return "cat <<< '" + p + "' | bash"
+		return "cat <<< " + sq(p) + " | bash"
 	},
-	"bash /dev/stdin": func(p string) string { return "bash /dev/stdin <<< '" + p + "'" },
-	"source <()":      func(p string) string { return "source <(echo '" + p + "')" },
+	"bash /dev/stdin": func(p string) string { return "bash /dev/stdin <<< " + sq(p) },
+	"source <()":      func(p string) string { return "source <(echo " + sq(p) + ")" },
+	"read <<<":        func(p string) string { return "read -r c <<< " + sq(p) + "; $c" },
+	"printf -v":       func(p string) string { return "printf -v c %s " + sq(p) + "; $c" },
+	"${X:=}":          func(p string) string { return ": ${X:=" + sq(p) + "}; $X" },
+	"tee|sh":          func(p string) string { return "tee /dev/stdout <<< " + sq(p) + " | sh" },
+	"make -f -":       func(p string) string { return "printf 'x:\n\t%s\n' " + sq(p) + " | make -f -" },
 	"IFS":             func(p string) string { return "IFS=,; X=" + strings.ReplaceAll(p, " ", ",") + "; $X" },
+}
+
+// splitting indirections run their payload through word splitting, which
+// does not read quotes: they carry only payloads without quotes.
+var splitting = map[string]bool{"variable": true, "export": true, "declare": true, "func local": true, "IFS": true, "sh -c $*": true, "read <<<": true, "printf -v": true, "${X:=}": true}
+
+// sq quotes p as one shell word.
+func sq(p string) string { return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'" }
+
+// commandWrappers run their operand (argv or shell text) as a command.
+var commandWrappers = map[string]func(string) string{
+	"taskset":          func(p string) string { return "taskset -c 0 " + p },
+	"strace":           func(p string) string { return "strace -f -o /tmp/t " + p },
+	"ltrace":           func(p string) string { return "ltrace -e malloc " + p },
+	"unshare":          func(p string) string { return "unshare -r " + p },
+	"nsenter":          func(p string) string { return "nsenter -t 1 -m " + p },
+	"systemd-run":      func(p string) string { return "systemd-run -p X=y " + p },
+	"fakeroot":         func(p string) string { return "fakeroot -- " + p },
+	"firejail":         func(p string) string { return "firejail --noprofile " + p },
+	"chroot":           func(p string) string { return "chroot /mnt " + p },
+	"script -c":        func(p string) string { return "script -qc " + sq(p) + " /dev/null" },
+	"parallel :::":     func(p string) string { return "parallel ::: " + sq(p) },
+	"watch":            func(p string) string { return "watch -n 1 " + sq(p) },
+	"flock":            func(p string) string { return "flock /tmp/l " + p },
+	"flock -c":         func(p string) string { return "flock /tmp/l -c " + sq(p) },
+	"ionice":           func(p string) string { return "ionice -c 3 " + p },
+	"chrt":             func(p string) string { return "chrt -f 99 " + p },
+	"setsid":           func(p string) string { return "setsid -f " + p },
+	"stdbuf":           func(p string) string { return "stdbuf -o L " + p },
+	"doas":             func(p string) string { return "doas -u root " + p },
+	"pkexec":           func(p string) string { return "pkexec --user root " + p },
+	"su -c":            func(p string) string { return "su root -c " + sq(p) },
+	"runuser":          func(p string) string { return "runuser -u root -- " + p },
+	"runuser -c":       func(p string) string { return "runuser -l root -c " + sq(p) },
+	"ssh":              func(p string) string { return "ssh -p 22 host " + sq(p) },
+	"git core.pager":   func(p string) string { return "git -c core.pager=" + sq(p) + " log" },
+	"git sshCommand":   func(p string) string { return "git -c core.sshCommand=" + sq(p) + " fetch" },
+	"git alias":        func(p string) string { return "git -c alias.x=" + sq("!"+p) + " x" },
+	"xargs":            func(p string) string { return "xargs -0 " + p },
+	"find -exec":       func(p string) string { return "find . -maxdepth 0 -exec " + p + " \\;" },
+	"find -exec sh -c": func(p string) string { return "find . -maxdepth 0 -execdir sh -c " + sq(p) + " \\;" },
+	"busybox":          func(p string) string { return "busybox " + p },
+	"toybox":           func(p string) string { return "toybox " + p },
+	"sudo -a":          func(p string) string { return "sudo -a type " + p },
+	"env -S":           func(p string) string { return "env -S " + sq(p) },
+	"nice timeout":     func(p string) string { return "nice -n 5 timeout 10 " + p },
 }
 
 func TestIndirectHardlineBlockedEverywhere(t *testing.T) {
@@ -58,22 +113,43 @@ func TestIndirectHardlineBlockedEverywhere(t *testing.T) {
 		{"unattended allow", Policy{Unattended: UnattendedAllow}, nil, Context{Unattended: true}},
 		{"unattended", Policy{}, nil, Context{Unattended: true}},
 	}
-	for _, p := range hardlinePayloads {
-		if r := Explain(p, Policy{Home: "/home/alice"}, nil, Context{}); r.Decision != Block || r.Stage != StageHardline {
-			t.Errorf("payload %q: %s/%s, want block/hardline", p, r.Decision, r.Stage)
-			continue
-		}
-		for wname, wrap := range wrappers {
-			cmd := wrap(p)
-			for _, m := range modes {
-				pol := m.policy
-				pol.Home = "/home/alice"
-				r := Explain(cmd, pol, m.session, m.ctx)
-				if r.Decision != Block || r.Stage != StageHardline {
-					t.Errorf("%s %s: %q: %s/%s %v, want block/hardline", wname, m.name, cmd, r.Decision, r.Stage, r.Keys)
-				}
+	cases := map[string]func(string) string{}
+	for n, w := range wrappers {
+		cases[n] = w
+	}
+	for n, w := range commandWrappers {
+		cases[n] = w
+		// Two deep: the wrapper inside each indirection, and inside
+		// another wrapper.
+		for in, iw := range wrappers {
+			if !splitting[in] {
+				cases[in+" ∘ "+n] = func(p string) string { return iw(w(p)) }
 			}
 		}
+		cases["sudo ∘ "+n] = func(p string) string { return "sudo " + w(p) }
+		cases["sh -c ∘ "+n] = func(p string) string { return "sh -c " + sq(w(p)) }
+	}
+	for _, p := range hardlinePayloads {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			if r := Explain(p, Policy{Home: "/home/alice"}, nil, Context{}); r.Decision != Block || r.Stage != StageHardline {
+				t.Fatalf("payload %q: %s/%s, want block/hardline", p, r.Decision, r.Stage)
+			}
+			for wname, wrap := range cases {
+				if splitting[wname] && strings.ContainsAny(p, "'\"") {
+					continue
+				}
+				cmd := wrap(p)
+				for _, m := range modes {
+					pol := m.policy
+					pol.Home = "/home/alice"
+					r := Explain(cmd, pol, m.session, m.ctx)
+					if r.Decision != Block || r.Stage != StageHardline {
+						t.Errorf("%s %s: %q: %s/%s %v, want block/hardline", wname, m.name, cmd, r.Decision, r.Stage, r.Keys)
+					}
+				}
+			}
+		})
 	}
 }
 

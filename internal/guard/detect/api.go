@@ -29,6 +29,7 @@ type Result struct {
 	Normalized  string   // the whole command after Normalize, as matched
 	Matches     []Match  // every match, hardline first, no duplicate keys per command
 	Commands    []string // every simple command found, normalised, in source order
+	Argvs       []string // every command as it will run: wrappers looked through, words resolved, one space apart (for deny globs)
 	Compound    bool     // more than one simple command (lists, pipes, substitutions, nested shells)
 	Unparseable error    // non-nil when the command cannot be parsed; the caller must block it
 }

@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"path"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -47,6 +48,9 @@ func (s *scanner) staticOutput(lv *level, st *syntax.Stmt) (string, bool) {
 			return "", false
 		}
 		cl := s.light(lv, st, c)
+		if out, ok := s.pathName(cl); ok {
+			return out, true
+		}
 		if out, ok := produce(cl); ok {
 			return out, true
 		}
@@ -208,6 +212,8 @@ func filter(c *call, in string) (string, bool) {
 		return string(out), err == nil
 	case c.name == "cat" && stdinOnly(operands(c.args, "")):
 		return in, true
+	case c.name == "tee":
+		return in, true // tee copies its input to its output as well
 	}
 	return "", false
 }
@@ -238,4 +244,31 @@ func decodeBase64(in string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// pathName evaluates dirname and basename of a literal path. They work on
+// the text, after the shell has expanded ~: with the home unknown, only
+// `dirname ~` is answered (somewhere above the home).
+func (s *scanner) pathName(c *call) (string, bool) {
+	if c.name != "dirname" && c.name != "basename" || c.dynName != "" || len(c.redirOut) > 0 {
+		return "", false
+	}
+	ops, ok := literalArgs(c.args)
+	if len(ops) > 0 && ops[0] == "--" {
+		ops = ops[1:]
+	}
+	if !ok || len(ops) != 1 || strings.HasPrefix(ops[0], "-") {
+		return "", false
+	}
+	p := s.expandHome(s.tildeUser(ops[0]))
+	if strings.HasPrefix(p, "~") {
+		if p == "~" && c.name == "dirname" {
+			return "~/..\n", true
+		}
+		return "", false
+	}
+	if c.name == "basename" {
+		return path.Base(p) + "\n", true
+	}
+	return path.Dir(p) + "\n", true
 }

@@ -246,6 +246,9 @@ func (s *scanner) runtimeAssign(c *call) {
 	default:
 		return
 	}
+	if s.knownAssign(c) {
+		return
+	}
 	for _, a := range c.args {
 		name, _, _ := strings.Cut(strings.TrimLeft(a.val, "-"), "=")
 		if name != "" && isAssignment(name+"=") {
@@ -427,6 +430,7 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 		return false
 	}
 	var items []string
+	globbed := false
 	for _, w := range wi.Items {
 		if found, all := knownParams(&lv.sc, w); found && !all {
 			return false
@@ -436,9 +440,13 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 			ws = s.resolve(lv, w)
 		}
 		for _, a := range ws {
-			if a.dyn || len(a.subs) > 0 || strings.ContainsAny(a.val, "*?[") {
+			if a.dyn || len(a.subs) > 0 {
 				return false
 			}
+			// A glob item stands for the paths it matches: followed
+			// as the pattern (for f in /*; do rm -rf "$f") and, below,
+			// once more as unknown (for f in *; do $f).
+			globbed = globbed || strings.ContainsAny(a.val, "*?[")
 			items = append(items, a.val)
 		}
 	}
@@ -462,6 +470,12 @@ func (s *scanner) forLoop(lv *level, fc *syntax.ForClause) bool {
 		for _, st := range fc.Do {
 			s.rewalk(lv, st)
 		}
+	}
+	if globbed {
+		lv.sc.forget(wi.Name.Value)
+		clear(s.memo)
+		clear(s.kinds)
+		return false
 	}
 	return true
 }

@@ -73,3 +73,23 @@ func TestChdirUnknownHome(t *testing.T) {
 		t.Errorf(`cd "": got %v (err %v), want nothing`, r.Keys(), r.Unparseable)
 	}
 }
+
+// TestHugeCommandBlocked: a command too large to analyse is refused with
+// a reason that says so and what to do, never judged safe.
+func TestHugeCommandBlocked(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{
+		strings.Repeat("echo ok; ", (1<<20)/9),
+		strings.Repeat("$(", 10000) + "x" + strings.Repeat(")", 10000),
+		strings.Repeat("f(){ ", 10000) + "x" + strings.Repeat("; }", 10000),
+	} {
+		r := Scan(cmd, corpusOpts)
+		if r.Unparseable == nil && len(r.Matches) == 0 {
+			t.Errorf("%.40q... (%d bytes): judged safe, want blocked", cmd, len(cmd))
+			continue
+		}
+		if r.Unparseable != nil && !strings.Contains(r.Unparseable.Error(), "it is blocked") && !strings.Contains(r.Unparseable.Error(), "split it") && !strings.Contains(r.Unparseable.Error(), "parse") {
+			t.Errorf("%.40q...: reason %q does not say why", cmd, r.Unparseable)
+		}
+	}
+}

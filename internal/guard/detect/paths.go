@@ -26,7 +26,7 @@ func (s *scanner) canon(p string) string {
 	if p[0] != '/' && p[0] != '~' && s.opts.Cwd != "" {
 		p = s.expandHome(s.opts.Cwd) + "/" + p
 	}
-	p = s.expandHome(p)
+	p = s.expandHome(s.tildeUser(p))
 	c := path.Clean(p)
 	if c == "~" || strings.HasPrefix(c, "~/") {
 		return c
@@ -159,4 +159,25 @@ func templateFile(base string) bool {
 		}
 	}
 	return false
+}
+
+// tildeUser expands ~user (another user's home) and ~+ (the working
+// directory) at the start of p.
+func (s *scanner) tildeUser(p string) string {
+	if len(p) < 2 || p[0] != '~' || p[1] == '/' {
+		return p
+	}
+	user, rest, _ := strings.Cut(p[1:], "/")
+	if rest != "" || strings.HasSuffix(p, "/") {
+		rest = "/" + rest
+	}
+	switch {
+	case user == "+" && s.opts.Cwd != "":
+		return s.opts.Cwd + rest
+	case user == "+" || user == "-":
+		return p
+	case isAssignment(user + "="):
+		return homeOf(user) + rest
+	}
+	return p
 }

@@ -226,6 +226,12 @@ func (s *scanner) execSubst(c *call, words []arg, procOnly bool) {
 // stdinRule: a shell fed a literal here-document or here-string runs it;
 // a SQL client fed one runs that SQL.
 func (s *scanner) stdinRule(c *call) {
+	if c.stdinFile != "" && c.stdinFile != "/dev/null" && (readsStdinScript(c) || makeStdin(c)) {
+		s.add("opaque.shell_input", c.text)
+	}
+	if c.xargs && len(c.stdin) == 1 {
+		s.xargsData(c, c.stdin[0])
+	}
 	if len(c.stdinPS) > 0 && readsStdinScript(c) {
 		for _, ps := range c.stdinPS {
 			s.procScript(c, ps.Stmts)
@@ -301,6 +307,16 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 				s.sqlText(data, text)
 			}
 			known = false
+		case c.xargs && known:
+			s.xargsData(c, data)
+			known = false
+		case makeStdin(c):
+			if known {
+				s.makeRecipes(lv, data)
+			} else {
+				s.add("opaque.shell_input", text)
+			}
+			known = false
 		case isDecoder(c):
 			decode = true
 			if len(c.stdin) == 1 {
@@ -313,7 +329,7 @@ func (s *scanner) pipeline(lv *level, b *syntax.BinaryCmd) {
 		default:
 			if out, ok := produce(c); ok {
 				data, known = out, true
-			} else if len(c.stdin) == 1 && c.name == "cat" {
+			} else if len(c.stdin) == 1 && (c.name == "cat" || c.name == "tee") {
 				data, known = filter(c, c.stdin[0])
 			} else if out, ok := filter(c, data); ok && known {
 				data = out

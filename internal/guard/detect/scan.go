@@ -25,20 +25,23 @@ var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant
 
 // call is one simple command after static resolution of its words.
 type call struct {
-	lv       *level
-	st       *syntax.Stmt
-	text     string              // normalised source text of the whole simple command
-	path     string              // the command word as resolved, e.g. ./run.sh or /bin/rm
-	name     string              // base name of path, lower case
-	dynName  string              // source text of a command word computed at run time
-	args     []arg               // the words after the command word
-	sudo     bool                // runs under sudo, doas, su or runuser
-	xargs    bool                // its arguments come from xargs
-	stdin    []string            // literal here-documents and here-strings it reads
-	redirOut []string            // targets of its output redirections
-	notes    []string            // keys found while unwrapping (sudo -S, ...)
-	scripts  []string            // shell text it runs (env -S, watch)
-	stdinPS  []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
+	lv        *level
+	st        *syntax.Stmt
+	text      string              // normalised source text of the whole simple command
+	path      string              // the command word as resolved, e.g. ./run.sh or /bin/rm
+	name      string              // base name of path, lower case
+	dynName   string              // source text of a command word computed at run time
+	args      []arg               // the words after the command word
+	sudo      bool                // runs under sudo, doas, su or runuser
+	xargs     bool                // its arguments come from xargs
+	stdin     []string            // literal here-documents and here-strings it reads
+	redirOut  []string            // targets of its output redirections
+	notes     []string            // keys found while unwrapping (sudo -S, ...)
+	scripts   []string            // shell text it runs (env -S, watch)
+	stdinPS   []*syntax.ProcSubst // process substitutions it reads as stdin (< <(...))
+	stdinFile string              // a file it reads as stdin (< FILE)
+	xargsRepl string              // xargs -I's replacement string
+	cwd       string              // working directory a wrapper sets for it (env -C, sudo -D, chroot)
 }
 
 type scanner struct {
@@ -94,7 +97,7 @@ func Scan(command string, o Options) (res Result) {
 	s.res.Normalized = norm
 	s.script(norm, 0)
 	if s.err != nil {
-		return Result{Normalized: norm, Commands: s.res.Commands, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
+		return Result{Normalized: norm, Commands: s.res.Commands, Argvs: s.res.Argvs, Compound: s.res.Compound, Matches: s.res.Matches, Unparseable: s.err}
 	}
 	s.res.Compound = s.res.Compound || s.nested || len(s.res.Commands) > 1
 	sort.SliceStable(s.res.Matches, func(i, j int) bool {
@@ -211,6 +214,7 @@ func (s *scanner) stmt(lv *level, st *syntax.Stmt) {
 		return
 	}
 	s.res.Commands = append(s.res.Commands, text)
+	s.defaultAssigns(lv, ce)
 	for _, a := range ce.Assigns {
 		s.assign(lv, a, text)
 	}
@@ -274,8 +278,10 @@ func (s *scanner) light(lv *level, st *syntax.Stmt, ce *syntax.CallExpr) *call {
 			if r.Word != nil && len(r.Word.Parts) == 1 {
 				if ps, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok {
 					c.stdinPS = append(c.stdinPS, ps)
+					continue
 				}
 			}
+			c.stdinFile = s.word(lv, r.Word).val
 		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll, syntax.RdrInOut, syntax.DplOut:
 			c.redirOut = append(c.redirOut, s.word(lv, r.Word).val)
 		}
@@ -344,6 +350,7 @@ func (s *scanner) runCall(c *call) {
 	for _, k := range c.notes {
 		s.add(k, c.text)
 	}
+	s.argv(c)
 	for _, sc := range c.scripts {
 		s.nestedScript(c.lv, sc)
 	}
@@ -367,6 +374,12 @@ func (s *scanner) runCall(c *call) {
 		return
 	}
 	s.opaqueArgs(c)
+	if c.cwd != "" {
+		// The wrapper runs it elsewhere: its relative paths resolve there.
+		saved := s.opts.Cwd
+		s.opts.Cwd = c.cwd
+		defer func() { s.opts.Cwd = saved }()
+	}
 	s.rules(c)
 }
 
@@ -402,4 +415,31 @@ func (s *scanner) dynamicCall(c *call) {
 		s.rmRule(&cc, false)
 		s.xargsRule(&cc)
 	}
+}
+
+// maxArgvs bounds the resolved argv lists kept for deny globs.
+const maxArgvs = 4096
+
+// argv records the command c runs as one normalised line: its base name
+// (sudo, env, busybox, \rm, /bin/rm and $G all looked through) and its
+// resolved arguments one space apart.
+func (s *scanner) argv(c *call) {
+	if len(s.res.Argvs) >= maxArgvs {
+		return
+	}
+	name := c.name
+	if c.dynName != "" {
+		name = c.dynName
+	}
+	if name == "" {
+		return
+	}
+	line := name
+	if len(c.args) > 0 {
+		line += " " + joinVals(c.args)
+	}
+	if c.xargs {
+		line += " <stdin>" // xargs adds arguments read at run time
+	}
+	s.res.Argvs = append(s.res.Argvs, line)
 }

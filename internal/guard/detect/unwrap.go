@@ -96,7 +96,7 @@ var wrapperOpts = map[string]optSpec{
 	"timeout":          {short: "sk", long: []string{"--signal", "--kill-after"}, flags: []string{"--foreground", "--preserve-status", "--verbose"}},
 	"watch":            {short: "nd", long: []string{"--interval"}},
 	"chroot":           {long: []string{"--userspec", "--groups"}, flags: []string{"--skip-chdir"}},
-	"xargs":            {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var", "--max-lines"}},
+	"xargs":            {short: "ILnPsdEa", long: []string{"--max-args", "--max-procs", "--max-chars", "--delimiter", "--arg-file", "--eof", "--process-slot-var", "--max-lines"}, flags: []string{"--replace", "--null", "--no-run-if-empty", "--verbose", "--interactive", "--open-tty", "--exit", "--show-limits"}},
 	"busybox":          {},
 	"toybox":           {},
 	"flock":            {short: "wEc", long: []string{"--timeout", "--conflict-exit-code", "--command"}},
@@ -154,38 +154,20 @@ func (s *scanner) unwrap(c *call) *call {
 // c.scripts).
 func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 	opts, i := spec.parse(c.args)
+	if dir, ok := value(opts, "-C", "--chdir", "-D", "--working-directory", "--wd", "-w"); ok && c.name != "flock" && c.name != "watch" && c.name != "ltrace" && c.name != "strace" {
+		c.cwd = s.wrapperDir(dir)
+	}
 	switch c.name {
-	case "sudo", "doas", "pkexec":
-		c.sudo = true
-		s.sudoFlags(c, opts)
-		if c.name == "sudo" && has(opts, "-e", "--edit") {
-			return 0, false // sudoedit: the operands are files
-		}
-		i = skipAssignments(c.args, i)
-	case "su", "runuser":
-		c.sudo = true
-		if c.name == "runuser" && has(opts, "-u", "--user") {
-			return i, true
-		}
-		return 0, s.suScripts(c)
-	case "env":
-		if v, ok := value(opts, "-S", "--split-string"); ok {
-			c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
-			return 0, false
-		}
-		for j := i; j < len(c.args) && isAssignment(c.args[j].val); j++ {
-			name, val, _ := strings.Cut(c.args[j].val, "=")
-			if name == "DOCKER_HOST" && remoteDockerHost(val) {
-				c.notes = append(c.notes, "container.remote_host")
-			}
-			s.commandVar(c, name, val)
-		}
-		i = skipAssignments(c.args, i)
+	case "sudo", "doas", "pkexec", "su", "runuser", "env":
+		return s.unwrapPrivileged(c, opts, i)
 	case "command":
 		if has(opts, "-v", "-V") {
 			return 0, false
 		}
 	case "timeout", "chroot", "faketime", "cgexec":
+		if c.name == "chroot" && !has(opts, "--skip-chdir") {
+			c.cwd = "/" // chroot starts its command at the new root
+		}
 		i++ // the duration, the new root, the time; chroot without a command starts a shell
 	case "taskset":
 		if has(opts, "-p", "--pid") {
@@ -219,6 +201,11 @@ func (s *scanner) unwrapOnce(c *call, spec optSpec) (int, bool) {
 		return 0, false
 	case "xargs":
 		c.xargs = true
+		if v, ok := value(opts, "-I", "--replace"); ok {
+			c.xargsRepl = v
+		} else if has(opts, "-i", "--replace") {
+			c.xargsRepl = "{}"
+		}
 	case "flock":
 		if v, ok := value(opts, "-c", "--command"); ok {
 			c.scripts = append(c.scripts, v)
@@ -320,4 +307,47 @@ func joinVals(args []arg) string {
 		vals[i] = a.val
 	}
 	return strings.Join(vals, " ")
+}
+
+// wrapperDir resolves the directory a wrapper changes to; "" (unknown) for
+// a relative one when the working directory is not known.
+func (s *scanner) wrapperDir(dir string) string {
+	if dir == "" || dir[0] != '/' && dir[0] != '~' && s.opts.Cwd == "" {
+		return ""
+	}
+	return s.canon(dir)
+}
+
+// unwrapPrivileged is unwrapOnce for sudo, doas, pkexec, su, runuser and
+// env: the wrappers that change who runs the command, or its environment.
+func (s *scanner) unwrapPrivileged(c *call, opts []opt, i int) (int, bool) {
+	switch c.name {
+	case "sudo", "doas", "pkexec":
+		c.sudo = true
+		s.sudoFlags(c, opts)
+		if c.name == "sudo" && has(opts, "-e", "--edit") {
+			return 0, false // sudoedit: the operands are files
+		}
+		i = skipAssignments(c.args, i)
+	case "su", "runuser":
+		c.sudo = true
+		if c.name == "runuser" && has(opts, "-u", "--user") {
+			return i, true
+		}
+		return 0, s.suScripts(c)
+	case "env":
+		if v, ok := value(opts, "-S", "--split-string"); ok {
+			c.scripts = append(c.scripts, v+" "+joinVals(c.args[i:]))
+			return 0, false
+		}
+		for j := i; j < len(c.args) && isAssignment(c.args[j].val); j++ {
+			name, val, _ := strings.Cut(c.args[j].val, "=")
+			if name == "DOCKER_HOST" && remoteDockerHost(val) {
+				c.notes = append(c.notes, "container.remote_host")
+			}
+			s.commandVar(c, name, val)
+		}
+		i = skipAssignments(c.args, i)
+	}
+	return i, true
 }
