@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -150,6 +151,8 @@ func (s *Jobs) read() ([]Job, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line = 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			line = 1 + bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n"))
 		}
 		return nil, fmt.Errorf("%s:%d: %v; fix the file by hand or move it aside (hermes recreates it empty)", s.Path(), line, err)
 	}
