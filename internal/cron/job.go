@@ -160,6 +160,8 @@ func ValidTarget(t string) error {
 		switch {
 		case part == "":
 			return fmt.Errorf("%q has an empty entry", t)
+		case strings.ContainsAny(part, " \t\n"):
+			return fmt.Errorf("%q: a target has no spaces", part)
 		case name == "webhook":
 			if !strings.HasPrefix(rest, "http://") && !strings.HasPrefix(rest, "https://") {
 				return fmt.Errorf("%q: want webhook:http://... or webhook:https://...", part)
