@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if dir := os.Getenv("HERMES_CRON_TEST_HANG"); dir != "" {
+		hangInRun(dir)
+	}
 	os.Exit(m.Run())
 }
 
