@@ -76,7 +76,9 @@ type env struct {
 
 var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC) // a Monday
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	jobs, err := OpenJobs(filepath.Join(dir, "cron"))
@@ -94,6 +96,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) scheduler(owner string) *Scheduler {
+
 	return New(Options{Jobs: e.jobs, Ledger: e.ledger, Runner: e.runner, Deliverer: e.sink, Clock: e.clk,
 		Location: time.UTC, OutputDir: filepath.Join(e.dir, "cron", "output"), OutputKeep: 3, Timeout: time.Minute,
 		Owner: owner, Alive: func(o string) bool { return o == "me" || o == "other" }})

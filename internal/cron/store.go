@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/fileutil"
@@ -36,6 +37,11 @@ var ErrNoJob = errors.New("no such job")
 // process, never lose each other's changes.
 type Jobs struct {
 	dir string
+	// The last file read and its decoded jobs: a tick re-reads jobs.json
+	// but decodes it only when its bytes changed.
+	mu        sync.Mutex
+	cacheData []byte
+	cacheJobs []Job
 }
 
 // OpenJobs returns the store in dir (<home>/cron), creating dir 0700.
@@ -143,6 +149,11 @@ func (s *Jobs) read() ([]Job, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cacheData != nil && bytes.Equal(data, s.cacheData) {
+		return slices.Clone(s.cacheJobs), nil
+	}
 	var f jobsFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -156,7 +167,10 @@ func (s *Jobs) read() ([]Job, error) {
 		}
 		return nil, fmt.Errorf("%s:%d: %v; fix the file by hand or move it aside (hermes recreates it empty)", s.Path(), line, err)
 	}
-	return f.Jobs, nil
+	// Callers get clones; a job's fields are replaced, never changed in
+	// place (pointers and slices included), so the cache stays intact.
+	s.cacheData, s.cacheJobs = data, f.Jobs
+	return slices.Clone(f.Jobs), nil
 }
 
 // Find returns the index of the job whose id is ref, else whose name is

@@ -108,9 +108,12 @@ func (r *Runner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
 	if cwd == "" {
 		cwd = r.Home.Dir
 	}
+	// The frontend's toolsets stay nil-overridden (so MCP servers' toolsets
+	// join) unless the job names its own.
+	cfg.Agent.Toolsets.Cron = withoutCronjob(cfg, cfg.Agent.Toolsets.Cron)
 	var toolsets []string
 	if len(j.Toolsets) > 0 {
-		toolsets = j.Toolsets
+		toolsets = withoutCronjob(cfg, j.Toolsets)
 	}
 	rt, err := runtime.Open(ctx, runtime.Options{Home: r.Home, Config: cfg, Router: main, Aux: aux, Frontend: "cron",
 		Toolsets: toolsets, Cwd: cwd, Env: r.Env, Unattended: true, Notify: r.notify})
@@ -131,6 +134,18 @@ func (r *Runner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
 		return cron.Result{Text: res.Text, SessionID: s.ID}, fmt.Errorf("the turn used all %d model calls (agent.max_turns) without finishing", cfg.Agent.MaxTurns)
 	}
 	return cron.Result{Text: res.Text, SessionID: s.ID}, nil
+}
+
+// withoutCronjob drops the cronjob toolset unless
+// cron.allow_agent_scheduling: a job does not schedule jobs by default.
+func withoutCronjob(cfg *config.Config, ts []string) []string {
+	out := []string{}
+	for _, t := range ts {
+		if t != "cronjob" || cfg.Cron.AllowAgentScheduling {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func prompt(j cron.Job) string {
