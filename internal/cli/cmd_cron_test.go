@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/llmtest"
 )
 
@@ -125,6 +127,49 @@ func TestCronSeedScenario(t *testing.T) {
 	var runs []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 3 || runs[1]["Status"] != "error" {
 		t.Fatalf("history: %v %s", err, r.stdout)
+	}
+}
+
+// A rate limit that outlasts the retries is error with the provider's
+// message, over the real wire, never ok.
+func TestCronRateLimitIsError(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Times: -1, Response: llmtest.Response{Status: 429, Error: "Rate limit reached for requests"}},
+	}})
+	home := chatHome(t, srv, "agent:\n  api_max_retries: 0\n")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	if r := hermesEnv(t, vars, "cron", "create", "1h", "poll", "--name", "p"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := hermesEnv(t, vars, "cron", "run", "p", "--json")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || r.code != 1 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	if rec["status"] != "error" || !strings.Contains(rec["error"].(string), "Rate limit reached") {
+		t.Fatalf("a 429 recorded as %v", rec)
+	}
+}
+
+// The daemon is one per home: a second one is refused, naming the holder.
+func TestCronDaemonOnePerHome(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lock, err := fileutil.LockFile(context.Background(), filepath.Join(dir, "cron.lock"), fileutil.LockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	lock.WritePID()
+	r := hermesEnv(t, map[string]string{"HERMES_HOME": dir}, "cron", "daemon")
+	if r.code != 1 || !strings.Contains(r.stderr, "another scheduler runs this home") || !strings.Contains(r.stderr, "pid") {
+		t.Fatalf("second daemon: %+v", r)
+	}
+	writeFile(t, filepath.Join(dir, "config.yaml"), "cron:\n  enabled: false\n", 0o600)
+	lock.Unlock()
+	if r := hermesEnv(t, map[string]string{"HERMES_HOME": dir}, "cron", "daemon"); r.code != 1 || !strings.Contains(r.stderr, "cron.enabled") {
+		t.Fatalf("disabled daemon: %+v", r)
 	}
 }
 
