@@ -487,3 +487,38 @@ func TestGrace(t *testing.T) {
 	}
 
 }
+
+// The daemon ticks at each due time (fake clock), beats after every tick,
+// and returns when its context ends.
+func TestDaemon(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.add(t, "d", "every 5m", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	beats := make(chan time.Time, 100)
+	done := make(chan error, 1)
+	go func() { done <- e.s.Daemon(ctx, 10*time.Minute, func(at time.Time) { beats <- at }) }()
+	<-beats // the first tick, at t0: nothing due
+	for i := 1; i <= 3; i++ {
+		// Wait until the daemon sleeps, then move to the next slot.
+		deadline := time.Now().Add(10 * time.Second)
+		for len(e.clk.Slept()) < i {
+			if time.Now().After(deadline) {
+				t.Fatal("the daemon never slept")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if d := e.clk.Slept()[i-1]; d > 5*time.Minute || d < time.Second {
+			t.Fatalf("slept %s, want up to the next due time", d)
+		}
+		e.clk.Advance(e.clk.Slept()[i-1])
+		<-beats
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := e.runner.calls.Load(); n != 3 {
+		t.Fatalf("the daemon ran the due job %d times", n)
+	}
+}
