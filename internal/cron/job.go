@@ -81,6 +81,7 @@ type Job struct {
 	LastError         string     `json:"last_error,omitempty"`
 	LastDeliveryError string     `json:"last_delivery_error,omitempty"`
 	FailureStreak     int        `json:"failure_streak"`
+	Retries           int        `json:"retries,omitempty"` // network retries in a row (RetryDelays)
 	Deliver           string     `json:"deliver"`
 	FailureDeliver    string     `json:"failure_deliver,omitempty"` // empty: Deliver
 	Origin            string     `json:"origin,omitempty"`

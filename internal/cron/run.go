@@ -85,7 +85,11 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	case timedOut:
 		return s.finish(ctx, job, rec, StatusTimeout, fmt.Sprintf("the run took longer than %s (cron.timeout)", s.o.Timeout), res)
 	case err != nil:
-		return s.finish(ctx, job, rec, StatusError, err.Error(), res)
+		rec, ferr := s.finish(ctx, job, rec, StatusError, err.Error(), res)
+		if IsUnreachable(err) && ferr == nil {
+			ferr = s.scheduleRetry(job.ID)
+		}
+		return rec, ferr
 	}
 	return s.finish(ctx, job, rec, StatusOK, "", res)
 }
@@ -167,7 +171,7 @@ func (s *Scheduler) finish(ctx context.Context, job Job, rec RunRecord, st Statu
 		}
 		switch {
 		case st == StatusOK:
-			j.FailureStreak = 0
+			j.FailureStreak, j.Retries = 0, 0
 			if !strings.Contains(res.Text, SilentMarker) || j.AlertedSignature != "" {
 				target = j.Deliver
 			}
@@ -255,6 +259,45 @@ func (s *Scheduler) saveOutput(job Job, rec RunRecord, now time.Time) (string, e
 		names = names[1:]
 	}
 	return path, nil
+}
+
+// RetryDelays are when a recurring job whose provider was unreachable is
+// tried again, counted from the failed run (unless its next slot is
+// sooner).
+var RetryDelays = []time.Duration{5 * time.Minute, 15 * time.Minute, 30 * time.Minute}
+
+// unreachableError marks a run that failed because the network or the
+// provider could not be reached at all.
+type unreachableError struct{ err error }
+
+func (e unreachableError) Error() string { return e.err.Error() }
+func (e unreachableError) Unwrap() error { return e.err }
+
+// Unreachable wraps err as a network-unreachable failure (the runner
+// decides), which the scheduler retries.
+func Unreachable(err error) error { return unreachableError{err} }
+
+// IsUnreachable reports whether err was wrapped by Unreachable.
+func IsUnreachable(err error) bool {
+	var u unreachableError
+	return errors.As(err, &u)
+}
+
+// scheduleRetry brings a recurring job's next run forward to the next
+// retry delay, at most len(RetryDelays) times in a row.
+func (s *Scheduler) scheduleRetry(id string) error {
+	return s.o.Jobs.UpdateJob(id, func(j *Job) error {
+		if j.Schedule.Kind == KindOnce || j.Retries >= len(RetryDelays) || !j.Enabled || j.State != StateScheduled {
+			return nil
+		}
+		at := s.o.Clock.Now().Add(RetryDelays[j.Retries])
+		j.Retries++
+		if j.NextRunAt == nil || at.Before(*j.NextRunAt) {
+			j.NextRunAt = &at
+		}
+		s.logf("job %s: the provider was unreachable; retry %d of %d at %s", j.Name, j.Retries, len(RetryDelays), at.In(s.o.Location).Format(time.RFC3339))
+		return nil
+	})
 }
 
 // RecoverStale finds runs claimed or running by a process that is gone

@@ -522,3 +522,42 @@ func TestDaemon(t *testing.T) {
 		t.Fatalf("the daemon ran the due job %d times", n)
 	}
 }
+
+// A recurring job whose provider is unreachable is retried at 5, 15 and
+// 30 minutes, then waits for its next slot; a one-shot is not retried.
+func TestUnreachableRetries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runner.run = func(context.Context, Job) (Result, error) {
+		return Result{}, Unreachable(errors.New("dial tcp 127.0.0.1:1: connection refused"))
+	}
+	j := e.add(t, "net", "every day at 9am", nil)
+	e.clk.Set(*j.NextRunAt)
+	for i, d := range RetryDelays {
+		ranAt := e.clk.Now()
+		if recs := e.tick(t); len(recs) != 1 || recs[0].Status != StatusError {
+			t.Fatalf("run %d: %+v", i, recs)
+		}
+		got := e.job(t, j.ID)
+		if want := ranAt.Add(d); got.NextRunAt == nil || !got.NextRunAt.Equal(want) || got.Retries != i+1 {
+			t.Fatalf("after run %d: next %v retries %d, want %v", i, got.NextRunAt, got.Retries, want)
+		}
+		e.clk.Set(*got.NextRunAt)
+	}
+	if recs := e.tick(t); len(recs) != 1 {
+		t.Fatalf("last retry: %+v", recs)
+	}
+	got := e.job(t, j.ID)
+	if want := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC); !got.NextRunAt.Equal(want) || got.FailureStreak != 4 {
+		t.Fatalf("after the retries: next %v streak %d, want the next slot %v", got.NextRunAt, got.FailureStreak, want)
+	}
+	if m := e.sink.got(); len(m) != 1 {
+		t.Fatalf("the same unreachable error was delivered %d times", len(m))
+	}
+	once := e.add(t, "once", "in 30m", nil)
+	e.clk.Set(*once.NextRunAt)
+	e.tick(t)
+	if got := e.job(t, once.ID); got.NextRunAt != nil || got.State != StateCompleted {
+		t.Fatalf("a one-shot was retried: %+v", got)
+	}
+}

@@ -128,6 +128,9 @@ func (r *Runner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
 	defer rt.EndSession(context.WithoutCancel(ctx), s)
 	res, err := rt.Agent.Turn(ctx, s, prompt(j), nil)
 	if err != nil {
+		if unreachable(err) {
+			err = cron.Unreachable(err)
+		}
 		return cron.Result{SessionID: s.ID}, err
 	}
 	if res.Exhausted {
@@ -146,6 +149,22 @@ func withoutCronjob(cfg *config.Config, ts []string) []string {
 		}
 	}
 	return out
+}
+
+// unreachable reports whether every provider tried failed with a network
+// error (connection refused, DNS, reset): the scheduler retries those.
+func unreachable(err error) bool {
+	var ce *llm.ChainError
+	if errors.As(err, &ce) && len(ce.Errors) > 0 {
+		for _, e := range ce.Errors {
+			if e.Kind != llm.KindNetwork {
+				return false
+			}
+		}
+		return true
+	}
+	var le *llm.Error
+	return errors.As(err, &le) && le.Kind == llm.KindNetwork
 }
 
 func prompt(j cron.Job) string {
