@@ -87,7 +87,12 @@ goes where results go (or to --failure-deliver).
 		Args: rangeArgs(0, 1, "an optional job id or name"),
 		RunE: func(_ *cobra.Command, args []string) error { return app.cronHistory(args, limit, jsonOut) }}
 	history.Flags().IntVar(&limit, "limit", 20, "runs shown")
-	c.AddCommand(create, edit, pause, history,
+	var allIncidents bool
+	incidents := &cobra.Command{Use: "incidents [ack ID] [--all] [--json]", Short: "Open failures per job and error; ack marks one seen",
+		Args: rangeArgs(0, 2, "nothing, or ack ID"),
+		RunE: func(_ *cobra.Command, args []string) error { return app.cronIncidents(args, allIncidents, jsonOut) }}
+	incidents.Flags().BoolVar(&allIncidents, "all", false, "include resolved incidents")
+	c.AddCommand(create, edit, pause, history, incidents,
 		&cobra.Command{Use: "list [--json]", Aliases: []string{"ls"}, Short: "List jobs", Args: exactArgs(0, "no arguments"),
 			RunE: func(*cobra.Command, []string) error { return app.cronList(jsonOut, false) }},
 		&cobra.Command{Use: "status [--json]", Short: "Each job's last run, error, streak and delivery error", Args: exactArgs(0, "no arguments"),
@@ -655,6 +660,55 @@ func (a *App) cronHistory(args []string, limit int, jsonOut bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.JobName, r.Trigger, r.ClaimedAt.Local().Format("2006-01-02 15:04:05"),
 			r.Status, del, oneLine(r.Error, 60))
+	}
+	return tw.Flush()
+}
+
+func (a *App) cronIncidents(args []string, all, jsonOut bool) error {
+	if len(args) == 1 || (len(args) == 2 && args[0] != "ack") {
+		return usageError{errors.New("hermes cron incidents takes nothing, or ack ID")}
+	}
+	h, err := a.Home()
+	if err != nil {
+		return err
+	}
+	ledger, err := store.Open(h.Path(home.StateDB), nil)
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
+	ctx := context.Background()
+	if len(args) == 2 {
+		inc, err := ledger.AckCronIncident(ctx, args[1], time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "acknowledged %s (%s: %s)\n", inc.ID, inc.JobName, oneLine(inc.Signature, 80))
+		return nil
+	}
+	list, err := ledger.CronIncidents(ctx, all)
+	if err != nil {
+		return err
+	}
+	if jsonOut {
+		return writeJSON(a, nonNil(list))
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(a.Stdout, "no open incidents")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tJOB\tSINCE\tLAST\tCOUNT\tSTATE\tERROR")
+	for _, c := range list {
+		state := "open"
+		switch {
+		case !c.ResolvedAt.IsZero():
+			state = "resolved"
+		case !c.AckedAt.IsZero():
+			state = "acked"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.JobName, c.OpenedAt.Local().Format("2006-01-02 15:04"),
+			c.LastAt.Local().Format("2006-01-02 15:04"), c.Count, state, oneLine(c.Signature, 70))
 	}
 	return tw.Flush()
 }

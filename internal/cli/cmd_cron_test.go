@@ -123,6 +123,21 @@ func TestCronSeedScenario(t *testing.T) {
 	if rcv.sigs[0] != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
 		t.Fatalf("signature %q", rcv.sigs[0])
 	}
+	r = hermesEnv(t, vars, "cron", "incidents", "--all", "--json")
+	var incs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &incs); err != nil || len(incs) != 1 || incs[0]["resolved_at"] == nil ||
+		!strings.Contains(incs[0]["signature"].(string), "Incorrect API key") {
+		t.Fatalf("incidents: %v %+v", err, r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents"); r.code != 0 || !strings.Contains(r.stdout, "no open incidents") {
+		t.Fatalf("open incidents after the recovery: %+v", r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents", "ack", incs[0]["id"].(string)); r.code != 0 || !strings.Contains(r.stdout, "acknowledged") {
+		t.Fatalf("ack: %+v", r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents", "ack"); r.code != 2 {
+		t.Fatalf("ack without id: %+v", r)
+	}
 	r = hermesEnv(t, vars, "cron", "history", "weekly", "--json")
 	var runs []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 3 || runs[1]["Status"] != "error" {

@@ -188,8 +188,20 @@ func (s *Scheduler) finish(ctx context.Context, job Job, rec RunRecord, st Statu
 		}
 		return nil
 	})
-	if err != nil || target == "" {
+	if err != nil {
 		return rec, err
+	}
+	if st.Failed() {
+		if _, _, err := s.o.Ledger.RecordCronFailure(ctx, job.ID, job.Name, failureSignature(st, rec.Error), rec.Error, now); err != nil {
+			s.logf("job %s: %v", job.Name, err)
+		}
+	} else if st == StatusOK {
+		if err := s.o.Ledger.ResolveCronIncidents(ctx, job.ID, now); err != nil {
+			s.logf("job %s: %v", job.Name, err)
+		}
+	}
+	if target == "" {
+		return rec, nil
 	}
 	msg = Message{JobID: job.ID, Name: job.Name, Status: st, Text: rec.Text, Error: rec.Error, RunID: rec.RunID,
 		At: now.UTC(), OutputPath: path, Recovered: msg.Recovered}
@@ -209,6 +221,11 @@ func (s *Scheduler) recordDelivery(ctx context.Context, job Job, rec *RunRecord,
 	rec.Delivered, rec.DeliveryError = derr == nil, derrText
 	if err := s.o.Ledger.RecordCronDelivery(ctx, rec.RunID, now, derrText); err != nil {
 		return err
+	}
+	if derr != nil {
+		if _, _, err := s.o.Ledger.RecordCronFailure(ctx, job.ID, job.Name, failureSignature(StatusDeliveryFailed, derrText), derrText, now); err != nil {
+			s.logf("job %s: %v", job.Name, err)
+		}
 	}
 	return s.o.Jobs.UpdateJob(job.ID, func(j *Job) error {
 		j.LastDeliveryError = derrText

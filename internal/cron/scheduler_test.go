@@ -227,6 +227,14 @@ func TestFailureAlertsOnceAndRecovery(t *testing.T) {
 		if i == 4 && !msgs[len(msgs)-1].Recovered {
 			t.Fatalf("the recovery was not marked: %+v", msgs[len(msgs)-1])
 		}
+		open, err := e.ledger.CronIncidents(context.Background(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOpen := map[int]int{0: 0, 1: 1, 2: 1, 3: 1, 4: 0, 5: 0}[i]
+		if len(open) != wantOpen || (i == 2 && open[0].Count != 2) || (i == 3 && !strings.Contains(open[0].Signature, "429")) {
+			t.Fatalf("step %d: open incidents %+v", i, open)
+		}
 		e.clk.Advance(week)
 	}
 }
@@ -559,5 +567,30 @@ func TestUnreachableRetries(t *testing.T) {
 	e.tick(t)
 	if got := e.job(t, once.ID); got.NextRunAt != nil || got.State != StateCompleted {
 		t.Fatalf("a one-shot was retried: %+v", got)
+	}
+}
+
+func TestIncidentAck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.runner.run = func(context.Context, Job) (Result, error) { return Result{}, errors.New("boom") }
+	e.add(t, "a", "30m", nil)
+	e.clk.Advance(30 * time.Minute)
+	e.tick(t)
+	ctx := context.Background()
+	open, _ := e.ledger.CronIncidents(ctx, false)
+	if len(open) != 1 {
+		t.Fatalf("%+v", open)
+	}
+	if _, err := e.ledger.AckCronIncident(ctx, "zz", t0); err == nil {
+		t.Fatal("acked a missing incident")
+	}
+	inc, err := e.ledger.AckCronIncident(ctx, open[0].ID[:4], t0)
+	if err != nil || inc.AckedAt.IsZero() {
+		t.Fatalf("ack: %+v %v", inc, err)
+	}
+	all, _ := e.ledger.CronIncidents(ctx, true)
+	if len(all) != 1 || all[0].AckedAt.IsZero() || !all[0].ResolvedAt.IsZero() {
+		t.Fatalf("after ack: %+v", all)
 	}
 }

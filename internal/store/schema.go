@@ -80,5 +80,19 @@ CREATE TABLE cron_runs (
 );
 CREATE INDEX cron_runs_active ON cron_runs(status) WHERE status IN ('claimed', 'running');
 CREATE INDEX cron_runs_job ON cron_runs(job_id, claimed_at);
+
+CREATE TABLE cron_incidents (
+	id          TEXT PRIMARY KEY,
+	job_id      TEXT NOT NULL,
+	job_name    TEXT NOT NULL DEFAULT '',
+	signature   TEXT NOT NULL,
+	error       TEXT NOT NULL DEFAULT '',
+	opened_at   INTEGER NOT NULL,
+	last_at     INTEGER NOT NULL,
+	count       INTEGER NOT NULL DEFAULT 1,
+	acked_at    INTEGER,
+	resolved_at INTEGER
+);
+CREATE INDEX cron_incidents_open ON cron_incidents(job_id) WHERE resolved_at IS NULL;
 `,
 }
