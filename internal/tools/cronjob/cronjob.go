@@ -42,18 +42,18 @@ func (Tool) Description() string {
 	return "Schedule prompts to run later or repeatedly as unattended agent runs. create takes schedule " +
 		"(30m, every 2h, every day at 9am, weekdays at 9am, every monday 9am, a cron expression, in 30m, or an ISO time) " +
 		"and prompt (self-contained: the run has no memory of this chat), optional name and deliver (local or origin). " +
-		"list shows the jobs; pause, resume and remove take job (an id or name). Results and failures are delivered to deliver."
+		"list shows the jobs; update (a new schedule and/or prompt), pause, resume and remove take job (an id or name). Results and failures are delivered to deliver."
 }
 
 // Schema is the JSON Schema of the arguments.
 func (Tool) Schema() json.RawMessage {
 	return json.RawMessage(`{"type":"object","properties":{` +
-		`"action":{"type":"string","enum":["create","list","pause","resume","remove"]},` +
-		`"schedule":{"type":"string","description":"create: when to run"},` +
-		`"prompt":{"type":"string","description":"create: what the run should do, self-contained"},` +
+		`"action":{"type":"string","enum":["create","list","update","pause","resume","remove"]},` +
+		`"schedule":{"type":"string","description":"create, update: when to run"},` +
+		`"prompt":{"type":"string","description":"create, update: what the run should do, self-contained"},` +
 		`"name":{"type":"string","description":"create: a short name"},` +
 		`"deliver":{"type":"string","enum":["local","origin"],"description":"create: where results go (default local)"},` +
-		`"job":{"type":"string","description":"pause, resume, remove: the job id or name"}` +
+		`"job":{"type":"string","description":"update, pause, resume, remove: the job id or name"}` +
 		`},"required":["action"],"additionalProperties":false}`)
 }
 
@@ -81,7 +81,7 @@ func (Tool) Run(_ context.Context, env *tools.Env, raw json.RawMessage) (tools.R
 		return create(env, jobs, a)
 	case "list":
 		return list(jobs)
-	case "pause", "resume", "remove":
+	case "update", "pause", "resume", "remove":
 		return change(env, jobs, a)
 	}
 	return tools.Errorf("cronjob: unknown action %q; use create, list, pause, resume or remove", a.Action), nil
@@ -194,6 +194,26 @@ func change(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
 		name = j.Name + " (" + j.ID + ")"
 		now := time.Now().UTC()
 		switch a.Action {
+		case "update":
+			if a.Schedule == "" && a.Prompt == "" {
+				return nil, fmt.Errorf("update needs a new schedule or prompt")
+			}
+			if j.Script != "" && a.Prompt != "" {
+				return nil, fmt.Errorf("job %s runs a script; only the user changes it", j.Name)
+			}
+			if a.Schedule != "" {
+				sch, err := cron.Parse(a.Schedule, loc, now)
+				if err != nil {
+					return nil, err
+				}
+				j.Schedule = sch
+				if next, ok := sch.Next(now, loc); ok {
+					j.NextRunAt = &next
+				}
+			}
+			if a.Prompt != "" {
+				j.Prompt = a.Prompt
+			}
 		case "remove":
 			return append(all[:i], all[i+1:]...), nil
 		case "pause":
@@ -212,5 +232,6 @@ func change(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
 	if err != nil {
 		return tools.Errorf("cronjob: %v", err), nil
 	}
-	return tools.Result{Content: a.Action + "d " + name}, nil
+	done := map[string]string{"update": "updated", "pause": "paused", "resume": "resumed", "remove": "removed"}[a.Action]
+	return tools.Result{Content: done + " " + name}, nil
 }
