@@ -6,6 +6,7 @@ import (
 
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -592,5 +593,42 @@ func TestIncidentAck(t *testing.T) {
 	all, _ := e.ledger.CronIncidents(ctx, true)
 	if len(all) != 1 || all[0].AckedAt.IsZero() || !all[0].ResolvedAt.IsZero() {
 		t.Fatalf("after ack: %+v", all)
+	}
+}
+
+// On the fake clock in a configured zone, a daily 9am job runs at 9:00
+// Berlin time on both sides of the spring DST change (08:00 then 07:00
+// UTC), once per day.
+func TestSchedulerAcrossDST(t *testing.T) {
+	t.Parallel()
+	berlin := mustLoc(t, "Europe/Berlin")
+	e := newEnv(t)
+	e.s.o.Location = berlin
+	start := time.Date(2026, 3, 27, 12, 0, 0, 0, berlin)
+	e.clk.Set(start)
+	s, err := Parse("every day at 9am", berlin, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := testJob("daily")
+	j.Schedule = s
+	next, _ := s.Next(start, berlin)
+	j.NextRunAt = &next
+	if err := e.jobs.Update(func(jobs []Job) ([]Job, error) { return append(jobs, j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	var ranUTC []string
+	for range 4 * 24 * 4 { // four days in 15-minute steps
+		e.clk.Advance(15 * time.Minute)
+		for _, r := range e.tick(t) {
+			if r.Status != StatusOK {
+				t.Fatalf("%+v", r)
+			}
+			ranUTC = append(ranUTC, e.clk.Now().UTC().Format("01-02T15:04"))
+		}
+	}
+	want := []string{"03-28T08:00", "03-29T07:00", "03-30T07:00", "03-31T07:00"}
+	if !slices.Equal(ranUTC, want) {
+		t.Fatalf("runs at %v UTC, want %v", ranUTC, want)
 	}
 }
