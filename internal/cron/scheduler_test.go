@@ -632,3 +632,35 @@ func TestSchedulerAcrossDST(t *testing.T) {
 		t.Fatalf("runs at %v UTC, want %v", ranUTC, want)
 	}
 }
+
+// replace stops the run of the same job running in this process.
+func TestReplaceCancelsRunningRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	started := make(chan struct{})
+	e.runner.run = func(ctx context.Context, _ Job) (Result, error) {
+		if e.runner.calls.Load() == 1 {
+			close(started)
+			<-ctx.Done()
+			return Result{}, ctx.Err()
+		}
+		return Result{Text: "new"}, nil
+	}
+	j := e.add(t, "r", "30m", func(j *Job) { j.Concurrency = Replace })
+	first := make(chan RunRecord, 1)
+	go func() {
+		rec, err := e.s.Run(context.Background(), j.ID, t0, "manual")
+		if err != nil {
+			t.Error(err)
+		}
+		first <- rec
+	}()
+	<-started
+	rec, err := e.s.Run(context.Background(), j.ID, t0.Add(time.Second), "manual")
+	if err != nil || rec.Status != StatusOK {
+		t.Fatalf("the replacing run: %+v %v", rec, err)
+	}
+	if old := <-first; old.Status != StatusError || !strings.Contains(old.Error, "canceled") {
+		t.Fatalf("the replaced run: %+v", old)
+	}
+}
