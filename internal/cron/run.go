@@ -80,8 +80,12 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	cancel()
 	s.mu.Lock()
 	delete(s.running, rec.RunID)
+	by, replaced := s.replaced[rec.RunID]
+	delete(s.replaced, rec.RunID)
 	s.mu.Unlock()
 	switch {
+	case replaced:
+		return s.finish(ctx, job, rec, StatusSkipped, "stopped: replaced by run "+by+" (concurrency: replace)", res)
 	case timedOut:
 		return s.finish(ctx, job, rec, StatusTimeout, fmt.Sprintf("the run took longer than %s (cron.timeout)", s.o.Timeout), res)
 	case err != nil:
@@ -129,6 +133,7 @@ func (s *Scheduler) concurrency(ctx context.Context, job Job, self string) (Stat
 		case Replace:
 			s.mu.Lock()
 			if cancel, ok := s.running[r.ID]; ok {
+				s.replaced[r.ID] = self
 				cancel()
 			}
 			s.mu.Unlock()

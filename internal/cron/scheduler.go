@@ -54,10 +54,11 @@ type Options struct {
 // ledger's claims keep every slot to one run); the daemon also holds the
 // home's scheduler lock so only one runs continuously.
 type Scheduler struct {
-	o       Options
-	mu      sync.Mutex
-	running map[string]context.CancelFunc // run id -> cancel, for replace
-	wg      sync.WaitGroup
+	o        Options
+	mu       sync.Mutex
+	running  map[string]context.CancelFunc // run id -> cancel, for replace
+	replaced map[string]string             // run id -> the run that replaced it
+	wg       sync.WaitGroup
 }
 
 // New returns a scheduler.
@@ -86,7 +87,7 @@ func New(o Options) *Scheduler {
 	if o.Alive == nil {
 		o.Alive = OwnerAlive
 	}
-	return &Scheduler{o: o, running: map[string]context.CancelFunc{}}
+	return &Scheduler{o: o, running: map[string]context.CancelFunc{}, replaced: map[string]string{}}
 }
 
 func (s *Scheduler) logf(format string, args ...any) {

@@ -660,7 +660,7 @@ func TestReplaceCancelsRunningRun(t *testing.T) {
 	if err != nil || rec.Status != StatusOK {
 		t.Fatalf("the replacing run: %+v %v", rec, err)
 	}
-	if old := <-first; old.Status != StatusError || !strings.Contains(old.Error, "canceled") {
+	if old := <-first; old.Status != StatusSkipped || !strings.Contains(old.Error, "replaced by run "+rec.RunID) {
 		t.Fatalf("the replaced run: %+v", old)
 	}
 }
