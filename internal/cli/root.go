@@ -81,6 +81,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newSessionsCmd(app),
 		newChatCmd(app),
 		newMCPCmd(app),
+		newCronCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -91,12 +91,14 @@ type Gateway struct {
 
 // Cron configures the scheduler.
 type Cron struct {
-	Enabled         bool     `yaml:"enabled" desc:"run scheduled jobs (in the gateway or hermes cron daemon)"`
-	Timezone        string   `yaml:"timezone" desc:"IANA zone for schedules and naive timestamps; empty is the machine's" format:"timezone"`
-	Timeout         Duration `yaml:"timeout" desc:"time one run may take" min:"10s" max:"24h"`
-	OutputKeep      int      `yaml:"output_keep" desc:"outputs kept per job" min:"1" max:"10000"`
-	DeliveryRetries int      `yaml:"delivery_retries" desc:"attempts to deliver a result before it is recorded as delivery_failed" min:"1" max:"50"`
-	Concurrency     string   `yaml:"concurrency" desc:"a run due while the last is still running" enum:"forbid,allow,replace"`
+	Enabled              bool     `yaml:"enabled" desc:"run scheduled jobs (in the gateway or hermes cron daemon)"`
+	Timezone             string   `yaml:"timezone" desc:"IANA zone for schedules and naive timestamps; empty is the machine's" format:"timezone"`
+	Timeout              Duration `yaml:"timeout" desc:"time one run may take" min:"10s" max:"24h"`
+	OutputKeep           int      `yaml:"output_keep" desc:"outputs kept per job" min:"1" max:"10000"`
+	DeliveryRetries      int      `yaml:"delivery_retries" desc:"attempts to deliver a result before it is recorded as delivery_failed" min:"1" max:"50"`
+	Concurrency          string   `yaml:"concurrency" desc:"a run due while the last is still running" enum:"forbid,allow,replace"`
+	AllowAgentScheduling bool     `yaml:"allow_agent_scheduling" desc:"offer the cronjob tool inside cron runs (a job may schedule jobs)"`
+	WebhookSecretEnv     string   `yaml:"webhook_secret_env" desc:"the variable (in .env or the environment) whose value signs webhook deliveries (X-Hermes-Signature-256)" format:"envname"`
 }
 
 // MCPServer is one entry of mcp_servers: a stdio server (command) or an

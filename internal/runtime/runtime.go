@@ -29,6 +29,7 @@ import (
 	// The tool families and terminal backends register themselves.
 	_ "github.com/hermes-go/hermes/internal/sandbox/backends"
 	_ "github.com/hermes-go/hermes/internal/tools/clarify"
+	_ "github.com/hermes-go/hermes/internal/tools/cronjob"
 	_ "github.com/hermes-go/hermes/internal/tools/file"
 	_ "github.com/hermes-go/hermes/internal/tools/memory"
 	_ "github.com/hermes-go/hermes/internal/tools/sessionsearch"

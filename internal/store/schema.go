@@ -56,5 +56,43 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
 	INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
 	INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;
+`, // 2: the cron run ledger. A run is inserted (claimed) before it
+	// starts; UNIQUE (job_id, slot) makes a scheduled slot claimable once,
+	// by one process, however many schedulers race for it.
+	`
+CREATE TABLE cron_runs (
+	id             TEXT PRIMARY KEY,
+	job_id         TEXT NOT NULL,
+	job_name       TEXT NOT NULL DEFAULT '',
+	slot           INTEGER NOT NULL,
+	trigger        TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	owner          TEXT NOT NULL,
+	claimed_at     INTEGER NOT NULL,
+	started_at     INTEGER,
+	ended_at       INTEGER,
+	error          TEXT NOT NULL DEFAULT '',
+	output_path    TEXT NOT NULL DEFAULT '',
+	session_id     TEXT NOT NULL DEFAULT '',
+	delivered_at   INTEGER,
+	delivery_error TEXT NOT NULL DEFAULT '',
+	UNIQUE (job_id, slot)
+);
+CREATE INDEX cron_runs_active ON cron_runs(status) WHERE status IN ('claimed', 'running');
+CREATE INDEX cron_runs_job ON cron_runs(job_id, claimed_at);
+
+CREATE TABLE cron_incidents (
+	id          TEXT PRIMARY KEY,
+	job_id      TEXT NOT NULL,
+	job_name    TEXT NOT NULL DEFAULT '',
+	signature   TEXT NOT NULL,
+	error       TEXT NOT NULL DEFAULT '',
+	opened_at   INTEGER NOT NULL,
+	last_at     INTEGER NOT NULL,
+	count       INTEGER NOT NULL DEFAULT 1,
+	acked_at    INTEGER,
+	resolved_at INTEGER
+);
+CREATE INDEX cron_incidents_open ON cron_incidents(job_id) WHERE resolved_at IS NULL;
 `,
 }

@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hermes-go/hermes/internal/fileutil"
+	"github.com/hermes-go/hermes/internal/llmtest"
+)
+
+// hermesEnv runs the real command tree with the variables in vars.
+func hermesEnv(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb, func(k string) string { return vars[k] })
+	return result{out.String(), errb.String(), code}
+}
+
+// receiver is a webhook endpoint on 127.0.0.1 that keeps what it got.
+type receiver struct {
+	mu   sync.Mutex
+	msgs []map[string]any
+	sigs []string
+	body [][]byte
+}
+
+func newReceiver(t *testing.T) (*receiver, string) {
+	r := &receiver{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			http.Error(w, "bad json", 400)
+			return
+		}
+		r.mu.Lock()
+		r.msgs, r.sigs, r.body = append(r.msgs, m), append(r.sigs, req.Header.Get("X-Hermes-Signature-256")), append(r.body, b)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	return r, srv.URL + "/hook"
+}
+
+func (r *receiver) all() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]map[string]any(nil), r.msgs...)
+}
+
+// The seed's scenario: a weekly job delivers to a webhook; the key is
+// replaced by one the provider rejects; the next run is error with the
+// provider's message, the failure reaches the receiver, failure_streak is
+// 1 and cron status shows it; with the key fixed the recovery arrives.
+func TestCronSeedScenario(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Key: "sk-good"}, Times: -1, Response: llmtest.Response{Text: "FINAL_CRON_OUTPUT: weekly report: all green"}},
+		{Match: llmtest.Match{Key: "sk-revoked"}, Times: -1, Response: llmtest.Response{Status: 401, Error: "Incorrect API key provided: sk-revo****"}},
+	}})
+	rcv, url := newReceiver(t)
+	home := chatHome(t, srv, "agent:\n  api_max_retries: 0\ncron:\n  webhook_secret_env: HOOK_SECRET\n")
+	writeFile(t, filepath.Join(home, ".env"), "HOOK_SECRET=s3cret-hook-value\n", 0o600)
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "sk-good"}
+
+	r := hermesEnv(t, vars, "cron", "create", "every monday 9am", "write the weekly report", "--name", "weekly", "--deliver", "webhook:"+url, "--json")
+	if r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	var job map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &job); err != nil || job["id"] == "" || job["next_run_at"] == nil || job["model"] != "scripted-model" {
+		t.Fatalf("create --json: %v %s", err, r.stdout)
+	}
+
+	if r := hermesEnv(t, vars, "cron", "run", "weekly"); r.code != 0 || !strings.Contains(r.stdout, ": ok") {
+		t.Fatalf("first run: %+v", r)
+	}
+	vars[chatKeyEnv] = "sk-revoked"
+	r = hermesEnv(t, vars, "cron", "run", "weekly")
+	if r.code != 1 || !strings.Contains(r.stdout, "error") || !strings.Contains(r.stdout, "Incorrect API key") {
+		t.Fatalf("run with a revoked key: %+v", r)
+	}
+	r = hermesEnv(t, vars, "cron", "status", "--json")
+	var st []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st) != 1 {
+		t.Fatalf("status --json: %v %+v", err, r)
+	}
+	if st[0]["last_status"] != "error" || st[0]["failure_streak"] != 1.0 || !strings.Contains(st[0]["last_error"].(string), "Incorrect API key") ||
+		st[0]["name"] != "weekly" || st[0]["last_delivery_error"] != nil {
+		t.Fatalf("status after the failure: %v", st[0])
+	}
+	vars[chatKeyEnv] = "sk-good"
+	if r := hermesEnv(t, vars, "cron", "run", "weekly"); r.code != 0 {
+		t.Fatalf("run after the fix: %+v", r)
+	}
+	msgs := rcv.all()
+	if len(msgs) != 3 {
+		t.Fatalf("the receiver got %d messages, want 3: %v", len(msgs), msgs)
+	}
+	want := []struct{ status, text, err string }{{"ok", "weekly report: all green", ""}, {"error", "", "Incorrect API key"}, {"ok", "weekly report: all green", ""}}
+	for i, w := range want {
+		m := msgs[i]
+		if m["status"] != w.status || m["text"] != w.text || !strings.Contains(m["error"].(string), w.err) || m["job_id"] != job["id"] || m["name"] != "weekly" || m["run_id"] == "" {
+			t.Fatalf("message %d = %v, want %+v", i, m, w)
+		}
+	}
+	if msgs[2]["recovered"] != true {
+		t.Fatalf("the recovery is not marked: %v", msgs[2])
+	}
+	mac := hmac.New(sha256.New, []byte("s3cret-hook-value"))
+	mac.Write(rcv.body[0])
+	if rcv.sigs[0] != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+		t.Fatalf("signature %q", rcv.sigs[0])
+	}
+	r = hermesEnv(t, vars, "cron", "incidents", "--all", "--json")
+	var incs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &incs); err != nil || len(incs) != 1 || incs[0]["resolved_at"] == nil ||
+		!strings.Contains(incs[0]["signature"].(string), "Incorrect API key") {
+		t.Fatalf("incidents: %v %+v", err, r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents"); r.code != 0 || !strings.Contains(r.stdout, "no open incidents") {
+		t.Fatalf("open incidents after the recovery: %+v", r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents", "ack", incs[0]["id"].(string)); r.code != 0 || !strings.Contains(r.stdout, "acknowledged") {
+		t.Fatalf("ack: %+v", r)
+	}
+	if r := hermesEnv(t, vars, "cron", "incidents", "ack"); r.code != 2 {
+		t.Fatalf("ack without id: %+v", r)
+	}
+	r = hermesEnv(t, vars, "cron", "history", "weekly", "--json")
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 3 || runs[1]["Status"] != "error" {
+		t.Fatalf("history: %v %s", err, r.stdout)
+	}
+}
+
+// A rate limit that outlasts the retries is error with the provider's
+// message, over the real wire, never ok.
+func TestCronRateLimitIsError(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Times: -1, Response: llmtest.Response{Status: 429, Error: "Rate limit reached for requests"}},
+	}})
+	home := chatHome(t, srv, "agent:\n  api_max_retries: 0\n")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	if r := hermesEnv(t, vars, "cron", "create", "1h", "poll", "--name", "p"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := hermesEnv(t, vars, "cron", "run", "p", "--json")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || r.code != 1 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	if rec["status"] != "error" || !strings.Contains(rec["error"].(string), "Rate limit reached") {
+		t.Fatalf("a 429 recorded as %v", rec)
+	}
+}
+
+// The daemon is one per home: a second one is refused, naming the holder.
+func TestCronDaemonOnePerHome(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lock, err := fileutil.LockFile(context.Background(), filepath.Join(dir, "cron.lock"), fileutil.LockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	lock.WritePID()
+	r := hermesEnv(t, map[string]string{"HERMES_HOME": dir}, "cron", "daemon")
+	if r.code != 1 || !strings.Contains(r.stderr, "another scheduler runs this home") || !strings.Contains(r.stderr, "pid") {
+		t.Fatalf("second daemon: %+v", r)
+	}
+	writeFile(t, filepath.Join(dir, "config.yaml"), "cron:\n  enabled: false\n", 0o600)
+	lock.Unlock()
+	if r := hermesEnv(t, map[string]string{"HERMES_HOME": dir}, "cron", "daemon"); r.code != 1 || !strings.Contains(r.stderr, "cron.enabled") {
+		t.Fatalf("disabled daemon: %+v", r)
+	}
+}
+
+func TestCronBlockedConfigNoKey(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{{Times: -1, Response: llmtest.Response{Text: "should not be asked"}}}})
+	srv.AllowUnused()
+	home := chatHome(t, srv, "")
+	vars := map[string]string{"HERMES_HOME": home}
+	if r := hermesEnv(t, vars, "cron", "create", "30m", "check things", "--name", "c"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := hermesEnv(t, vars, "cron", "run", "c")
+	if r.code != 1 || !strings.Contains(r.stdout, "blocked_config") || !strings.Contains(r.stdout, chatKeyEnv) {
+		t.Fatalf("run without a key: %+v", r)
+	}
+	if !strings.Contains(r.stderr, "blocked_config") {
+		t.Fatalf("a local failure is not written to stderr: %q", r.stderr)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d model requests while blocked", n)
+	}
+}
+
+func TestCronCLI(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{{Times: -1, Response: llmtest.Response{Text: "done"}}}})
+	home := chatHome(t, srv, "cron:\n  timezone: Europe/Berlin\n")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	steps := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"cron", "list"}, 0, "no jobs"},
+		{[]string{"cron", "create", "sometimes", "x"}, 2, "accepted schedules:"},
+		{[]string{"cron", "create", "weekdays at 9am", "daily digest", "--name", "digest"}, 0, "created"},
+		{[]string{"cron", "create", "1h", "again", "--name", "DIGEST"}, 2, "choose another --name"},
+		{[]string{"cron", "create", "1h", "x", "--deliver", "ftp:/x y"}, 2, "deliver"},
+		{[]string{"cron", "create", "2020-01-01T09:00", "x"}, 2, "in the past"},
+		{[]string{"cron", "list"}, 0, "weekdays at 9am"},
+		{[]string{"cron", "edit", "digest", "--schedule", "every 2h"}, 0, "every 2h"},
+		{[]string{"cron", "edit", "digest", "--concurrency", "often"}, 2, "forbid, allow or replace"},
+		{[]string{"cron", "pause", "digest", "--reason", "holiday"}, 0, "paused digest"},
+		{[]string{"cron", "pause", "nope"}, 1, "hermes cron list shows"},
+		{[]string{"cron", "resume", "digest"}, 0, "resumed digest"},
+		{[]string{"cron", "resume", "digest"}, 1, "not paused"},
+		{[]string{"cron", "tick"}, 0, "nothing due"},
+		{[]string{"cron", "run", "digest", "--json"}, 0, `"status": "ok"`},
+		{[]string{"cron", "status"}, 0, "ok"},
+		{[]string{"cron", "history"}, 0, "manual"},
+		{[]string{"cron", "show", "digest"}, 0, `"every 2h"`},
+		{[]string{"cron", "remove", "digest"}, 0, "removed"},
+		{[]string{"cron", "list", "--json"}, 0, "[]"},
+	}
+	for _, s := range steps {
+		r := hermesEnv(t, vars, s.args...)
+		if r.code != s.code || !strings.Contains(r.stdout+r.stderr, s.out) {
+			t.Fatalf("%v: code %d (want %d), out %q err %q, want %q", s.args, r.code, s.code, r.stdout, r.stderr, s.out)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(home, "cron", "jobs.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("jobs.json: %v %v", fi, err)
+	}
+}

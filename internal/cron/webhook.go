@@ -1,0 +1,94 @@
+package cron
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/clock"
+)
+
+// Webhook posts messages as JSON {job_id, name, status, text, error,
+// run_id, at}, signed with HMAC-SHA256 of the body in
+// X-Hermes-Signature-256 ("sha256=<hex>") when Secret is set, and
+// retries with backoff.
+type Webhook struct {
+	Client   *http.Client
+	Secret   []byte
+	Attempts int // tries before giving up; 0 means 5
+	Clock    clock.Clock
+	// MissingSecret is set when cron.webhook_secret_env names a variable
+	// that is not set: every webhook delivery is blocked_config then.
+	MissingSecret string
+}
+
+// Check fails when the configured secret is missing.
+func (w *Webhook) Check() error {
+	if w.MissingSecret != "" {
+		return fmt.Errorf("cron.webhook_secret_env names %s, which is not set: add it to .env", w.MissingSecret)
+	}
+	return nil
+}
+
+// Send posts m to url, retrying a failed attempt after 1s, 2s, 4s...
+func (w *Webhook) Send(ctx context.Context, url string, m Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	attempts := w.Attempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	clk := w.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	var last error
+	for i := range attempts {
+		if i > 0 {
+			if err := clk.Sleep(ctx, time.Second<<(i-1)); err != nil {
+				return fmt.Errorf("%w (last attempt: %v)", err, last)
+			}
+		}
+		if last = w.post(ctx, url, body); last == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%d attempts failed, last: %w", attempts, last)
+}
+
+func (w *Webhook) post(ctx context.Context, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "hermes-cron")
+	if len(w.Secret) > 0 {
+		mac := hmac.New(sha256.New, w.Secret)
+		mac.Write(body)
+		req.Header.Set("X-Hermes-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	c := w.Client
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("HTTP %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+// Package cronjob owns the agent's cronjob tool: create, list, pause,
+// resume and remove scheduled jobs in the profile's cron/jobs.json (the
+// same store and rules as hermes cron). Guarded: the agent may schedule
+// prompts only (no scripts), and may deliver only to local or origin (a
+// webhook or platform target is set by the user with hermes cron edit), so
+// a prompt injection cannot make a job that runs commands without the
+// model or sends results off the machine. Inside a cron run the tool is
+// offered only when cron.allow_agent_scheduling is true (package
+// agentrun leaves the toolset out otherwise).
+package cronjob
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/cron"
+	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/tools"
+)
+
+func init() { tools.Default.Register(Tool{}) }
+
+// Tool is the cronjob tool.
+type Tool struct{}
+
+var _ tools.Tool = Tool{}
+
+// Name returns "cronjob".
+func (Tool) Name() string { return "cronjob" }
+
+// Toolset returns "cronjob".
+func (Tool) Toolset() string { return "cronjob" }
+
+// Description tells the model what it can schedule.
+func (Tool) Description() string {
+	return "Schedule prompts to run later or repeatedly as unattended agent runs. create takes schedule " +
+		"(30m, every 2h, every day at 9am, weekdays at 9am, every monday 9am, a cron expression, in 30m, or an ISO time) " +
+		"and prompt (self-contained: the run has no memory of this chat), optional name and deliver (local or origin). " +
+		"list shows the jobs; update (a new schedule and/or prompt), pause, resume and remove take job (an id or name). Results and failures are delivered to deliver."
+}
+
+// Schema is the JSON Schema of the arguments.
+func (Tool) Schema() json.RawMessage {
+	return json.RawMessage(`{"type":"object","properties":{` +
+		`"action":{"type":"string","enum":["create","list","update","pause","resume","remove"]},` +
+		`"schedule":{"type":"string","description":"create, update: when to run"},` +
+		`"prompt":{"type":"string","description":"create, update: what the run should do, self-contained"},` +
+		`"name":{"type":"string","description":"create: a short name"},` +
+		`"deliver":{"type":"string","enum":["local","origin"],"description":"create: where results go (default local)"},` +
+		`"job":{"type":"string","description":"update, pause, resume, remove: the job id or name"}` +
+		`},"required":["action"],"additionalProperties":false}`)
+}
+
+type args struct {
+	Action, Schedule, Prompt, Name, Deliver, Job string
+}
+
+// Run does the action.
+func (Tool) Run(_ context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
+	var a args
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&a); err != nil {
+		return tools.Errorf("cronjob: bad arguments (%v)", err), nil
+	}
+	if env == nil || env.Home == "" {
+		return tools.Result{}, fmt.Errorf("cronjob: the session has no home")
+	}
+	jobs, err := cron.OpenJobs(filepath.Join(env.Home, home.CronDir))
+	if err != nil {
+		return tools.Result{}, err
+	}
+	switch a.Action {
+	case "create":
+		return create(env, jobs, a)
+	case "list":
+		return list(jobs)
+	case "update", "pause", "resume", "remove":
+		return change(env, jobs, a)
+	}
+	return tools.Errorf("cronjob: unknown action %q; use create, list, pause, resume or remove", a.Action), nil
+}
+
+func loadConfig(env *tools.Env) (*config.Config, *time.Location, error) {
+	loaded, err := config.Load(filepath.Join(env.Home, home.ConfigFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := time.Local
+	if tz := loaded.Config.Cron.Timezone; tz != "" {
+		if loc, err = time.LoadLocation(tz); err != nil {
+			return nil, nil, fmt.Errorf("cron.timezone %q: %v", tz, err)
+		}
+	}
+	return loaded.Config, loc, nil
+}
+
+func create(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
+	if strings.TrimSpace(a.Prompt) == "" || a.Schedule == "" {
+		return tools.Errorf("cronjob: create needs schedule and prompt"), nil
+	}
+	switch a.Deliver {
+	case "":
+		a.Deliver = "local"
+	case "local", "origin":
+	default:
+		return tools.Errorf("cronjob: deliver %q: the agent may deliver to local or origin; the user sets other targets with hermes cron edit", a.Deliver), nil
+	}
+	cfg, loc, err := loadConfig(env)
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	now := time.Now()
+	s, err := cron.Parse(a.Schedule, loc, now)
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	j := cron.Job{ID: cron.NewID(), Name: strings.TrimSpace(a.Name), Prompt: a.Prompt, Schedule: s, Enabled: true,
+		State: cron.StateScheduled, CreatedAt: now.UTC(), Deliver: a.Deliver, Origin: "agent:" + env.SessionID,
+		Model: cfg.Model.Default, Provider: cfg.Model.Provider}
+	if j.Name == "" {
+		j.Name = "agent-" + j.ID[:6]
+	}
+	if next, ok := s.Next(now, loc); ok {
+		j.NextRunAt = &next
+	}
+	if s.Kind == cron.KindOnce && !j.NextRunAt.After(now) {
+		return tools.Errorf("cronjob: %q is in the past", a.Schedule), nil
+	}
+	err = jobs.Update(func(all []cron.Job) ([]cron.Job, error) {
+		for _, o := range all {
+			if strings.EqualFold(o.Name, j.Name) {
+				return nil, fmt.Errorf("a job named %q exists (%s): choose another name", j.Name, o.ID)
+			}
+		}
+		return append(all, j), nil
+	})
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	return tools.Result{Content: fmt.Sprintf("created job %s (%s): %s, next run %s, delivered to %s",
+		j.ID, j.Name, s.Display, j.NextRunAt.In(loc).Format(time.RFC3339), j.Deliver)}, nil
+}
+
+func list(jobs *cron.Jobs) (tools.Result, error) {
+	all, err := jobs.List()
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	if len(all) == 0 {
+		return tools.Result{Content: "no jobs"}, nil
+	}
+	var b strings.Builder
+	for _, j := range all {
+		next := "-"
+		if j.NextRunAt != nil {
+			next = j.NextRunAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(&b, "%s %s [%s] %q state=%s next=%s last=%s streak=%d\n", j.ID, j.Name, j.Schedule.Display,
+			firstLine(j.Prompt), j.State, next, j.LastStatus, j.FailureStreak)
+	}
+	return tools.Result{Content: b.String()}, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return s
+}
+
+func change(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
+	if a.Job == "" {
+		return tools.Errorf("cronjob: %s needs job (an id or name)", a.Action), nil
+	}
+	_, loc, err := loadConfig(env)
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	var name string
+	err = jobs.Update(func(all []cron.Job) ([]cron.Job, error) {
+		i, err := cron.Find(all, a.Job)
+		if err != nil {
+			return nil, err
+		}
+		j := &all[i]
+		name = j.Name + " (" + j.ID + ")"
+		now := time.Now().UTC()
+		switch a.Action {
+		case "update":
+			if a.Schedule == "" && a.Prompt == "" {
+				return nil, fmt.Errorf("update needs a new schedule or prompt")
+			}
+			if j.Script != "" && a.Prompt != "" {
+				return nil, fmt.Errorf("job %s runs a script; only the user changes it", j.Name)
+			}
+			if a.Schedule != "" {
+				sch, err := cron.Parse(a.Schedule, loc, now)
+				if err != nil {
+					return nil, err
+				}
+				j.Schedule = sch
+				if next, ok := sch.Next(now, loc); ok {
+					j.NextRunAt = &next
+				}
+			}
+			if a.Prompt != "" {
+				j.Prompt = a.Prompt
+			}
+		case "remove":
+			return append(all[:i], all[i+1:]...), nil
+		case "pause":
+			j.Enabled, j.State, j.PausedAt, j.PausedReason = false, cron.StatePaused, &now, "paused by the agent"
+		case "resume":
+			if j.State != cron.StatePaused {
+				return nil, fmt.Errorf("job %s is %s, not paused", j.Name, j.State)
+			}
+			j.Enabled, j.State, j.PausedAt, j.PausedReason = true, cron.StateScheduled, nil, ""
+			if next, ok := j.Schedule.Next(now, loc); ok && j.Schedule.Kind != cron.KindOnce {
+				j.NextRunAt = &next
+			}
+		}
+		return all, nil
+	})
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	done := map[string]string{"update": "updated", "pause": "paused", "resume": "resumed", "remove": "removed"}[a.Action]
+	return tools.Result{Content: done + " " + name}, nil
+}
