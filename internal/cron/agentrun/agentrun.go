@@ -104,9 +104,9 @@ func (r *Runner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
 	if err != nil {
 		return cron.Result{}, err
 	}
-	cwd := j.Workdir
-	if cwd == "" {
-		cwd = r.Home.Dir
+	cwd, err := r.workdir(j)
+	if err != nil {
+		return cron.Result{}, err
 	}
 	// The frontend's toolsets stay nil-overridden (so MCP servers' toolsets
 	// join) unless the job names its own.
@@ -196,6 +196,20 @@ func (r *Runner) scriptPath(j cron.Job) (string, error) {
 	return p, nil
 }
 
+// workdir is where a job runs: its own workdir, else a private scratch
+// folder <home>/cron/work/<id>. Never the hermes home itself: the sandbox
+// must not see it, and context files there would steer the job.
+func (r *Runner) workdir(j cron.Job) (string, error) {
+	if j.Workdir != "" {
+		return j.Workdir, nil
+	}
+	dir := filepath.Join(r.Home.Dir, "cron", "work", j.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("job %s: workdir: %w", j.Name, err)
+	}
+	return dir, nil
+}
+
 // runScript runs the script with sh after the command guard judged its
 // text as an unattended command; output is stdout and stderr together.
 func (r *Runner) runScript(ctx context.Context, j cron.Job) (cron.Result, error) {
@@ -210,9 +224,9 @@ func (r *Runner) runScript(ctx context.Context, j cron.Job) (cron.Result, error)
 	pol := guard.PolicyFromConfig(r.Config)
 	pol.HermesHome = r.Home.Dir
 	g := &guard.Guard{Policy: pol}
-	cwd := j.Workdir
-	if cwd == "" {
-		cwd = r.Home.Dir
+	cwd, err := r.workdir(j)
+	if err != nil {
+		return cron.Result{}, err
 	}
 	out, _ := g.Check(ctx, guard.NewSession("cron-"+j.ID), string(text), guard.Context{Cwd: cwd, Unattended: true})
 	if out.Decision != guard.Allow {

@@ -91,3 +91,25 @@ func TestScript(t *testing.T) {
 		t.Fatalf("fail.sh: %q %v", res.Text, err)
 	}
 }
+
+// A job without a workdir runs in its own private folder, never in the
+// hermes home (which the bubblewrap sandbox refuses to show).
+func TestDefaultWorkdir(t *testing.T) {
+	t.Parallel()
+	r := testRunner(t, "http://127.0.0.1:1", nil)
+	dir, err := r.workdir(cron.Job{ID: "j1", Name: "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir == r.Home.Dir || !strings.HasPrefix(dir, r.Home.Dir+string(filepath.Separator)) {
+		t.Fatalf("workdir %q: want a folder inside %q", dir, r.Home.Dir)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("workdir %q: %v %v", dir, fi, err)
+	}
+	own := t.TempDir()
+	if got, _ := r.workdir(cron.Job{ID: "j2", Workdir: own}); got != own {
+		t.Fatalf("workdir %q, want the job's own %q", got, own)
+	}
+}
