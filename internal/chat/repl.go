@@ -22,6 +22,7 @@ type repl struct {
 	src      lineSource
 	prompter *prompter
 	render   *renderer
+	style    style // display.color, markdown, timestamps on stdout
 	rt       *runtime.Runtime
 	s        *agent.Session
 
@@ -42,6 +43,8 @@ func REPL(ctx context.Context, o Options) error {
 	}
 	r.prompter = &prompter{src: r.src, out: r.out, red: o.redactor(), interrupted: r.stopTurn}
 	r.render = newRenderer(r.out, r.out, o.redactor(), r.cfg.Display.ToolProgress, r.cfg.Display.ShowReasoning)
+	r.style = displayStyle(r.cfg.Display, o.Stdout, o.Getenv)
+	r.render.setStyle(r.style, r.style)
 	var err error
 	r.rt, r.s, err = open(ctx, r.o, r.cfg, r.runtimeOptions(), o.Resume)
 	if err != nil {
@@ -136,7 +139,7 @@ func (r *repl) turn(ctx context.Context, text string) {
 	case err != nil && tctx.Err() != nil:
 		fmt.Fprintln(r.out, "⏹ interrupted: the turn was stopped and the session kept")
 	case err != nil:
-		fmt.Fprintln(r.out, r.o.redactor().String("error: "+err.Error()))
+		fmt.Fprintln(r.out, r.style.info(r.o.redactor().String("error: "+err.Error())))
 	case r.cfg.Display.ShowUsage && res != nil:
 		fmt.Fprintf(r.out, "  tokens: %d in, %d out, %d model call(s)\n", res.Usage.InputTokens, res.Usage.OutputTokens, res.Iterations)
 	}

@@ -35,17 +35,18 @@ import (
 	_ "github.com/hermes-go/hermes/internal/tools/skills"
 	_ "github.com/hermes-go/hermes/internal/tools/terminal"
 	_ "github.com/hermes-go/hermes/internal/tools/todo"
-	_ "github.com/hermes-go/hermes/internal/tools/web"
 )
 
 // Options say what to open.
 type Options struct {
 	Home   *home.Home
 	Config *config.Config
-	// Router is the main chain; Aux returns a side task's (compression,
-	// approval). The CLI builds both with the credential pools and .env.
+	// Router is the main chain. The CLI builds it and Aux with the
+	// credential pools and .env.
 	Router *llm.Router
-	Aux    func(task string) (*llm.Router, error)
+	// Aux returns a side task's Router: compression, approval, title,
+	// web_extract, session_search, and llm.DelegationTask (delegation.model).
+	Aux func(task string) (*llm.Router, error)
 	// Frontend picks agent.toolsets.<frontend> and is the sessions' source:
 	// "cli", "cron", "gateway" or "api_server".
 	Frontend string
@@ -85,6 +86,7 @@ type Runtime struct {
 	o        Options
 	registry *tools.Registry // the built-in tools plus this runtime's MCP tools
 	toolsets []string
+	side     map[string]*llm.Router // auxiliary models of tools (web_extract, session_search)
 }
 
 // mcpStartTimeout bounds how long opening a runtime waits for MCP servers;
@@ -128,13 +130,21 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("terminal backend %s: %w", o.Config.Terminal.Backend, err)
 	}
 	rt.Guard = rt.newGuard()
-	rt.Agent, err = agent.New(agent.Options{
+	rt.openSide()
+	ao := agent.Options{
 		Router:   o.Router,
 		Aux:      o.Aux,
 		Registry: rt.registry,
 		Toolsets: rt.toolsets,
 		Config:   o.Config,
-	})
+	}
+	if ao.ChildRouter, err = rt.childRouter(); err != nil {
+		return nil, fmt.Errorf("delegation.model: %w", err)
+	}
+	if o.Config.Memory.Enabled && o.Config.Memory.FlushOnCompress {
+		ao.Flush = rt.flushMemories
+	}
+	rt.Agent, err = agent.New(ao)
 	if err != nil {
 		return nil, err
 	}
