@@ -35,11 +35,13 @@ type repl struct {
 // edited with history; otherwise they are read plainly, one message a
 // line, and approvals are answered on the same input.
 func REPL(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx) // ends the input reader with the chat
+	defer cancel()
 	r := &repl{o: &o, cfg: o.Config, out: &lockedWriter{w: o.Stdout}}
 	if f, ok := o.Stdin.(*os.File); ok && IsTerminal(f) {
 		r.src = newTermSource(int(f.Fd()), f, r.out)
 	} else {
-		r.src = newPlainSource(o.Stdin, r.out, o.Interrupts)
+		r.src = newPlainSource(ctx, o.Stdin, r.out, o.Interrupts)
 	}
 	r.prompter = &prompter{src: r.src, out: r.out, red: o.redactor(), interrupted: r.stopTurn}
 	r.render = newRenderer(r.out, r.out, o.redactor(), r.cfg.Display.ToolProgress, r.cfg.Display.ShowReasoning)

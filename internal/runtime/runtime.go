@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/agent"
@@ -87,6 +88,21 @@ type Runtime struct {
 	registry *tools.Registry // the built-in tools plus this runtime's MCP tools
 	toolsets []string
 	side     map[string]*llm.Router // auxiliary models of tools (web_extract, session_search)
+
+	// Background work (the title model) runs under bgCtx; Close cancels
+	// it and waits for it before closing the store.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+}
+
+// goBackground runs fn in a goroutine that Close cancels and waits for.
+func (rt *Runtime) goBackground(fn func(ctx context.Context)) {
+	rt.bg.Add(1)
+	go func() {
+		defer rt.bg.Done()
+		fn(rt.bgCtx)
+	}()
 }
 
 // mcpStartTimeout bounds how long opening a runtime waits for MCP servers;
@@ -107,6 +123,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		o.Frontend = "cli"
 	}
 	rt := &Runtime{o: o}
+	rt.bgCtx, rt.bgCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			rt.Close()
@@ -212,8 +229,13 @@ func (rt *Runtime) newGuard() *guard.Guard {
 // Toolsets are the toolsets the sessions get.
 func (rt *Runtime) Toolsets() []string { return slices.Clone(rt.toolsets) }
 
-// Close ends the backend and the store.
+// Close stops background work (a title being asked for), then ends the
+// MCP servers, the backend and the store.
 func (rt *Runtime) Close() error {
+	if rt.bgCancel != nil {
+		rt.bgCancel()
+	}
+	rt.bg.Wait()
 	var errs []error
 	if rt.MCP != nil {
 		errs = append(errs, rt.MCP.Close())

@@ -2,11 +2,16 @@ package runtime
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/llm"
@@ -167,4 +172,52 @@ func (f *fixture) openAux(t *testing.T, o Options) *Runtime {
 	}
 	t.Cleanup(func() { rt.Close() })
 	return rt
+}
+
+// TestCloseStopsTheTitleModel: a title model that does not answer is
+// cancelled by Close, which waits for it, so nothing writes to the store
+// after it is closed.
+func TestCloseStopsTheTitleModel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "steps: [{times: -1, response: {text: 'On Friday.'}}]")
+	asked, gone := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	title := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so the server watches the connection
+		once.Do(func() {
+			close(asked)
+			select {
+			case <-r.Context().Done(): // the client gave up
+				close(gone)
+			case <-time.After(time.Minute):
+			}
+		})
+	}))
+	t.Cleanup(title.Close)
+	f.cfg.Auxiliary.Title = config.Endpoint{Provider: "custom", Model: "titler", BaseURL: title.URL + "/v1"}
+	rt := f.openAux(t, Options{Unattended: true})
+	ctx := context.Background()
+	s, err := rt.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Agent.Turn(ctx, s, "when do we deploy?", nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-asked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the title model was never asked")
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The client has given up by now; the server notices the closed
+	// connection shortly after (without the cancel it would wait for the
+	// title's 30-second timeout).
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close returned while the title request was still open")
+	}
 }
