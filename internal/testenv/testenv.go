@@ -383,3 +383,29 @@ func buildHermes() (string, error) {
 	}
 	return dst, nil
 }
+
+// Short skips a slow test (it builds the binary or starts processes) under
+// `go test -short`, the fast gate of `make check`. It is not a missing
+// part: strict mode does not fail it, and `make test` never passes -short.
+func Short(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("testenv: skipped under -short: %s", why)
+	}
+}
+
+// Ripgrep returns the path of rg, or "" after logging that it is missing
+// (tests then cover the built-in walker only); under HERMES_TEST_STRICT=1 a
+// missing rg fails the test.
+func Ripgrep(t testing.TB) string {
+	t.Helper()
+	rg, err := exec.LookPath("rg")
+	if err == nil {
+		return rg
+	}
+	if Strict() {
+		t.Fatalf("testenv: ripgrep (rg) not available: %v (install ripgrep) (HERMES_TEST_STRICT=1)", err)
+	}
+	t.Logf("testenv: ripgrep (rg) not available: %v; only the built-in walker is tested", err)
+	return ""
+}
