@@ -202,8 +202,12 @@ func DockerImage(t testing.TB) string {
 // SSHD returns the path of an sshd binary: HERMES_TEST_SSHD, else
 // /usr/sbin/sshd, else sshd from PATH. As root it also makes /run/sshd,
 // which sshd insists on and which only the (not running) service creates.
+//
+// Under -short the tests that start sshd are skipped (they take most of a
+// minute).
 func SSHD(t testing.TB) string {
 	t.Helper()
+	Short(t, "starts sshd")
 	p := os.Getenv(EnvSSHD)
 	if p == "" {
 		if isExecutable("/usr/sbin/sshd") {
@@ -336,8 +340,11 @@ var build struct {
 // that quick) into a temporary name and renames it into place, so test
 // binaries of several packages running at once never see a half-written
 // file.
+//
+// Under -short (make check) the tests that need the binary are skipped.
 func BuildHermes(t testing.TB) string {
 	t.Helper()
+	Short(t, "builds the hermes binary (end-to-end test)")
 	build.once.Do(func() { build.path, build.err = buildHermes() })
 	if build.err != nil {
 		t.Fatalf("testenv: building ./cmd/hermes: %v", build.err)
