@@ -91,6 +91,15 @@ func (rt *Runtime) session(id string, history []llm.Message) (*agent.Session, er
 	return &agent.Session{ID: id, System: system, Messages: history, Env: env, Recorder: recorder{rt}}, nil
 }
 
+// StopProcesses ends a session's shell and background processes (/stop,
+// and a session being replaced); the session itself goes on.
+func (rt *Runtime) StopProcesses(s *agent.Session) error {
+	if s == nil || s.Env == nil {
+		return nil
+	}
+	return terminal.Close(s.Env)
+}
+
 // EndSession closes a session's shell and background processes and marks
 // it ended in the store.
 func (rt *Runtime) EndSession(ctx context.Context, s *agent.Session) error {
