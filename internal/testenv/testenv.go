@@ -204,10 +204,9 @@ func DockerImage(t testing.TB) string {
 // which sshd insists on and which only the (not running) service creates.
 //
 // Under -short the tests that start sshd are skipped (they take most of a
-// minute).
+// minute); a missing sshd is still reported first.
 func SSHD(t testing.TB) string {
 	t.Helper()
-	Short(t, "starts sshd")
 	p := os.Getenv(EnvSSHD)
 	if p == "" {
 		if isExecutable("/usr/sbin/sshd") {
@@ -229,6 +228,7 @@ func SSHD(t testing.TB) string {
 			return ""
 		}
 	}
+	Short(t, "starts sshd")
 	return p
 }
 
