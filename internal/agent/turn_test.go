@@ -109,8 +109,12 @@ steps:
   - match: {tool_result: true}
     response: {text: "ok"}
 `)
-	var active, clarifyOverlap, workMax atomic.Int32
-	work := fakeTool{name: "work", run: func(context.Context, *tools.Env, json.RawMessage) (tools.Result, error) {
+	var active, clarifyOverlap, workMax, workIn atomic.Int32
+	bothIn := make(chan struct{}) // closed when the two work calls have started
+	work := fakeTool{name: "work", run: func(_ context.Context, _ *tools.Env, args json.RawMessage) (tools.Result, error) {
+		if strings.Contains(string(args), `"n": 1`) || strings.Contains(string(args), `"n":1`) {
+			return tools.Result{Content: "worked"}, nil // the call before clarify runs alone
+		}
 		n := active.Add(1)
 		defer active.Add(-1)
 		for { // record the highest concurrency seen
@@ -119,7 +123,14 @@ steps:
 				break
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		if workIn.Add(1) == 2 {
+			close(bothIn)
+		}
+		select { // each waits for the other: run in parallel, they meet
+		case <-bothIn:
+		case <-time.After(10 * time.Second):
+			return tools.Errorf("work ran alone: the other call never started"), nil
+		}
 		return tools.Result{Content: "worked"}, nil
 	}}
 	clarify := fakeTool{name: "clarify", run: func(context.Context, *tools.Env, json.RawMessage) (tools.Result, error) {
@@ -202,7 +213,7 @@ steps:
 			a := newAgent(t, Options{Router: router(srv, api), Registry: registry(echoTool("fast"), hang), Config: cfg})
 			s := &Session{ID: "s", Recorder: rec}
 			ctx, cancel := context.WithCancel(context.Background())
-			go func() { <-started; time.Sleep(30 * time.Millisecond); cancel() }()
+			go func() { <-started; cancel() }()
 			_, err := a.Turn(ctx, s, "start", nil)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Turn: %v, want context.Canceled", err)
@@ -388,7 +399,11 @@ steps:
 	s := &Session{ID: "rec", Recorder: rec}
 	errc := make(chan error, 1)
 	go func() { _, err := a.Turn(context.Background(), s, "hi", nil); errc <- err }()
+	deadline := time.Now().Add(30 * time.Second)
 	for !s.busy.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the first turn never started")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	if _, err := a.Turn(context.Background(), s, "again", nil); !errors.Is(err, ErrBusy) {

@@ -52,6 +52,9 @@ type Options struct {
 	Interrupts <-chan struct{}
 	// Redactor masks approval prompts; nil is redact.Default().
 	Redactor *redact.Redactor
+	// Getenv reads NO_COLOR and TERM for display.color auto; nil is
+	// os.Getenv.
+	Getenv func(string) string
 }
 
 func (o *Options) redactor() *redact.Redactor {

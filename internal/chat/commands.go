@@ -7,7 +7,6 @@ import (
 
 	"github.com/hermes-go/hermes/internal/memory"
 	"github.com/hermes-go/hermes/internal/skills"
-	"github.com/hermes-go/hermes/internal/tools/terminal"
 )
 
 const helpText = `Commands:
@@ -48,7 +47,7 @@ func (r *repl) command(ctx context.Context, line string) (send string, quit bool
 			fmt.Fprintln(r.out, "yolo off: dangerous commands ask again")
 		}
 	case "stop":
-		if err := terminal.Close(r.s.Env); err != nil {
+		if err := r.rt.StopProcesses(r.s); err != nil {
 			fmt.Fprintln(r.out, "error: /stop: "+err.Error())
 		} else {
 			fmt.Fprintln(r.out, "stopped the session's background processes and shell")
@@ -108,7 +107,7 @@ func (r *repl) model(ctx context.Context, name string) {
 	// The approval state (grants, /yolo, the smart-mode breaker) is the
 	// session's, not the model's: it carries over.
 	s.Env.Session = r.s.Env.Session
-	terminal.Close(r.s.Env)
+	r.rt.StopProcesses(r.s)
 	r.rt.Close()
 	r.rt, r.s, r.cfg = rt, s, &cfg
 	fmt.Fprintf(r.out, "model: %s/%s (session %s continues)\n", cfg.Model.Provider, name, s.ID)

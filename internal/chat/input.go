@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -32,15 +33,26 @@ type plainSource struct {
 
 var _ lineSource = (*plainSource)(nil)
 
-// newPlainSource starts reading in from a goroutine; it ends when in does.
-func newPlainSource(in io.Reader, out io.Writer, interrupts <-chan struct{}) *plainSource {
+// newPlainSource starts reading in from a goroutine; it ends when in does
+// or ctx does. When ctx ends, a read in progress on a pipe or file (a
+// reader with SetReadDeadline) is stopped by an expired deadline, and a
+// line read but not taken is dropped, so the goroutine never outlives the
+// chat.
+func newPlainSource(ctx context.Context, in io.Reader, out io.Writer, interrupts <-chan struct{}) *plainSource {
 	p := &plainSource{out: out, lines: make(chan string), interrupts: interrupts}
+	if d, ok := in.(interface{ SetReadDeadline(time.Time) error }); ok {
+		context.AfterFunc(ctx, func() { _ = d.SetReadDeadline(time.Now()) })
+	}
 	go func() {
 		defer close(p.lines)
 		sc := bufio.NewScanner(in)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
 		for sc.Scan() {
-			p.lines <- strings.TrimSuffix(sc.Text(), "\r")
+			select {
+			case p.lines <- strings.TrimSuffix(sc.Text(), "\r"):
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return p

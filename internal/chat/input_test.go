@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/guard"
 )
@@ -25,7 +27,7 @@ func TestReadMessage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			src := newPlainSource(strings.NewReader(tt.in), io.Discard, nil)
+			src := newPlainSource(context.Background(), strings.NewReader(tt.in), io.Discard, nil)
 			var got []string
 			for {
 				m, err := readMessage(context.Background(), src)
@@ -46,7 +48,7 @@ func TestReadMessage(t *testing.T) {
 
 func TestReadMessageUnfinishedBlockIsEOF(t *testing.T) {
 	t.Parallel()
-	src := newPlainSource(strings.NewReader("\"\"\"\nnever closed\n"), io.Discard, nil)
+	src := newPlainSource(context.Background(), strings.NewReader("\"\"\"\nnever closed\n"), io.Discard, nil)
 	if _, err := readMessage(context.Background(), src); err != io.EOF {
 		t.Errorf("err = %v, want io.EOF", err)
 	}
@@ -57,7 +59,7 @@ func TestPlainSourceInterruptAndCancel(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	ints := make(chan struct{}, 1)
-	src := newPlainSource(pr, io.Discard, ints)
+	src := newPlainSource(context.Background(), pr, io.Discard, ints)
 	ints <- struct{}{}
 	if _, err := src.ReadLine(context.Background(), "› "); err != errCtrlC {
 		t.Errorf("interrupt: %v", err)
@@ -175,5 +177,33 @@ func TestTermSourceCtrlC(t *testing.T) {
 	// The history has the lines typed, not the cleared ones.
 	if h := s.t.History; h.Len() != 3 || h.At(0) != "up" || h.At(1) != "x" || h.At(2) != "hello" {
 		t.Errorf("history: %d entries", h.Len())
+	}
+}
+
+// TestPlainSourceEndsWithContext: the reader goroutine ends when the
+// context does, whether it waits for input on a pipe or holds a line
+// nobody takes.
+func TestPlainSourceEndsWithContext(t *testing.T) {
+	t.Parallel()
+	for _, pending := range []bool{false, true} {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pr.Close(); pw.Close() })
+		ctx, cancel := context.WithCancel(context.Background())
+		src := newPlainSource(ctx, pr, io.Discard, nil)
+		if pending {
+			pw.WriteString("a line nobody reads\n")
+		}
+		cancel()
+		deadline := time.After(30 * time.Second)
+		for open := true; open; {
+			select {
+			case _, open = <-src.lines:
+			case <-deadline:
+				t.Fatalf("pending %v: the reader still runs after the context ended", pending)
+			}
+		}
 	}
 }

@@ -64,6 +64,7 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 		return fmt.Errorf("unknown output format %q: want text, json or stream-json", format)
 	}
 	render := newRenderer(nil, &lockedWriter{w: o.Stderr}, o.redactor(), o.Config.Display.ToolProgress, false)
+	render.setStyle(style{}, displayStyle(o.Config.Display, o.Stderr, o.Getenv))
 	ro := runtime.Options{Unattended: true, Notify: func(l string) { render.line("  · " + l) }}
 	rt, s, err := open(ctx, &o, o.Config, ro, o.Resume)
 	if err != nil {
@@ -109,7 +110,8 @@ func Once(ctx context.Context, o Options, prompt, format string) error {
 		}
 	default:
 		if err == nil {
-			_, err = io.WriteString(o.Stdout, withNewline(out.Answer))
+			st := displayStyle(o.Config.Display, o.Stdout, o.Getenv)
+			_, err = io.WriteString(o.Stdout, withNewline(st.answer(out.Answer)))
 		}
 	}
 	if err != nil && !errors.Is(err, ErrInterrupted) {

@@ -29,6 +29,8 @@ type renderer struct {
 	showReasoning bool
 	red           *redact.Redactor // masks text and info; nil: none
 	masked        maskedStream     // the redacting stream in front of text
+	styled        *styledWriter    // colours and stamps text after masking
+	infoStyle     style            // colours and stamps info lines
 
 	mu       sync.Mutex
 	midLine  bool   // text ended without a newline
@@ -40,8 +42,15 @@ func newRenderer(text, info io.Writer, red *redact.Redactor, progress string, sh
 	if progress == "" {
 		progress = ProgressAll
 	}
+	styled := &styledWriter{dst: text}
 	return &renderer{text: text, info: info, red: red, progress: progress, showReasoning: showReasoning,
-		masked: maskedStream{red: red, dst: text}}
+		masked: maskedStream{red: red, dst: styled}, styled: styled}
+}
+
+// setStyle applies display.color, markdown and timestamps: text to the
+// answer stream, info to the progress lines.
+func (r *renderer) setStyle(text, info style) {
+	r.styled.st, r.infoStyle = text, info
 }
 
 // maskedStream writes streamed text through the redactor into dst. It
@@ -79,6 +88,9 @@ func (r *renderer) on(ev agent.Event) {
 	switch ev.Kind {
 	case agent.EventText:
 		if r.text != nil && ev.Text != "" {
+			if !r.streamed && !r.midLine {
+				r.styled.stampNext = true
+			}
 			r.masked.write(ev.Text)
 			r.midLine = !strings.HasSuffix(ev.Text, "\n")
 			r.streamed = true
@@ -139,13 +151,14 @@ func (r *renderer) writeLine(s string) {
 	if r.red != nil {
 		s = r.red.String(s)
 	}
-	fmt.Fprintln(r.info, s)
+	fmt.Fprintln(r.info, r.infoStyle.info(s))
 }
 
 // breakLine ends a partly written line of answer text.
 func (r *renderer) breakLine() {
 	if r.text != nil {
 		r.masked.flush()
+		r.styled.flush()
 	}
 	if r.midLine && r.text != nil {
 		io.WriteString(r.text, "\n")
@@ -158,6 +171,7 @@ func (r *renderer) endTurn() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.breakLine()
+	r.styled.reset()
 	r.lastTool, r.streamed = "", false
 }
 

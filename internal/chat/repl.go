@@ -22,6 +22,7 @@ type repl struct {
 	src      lineSource
 	prompter *prompter
 	render   *renderer
+	style    style // display.color, markdown, timestamps on stdout
 	rt       *runtime.Runtime
 	s        *agent.Session
 
@@ -34,14 +35,18 @@ type repl struct {
 // edited with history; otherwise they are read plainly, one message a
 // line, and approvals are answered on the same input.
 func REPL(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx) // ends the input reader with the chat
+	defer cancel()
 	r := &repl{o: &o, cfg: o.Config, out: &lockedWriter{w: o.Stdout}}
 	if f, ok := o.Stdin.(*os.File); ok && IsTerminal(f) {
 		r.src = newTermSource(int(f.Fd()), f, r.out)
 	} else {
-		r.src = newPlainSource(o.Stdin, r.out, o.Interrupts)
+		r.src = newPlainSource(ctx, o.Stdin, r.out, o.Interrupts)
 	}
 	r.prompter = &prompter{src: r.src, out: r.out, red: o.redactor(), interrupted: r.stopTurn}
 	r.render = newRenderer(r.out, r.out, o.redactor(), r.cfg.Display.ToolProgress, r.cfg.Display.ShowReasoning)
+	r.style = displayStyle(r.cfg.Display, o.Stdout, o.Getenv)
+	r.render.setStyle(r.style, r.style)
 	var err error
 	r.rt, r.s, err = open(ctx, r.o, r.cfg, r.runtimeOptions(), o.Resume)
 	if err != nil {
@@ -136,7 +141,7 @@ func (r *repl) turn(ctx context.Context, text string) {
 	case err != nil && tctx.Err() != nil:
 		fmt.Fprintln(r.out, "⏹ interrupted: the turn was stopped and the session kept")
 	case err != nil:
-		fmt.Fprintln(r.out, r.o.redactor().String("error: "+err.Error()))
+		fmt.Fprintln(r.out, r.style.info(r.o.redactor().String("error: "+err.Error())))
 	case r.cfg.Display.ShowUsage && res != nil:
 		fmt.Fprintf(r.out, "  tokens: %d in, %d out, %d model call(s)\n", res.Usage.InputTokens, res.Usage.OutputTokens, res.Iterations)
 	}

@@ -4,13 +4,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -33,6 +36,23 @@ type App struct {
 	env         *config.Env
 	poolStore   *pool.Store
 	ownsProcess bool // Main, not a test: may set process-wide state (the slog default)
+	// ctx is the context commands start from; nil is context.Background()
+	// (tests set a cancelled one).
+	ctx context.Context
+}
+
+// commandContext is the context of a command that does not handle Ctrl-C
+// itself (sessions, model test): in the real process the first SIGINT
+// cancels it, so a slow query or request stops. stop releases the signal.
+func (a *App) commandContext() (ctx context.Context, stop func()) {
+	ctx = a.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !a.ownsProcess {
+		return ctx, func() {}
+	}
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 // Home resolves the active profile's home and creates what is missing.

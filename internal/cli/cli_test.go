@@ -120,6 +120,22 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
+// TestConfigCheckNotUsedYet: a key of a feature not built yet is a
+// warning that does not fail the check, and other commands stay quiet.
+func TestConfigCheckNotUsedYet(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, "config.yaml"), "cron:\n  enabled: true\n  timezone: UTC\nagent:\n  max_turns: 20\n", 0o600)
+	r := hermes(t, home, nil, "config", "check")
+	want := "warning: config.yaml:2:3: cron: not used yet: the cron scheduler is not built yet"
+	if r.code != 0 || !strings.Contains(r.stdout, want) || strings.Count(r.stdout, "not used yet") != 1 || !strings.Contains(r.stdout, "ok: ") {
+		t.Errorf("config check: %+v", r)
+	}
+	if r := hermes(t, home, nil, "config", "get", "agent.max_turns"); r.code != 0 || strings.Contains(r.stderr, "not used yet") {
+		t.Errorf("config get: %+v", r)
+	}
+}
+
 // TestBrokenConfigStopsCommands: a syntax error stops every command that
 // needs config, with the place and the offending line; never defaults.
 func TestBrokenConfigStopsCommands(t *testing.T) {

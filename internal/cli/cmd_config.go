@@ -200,8 +200,11 @@ type jsonProblem struct {
 
 func toJSON(p config.Problem) jsonProblem {
 	sev := "error"
-	if p.Severity == config.Warning {
+	switch p.Severity {
+	case config.Warning:
 		sev = "warning"
+	case config.Notice:
+		sev = "notice"
 	}
 	return jsonProblem{File: p.File, Line: p.Line, Col: p.Col, Key: p.Path, Message: p.Msg, Hint: p.Hint,
 		Severity: sev, Text: p.String(), detail: p.Detail()}
@@ -217,9 +220,13 @@ func checkFiles(h *home.Home) (*checkResult, error) {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	if err == nil {
-		_, problems := config.Parse(home.ConfigFile, data)
+		_, problems := config.Check(home.ConfigFile, data)
 		for _, p := range problems {
-			res.Problems = append(res.Problems, toJSON(p))
+			if p.Severity == config.Notice {
+				res.Notes = append(res.Notes, toJSON(p))
+			} else {
+				res.Problems = append(res.Problems, toJSON(p))
+			}
 		}
 	}
 	_, warns, err := config.LoadEnv(res.Env)
@@ -251,7 +258,11 @@ func (r *checkResult) print(app *App) {
 		fmt.Fprintln(app.Stdout, p.detail)
 	}
 	for _, p := range r.Notes {
-		fmt.Fprintln(app.Stdout, "note: "+p.Text)
+		if p.Severity == "notice" {
+			fmt.Fprintln(app.Stdout, "warning: "+p.Text)
+		} else {
+			fmt.Fprintln(app.Stdout, "note: "+p.Text)
+		}
 	}
 	if r.OK {
 		fmt.Fprintf(app.Stdout, "ok: %s and %s are valid\n", displayPath(r.Config), home.EnvFile)

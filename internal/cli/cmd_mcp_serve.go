@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hermes-go/hermes/internal/mcp/serve"
+	"github.com/hermes-go/hermes/internal/mcpserve"
 	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/runtime"
 )
@@ -87,7 +87,7 @@ func (a *App) runMCPServe(ctx context.Context, toolsets string) error {
 		ctx, cancel = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer cancel()
 	}
-	err = serve.Run(ctx, serve.Options{Runtime: rt}, serve.Stdio(a.Stdin, a.Stdout))
+	err = mcpserve.Run(ctx, mcpserve.Options{Runtime: rt}, mcpserve.Stdio(a.Stdin, a.Stdout))
 	if errors.Is(err, context.Canceled) {
 		return nil // Ctrl-C or SIGTERM: a normal way to stop a server
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -40,8 +39,14 @@ This spends a few tokens of each provider.`,
 			if err != nil {
 				return err
 			}
+			ctx, stop := app.commandContext()
+			defer stop()
 			failed := 0
 			for i, ep := range chain {
+				if ctx.Err() != nil {
+					fmt.Fprintln(app.Stdout, "interrupted: the remaining endpoints were not tested")
+					return exitError{1}
+				}
 				role := "primary"
 				if i > 0 {
 					role = fmt.Sprintf("fallback %d", i)
@@ -51,7 +56,7 @@ This spends a few tokens of each provider.`,
 				}
 				r := llm.NewRouter([]llm.Endpoint{ep}, llm.Options{Pools: pools, Env: lookup, Retries: 0})
 				start := time.Now()
-				resp, err := r.Chat(context.Background(), llm.Request{MaxTokens: 16,
+				resp, err := r.Chat(ctx, llm.Request{MaxTokens: 16,
 					Messages: []llm.Message{{Role: llm.RoleUser, Content: "Reply with the single word OK."}}}, nil)
 				if err != nil {
 					failed++

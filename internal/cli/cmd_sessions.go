@@ -52,7 +52,9 @@ func withStore(app *App, fn func(context.Context, *store.Store) error) error {
 		return err
 	}
 	defer s.Close()
-	return fn(context.Background(), s)
+	ctx, stop := app.commandContext()
+	defer stop()
+	return fn(ctx, s)
 }
 
 func newSessionsListCmd(app *App) *cobra.Command {

@@ -38,9 +38,7 @@ func (o *ptyOutput) String() string {
 // one Ctrl-C at the prompt clears the line and keeps the REPL; a second in
 // a row exits it.
 func TestREPLCtrlCUnderPTY(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	testenv.Short(t, "builds the binary")
 	t.Parallel()
 	bin := testenv.BuildHermes(t)
 	srv := llmtest.New(t, llmtest.Script{})

@@ -59,3 +59,25 @@ func TestReferenceDoc(t *testing.T) {
 	t.Parallel()
 	testenv.Golden(t, "../../docs/config-reference.md", Reference())
 }
+
+// TestCheckNotUsedYet: Check notes each NotUsedYet section written in the
+// file once, as a Notice; Parse stays silent about them.
+func TestCheckNotUsedYet(t *testing.T) {
+	t.Parallel()
+	data := []byte("cron:\n  enabled: true\n  timezone: UTC\nplatforms:\n  telegram: {enabled: true}\nauxiliary:\n  vision: {model: m}\n  title: {model: m}\nagent:\n  toolsets: {cron: [terminal]}\n")
+	_, problems := Check(FileName, data)
+	var got []string
+	for _, p := range problems {
+		if p.Severity != Notice {
+			t.Errorf("not a notice: %s", p)
+		}
+		got = append(got, p.Path)
+	}
+	// cron is built: its keys are read and draw no notice.
+	if strings.Join(got, ",") != "platforms,auxiliary.vision" {
+		t.Errorf("noticed %v, want platforms and auxiliary.vision once each", got)
+	}
+	if _, problems := Parse(FileName, data); len(problems) != 0 {
+		t.Errorf("Parse reported %v", problems)
+	}
+}

@@ -55,6 +55,17 @@ func Load(path string) (*Loaded, error) {
 // file name shown in problems. The config is nil when the YAML itself
 // cannot be parsed; otherwise it holds every value that was valid.
 func Parse(name string, data []byte) (*Config, []Problem) {
+	return parse(name, data, false)
+}
+
+// Check is Parse for `hermes config check`: it also notes, as Notice
+// problems, the keys written in the file that nothing uses yet
+// (NotUsedYet).
+func Check(name string, data []byte) (*Config, []Problem) {
+	return parse(name, data, true)
+}
+
+func parse(name string, data []byte, notices bool) (*Config, []Problem) {
 	d := newDecoder(name, data)
 	f, err := parseYAML(data, 0)
 	if err != nil {
@@ -70,6 +81,9 @@ func Parse(name string, data []byte) (*Config, []Problem) {
 		d.decode("", body, reflect.ValueOf(cfg).Elem(), field{})
 		d.semantic(cfg)
 		d.checkSecrets(body, "", 0)
+		if notices {
+			d.checkNotUsed()
+		}
 	}
 	return cfg, d.sorted()
 }

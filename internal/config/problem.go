@@ -14,6 +14,9 @@ const (
 	Error Severity = iota
 	// Warning is printed once; `hermes config check` still fails on it.
 	Warning
+	// Notice is only reported by `hermes config check`, which does not fail
+	// on it: a key that nothing uses yet (NotUsedYet).
+	Notice
 )
 
 // Problem is one thing wrong with config.yaml or .env, at a place in it.

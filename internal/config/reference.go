@@ -49,7 +49,11 @@ func referenceRows(b *strings.Builder, t reflect.Type, def reflect.Value, f fiel
 	case t.Kind() == reflect.Slice && isStruct(t.Elem()):
 		referenceRows(b, t.Elem(), elemDefault(t.Elem()), field{}, path+".<n>")
 	default:
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", path, typeName(t, f), defaultText(def), cell(f.desc))
+		desc := f.desc
+		if why, ok := notUsedYet(path); ok {
+			desc = "**not used yet** (" + why + "): " + desc
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", path, typeName(t, f), defaultText(def), cell(desc))
 	}
 }
 

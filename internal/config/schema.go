@@ -76,9 +76,9 @@ type Endpoint struct {
 type Auxiliary struct {
 	Compression   Endpoint `yaml:"compression" desc:"summarises the middle of a long conversation"`
 	Vision        Endpoint `yaml:"vision" desc:"describes images"`
-	WebExtract    Endpoint `yaml:"web_extract" desc:"condenses fetched pages"`
+	WebExtract    Endpoint `yaml:"web_extract" desc:"condenses fetched pages over 8000 characters; unset returns pages whole"`
 	Title         Endpoint `yaml:"title" desc:"names sessions"`
-	SessionSearch Endpoint `yaml:"session_search" desc:"summarises session search hits"`
+	SessionSearch Endpoint `yaml:"session_search" desc:"summarises session search hits above them; unset returns the hits alone"`
 	Approval      Endpoint `yaml:"approval" desc:"answers smart-mode approvals"`
 }
 
@@ -219,12 +219,12 @@ type Delegation struct {
 
 // Display configures the terminal frontend.
 type Display struct {
-	Color         string `yaml:"color" desc:"colour output" enum:"auto,always,never"`
+	Color         string `yaml:"color" desc:"colour output; auto colours a terminal unless NO_COLOR is set or TERM is dumb" enum:"auto,always,never"`
 	ToolProgress  string `yaml:"tool_progress" desc:"tool progress lines" enum:"all,new,off"`
 	ShowReasoning bool   `yaml:"show_reasoning" desc:"show the model's reasoning when it sends it"`
 	ShowUsage     bool   `yaml:"show_usage" desc:"print token usage and cost after each turn"`
-	Timestamps    bool   `yaml:"timestamps" desc:"prefix messages with the time"`
-	Markdown      bool   `yaml:"markdown" desc:"render markdown in answers"`
+	Timestamps    bool   `yaml:"timestamps" desc:"prefix answers and progress lines with the time"`
+	Markdown      bool   `yaml:"markdown" desc:"style markdown in answers (headings, bold, code, lists) when colour is on; off prints it raw"`
 }
 
 // Sessions configures the session store.

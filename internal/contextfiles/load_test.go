@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/hermes-go/hermes/internal/testenv"
@@ -236,18 +238,51 @@ func TestScanPaths(t *testing.T) {
 	}
 }
 
+// TestLoadUnreadable: a context file that cannot be read is an error
+// naming it. Root reads every file, so as root the check runs in a copy of
+// the test binary started as nobody.
 func TestLoadUnreadable(t *testing.T) {
-	t.Parallel()
-	if os.Geteuid() == 0 {
-		t.Skip("root reads every file")
+	if dir := os.Getenv("HERMES_TEST_UNREADABLE_DIR"); dir != "" {
+		if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "AGENTS.md") {
+			t.Errorf("err = %v, want one naming AGENTS.md", err)
+		}
+		return
 	}
-	root := t.TempDir()
+	t.Parallel()
+	base := t.TempDir()
+	root := filepath.Join(base, "project")
 	tree(t, root, map[string]string{"AGENTS.md": "x"})
 	if err := os.Chmod(filepath.Join(root, "AGENTS.md"), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(root, Options{}); err == nil || !strings.Contains(err.Error(), "AGENTS.md") {
-		t.Errorf("err = %v, want one naming AGENTS.md", err)
+	if os.Geteuid() != 0 {
+		if _, err := Load(root, Options{}); err == nil || !strings.Contains(err.Error(), "AGENTS.md") {
+			t.Errorf("err = %v, want one naming AGENTS.md", err)
+		}
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "contextfiles.test")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(base), base, root} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, "-test.run=^TestLoadUnreadable$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "HERMES_TEST_UNREADABLE_DIR="+root)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
+		t.Errorf("as nobody: %v\n%s", err, out)
 	}
 }
 

@@ -43,6 +43,30 @@ func (g *Guard) askHuman(ctx context.Context, s *Session, command string, c Cont
 	return g.apply(s, command, c, ans, out)
 }
 
+// Prompt puts req to the Human approver and waits at most d (0: the
+// policy's approvals.timeout) on the Guard's clock, for callers outside
+// the shell-command path (MCP trust: ask). Silence, a cancelled ctx and a
+// failed prompt are errors saying which, and so a deny.
+func (g *Guard) Prompt(ctx context.Context, req Request, d time.Duration) (Answer, error) {
+	if g.Human == nil {
+		return Answer{}, errors.New("nobody can approve it here (no approval prompt is connected)")
+	}
+	if d <= 0 {
+		d = g.Policy.timeout()
+	}
+	ans, err := g.prompt(ctx, req, d)
+	switch {
+	case err == nil:
+		return ans, nil
+	case errors.Is(err, errTimeout):
+		return Answer{}, fmt.Errorf("nobody answered the approval prompt within %s, and silence is not consent", d)
+	case ctx.Err() != nil:
+		return Answer{}, errors.New("the approval prompt was cancelled before anyone answered")
+	default:
+		return Answer{}, fmt.Errorf("the approval prompt failed: %v", err)
+	}
+}
+
 // prompt asks the human and waits at most d on the Guard's clock. ctx
 // ending is an error; so is the timeout (errTimeout).
 func (g *Guard) prompt(ctx context.Context, req Request, d time.Duration) (Answer, error) {

@@ -153,7 +153,12 @@ func primaryCustomURL(cfg *config.Config) string {
 // Tasks are the auxiliary side tasks that resolve their own chain.
 var Tasks = []string{"compression", "vision", "web_extract", "title", "session_search", "approval"}
 
-// AuxChain resolves the chain of a side task: auxiliary.<task> when it
+// DelegationTask is the side "task" of delegated children: its endpoint is
+// delegation.model, resolved like an auxiliary task's.
+const DelegationTask = "delegation"
+
+// AuxChain resolves the chain of a side task: auxiliary.<task> (or
+// delegation.model for DelegationTask) when it
 // names a provider or model (a model alone uses the main provider), then
 // the main chain, without repeats.
 func AuxChain(cfg *config.Config, task string) ([]Endpoint, error) {
@@ -177,7 +182,7 @@ func AuxChain(cfg *config.Config, task string) ([]Endpoint, error) {
 	}
 	e, err := resolve(cfg, s, primaryCustomURL(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("auxiliary.%s: %w", task, err)
+		return nil, fmt.Errorf("%s: %w", auxKey(task), err)
 	}
 	chain := []Endpoint{e}
 	for _, m := range main {
@@ -194,6 +199,17 @@ func auxEndpoint(cfg *config.Config, task string) (config.Endpoint, bool) {
 		"compression": a.Compression, "vision": a.Vision, "web_extract": a.WebExtract,
 		"title": a.Title, "session_search": a.SessionSearch, "approval": a.Approval,
 	}
+	if task == DelegationTask {
+		return cfg.Delegation.Model, true
+	}
 	e, ok := m[task]
 	return e, ok
+}
+
+// auxKey is the config key of a side task's endpoint.
+func auxKey(task string) string {
+	if task == DelegationTask {
+		return "delegation.model"
+	}
+	return "auxiliary." + task
 }

@@ -70,6 +70,8 @@ auxiliary:
   compression: {provider: openrouter, model: google/gemini-flash}
   title: {model: gpt-4o-mini}
   vision: {provider: anthropic, model: claude-sonnet-4}
+delegation:
+  model: {model: gpt-4o-mini}
 `)
 	labels := func(task string) string {
 		chain, err := AuxChain(cfg, task)
@@ -83,10 +85,11 @@ auxiliary:
 		return strings.Join(s, " > ")
 	}
 	tests := map[string]string{
-		"compression": "openrouter/google/gemini-flash > openai/gpt-4o > anthropic/claude-sonnet-4",
-		"title":       "openai/gpt-4o-mini > openai/gpt-4o > anthropic/claude-sonnet-4",
-		"vision":      "anthropic/claude-sonnet-4 > openai/gpt-4o", // not repeated
-		"approval":    "openai/gpt-4o > anthropic/claude-sonnet-4",
+		"compression":  "openrouter/google/gemini-flash > openai/gpt-4o > anthropic/claude-sonnet-4",
+		"title":        "openai/gpt-4o-mini > openai/gpt-4o > anthropic/claude-sonnet-4",
+		"vision":       "anthropic/claude-sonnet-4 > openai/gpt-4o", // not repeated
+		"approval":     "openai/gpt-4o > anthropic/claude-sonnet-4",
+		DelegationTask: "openai/gpt-4o-mini > openai/gpt-4o > anthropic/claude-sonnet-4",
 	}
 	for task, want := range tests {
 		if got := labels(task); got != want {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/guard"
 	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/tools"
@@ -92,43 +91,12 @@ func describeCall(server, tool string, args json.RawMessage) string {
 }
 
 // askHuman waits for the Approver at most timeout (0: the guard's
-// default) on the guard's clock; silence, a cancelled ctx and a failed
-// prompt are errors, and so a deny.
+// default), through the guard's own prompt.
 func askHuman(ctx context.Context, g *guard.Guard, req guard.Request, timeout time.Duration) (guard.Answer, error) {
 	if timeout <= 0 {
 		timeout = guard.DefaultTimeout
 	}
-	clk := g.Clock
-	if clk == nil {
-		clk = clock.Real{}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type reply struct {
-		a   guard.Answer
-		err error
-	}
-	answered := make(chan reply, 1)
-	go func() {
-		a, err := g.Human.Approve(ctx, req)
-		answered <- reply{a, err}
-	}()
-	expired := make(chan error, 1)
-	go func() { expired <- clk.Sleep(ctx, timeout) }()
-	select {
-	case r := <-answered:
-		if r.err != nil {
-			return guard.Answer{}, fmt.Errorf("the approval prompt failed: %v", r.err)
-		}
-		return r.a, nil
-	case err := <-expired:
-		if err == nil {
-			return guard.Answer{}, fmt.Errorf("nobody answered the approval prompt within %s, and silence is not consent", timeout)
-		}
-		return guard.Answer{}, fmt.Errorf("the approval prompt was cancelled before anyone answered")
-	case <-ctx.Done():
-		return guard.Answer{}, fmt.Errorf("the approval prompt was cancelled before anyone answered")
-	}
+	return g.Prompt(ctx, req, timeout)
 }
 
 func orDefault(s, d string) string {

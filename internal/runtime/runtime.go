@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/agent"
@@ -36,17 +37,18 @@ import (
 	_ "github.com/hermes-go/hermes/internal/tools/skills"
 	_ "github.com/hermes-go/hermes/internal/tools/terminal"
 	_ "github.com/hermes-go/hermes/internal/tools/todo"
-	_ "github.com/hermes-go/hermes/internal/tools/web"
 )
 
 // Options say what to open.
 type Options struct {
 	Home   *home.Home
 	Config *config.Config
-	// Router is the main chain; Aux returns a side task's (compression,
-	// approval). The CLI builds both with the credential pools and .env.
+	// Router is the main chain. The CLI builds it and Aux with the
+	// credential pools and .env.
 	Router *llm.Router
-	Aux    func(task string) (*llm.Router, error)
+	// Aux returns a side task's Router: compression, approval, title,
+	// web_extract, session_search, and llm.DelegationTask (delegation.model).
+	Aux func(task string) (*llm.Router, error)
 	// Frontend picks agent.toolsets.<frontend> and is the sessions' source:
 	// "cli", "cron", "gateway" or "api_server".
 	Frontend string
@@ -86,6 +88,22 @@ type Runtime struct {
 	o        Options
 	registry *tools.Registry // the built-in tools plus this runtime's MCP tools
 	toolsets []string
+	side     map[string]*llm.Router // auxiliary models of tools (web_extract, session_search)
+
+	// Background work (the title model) runs under bgCtx; Close cancels
+	// it and waits for it before closing the store.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+}
+
+// goBackground runs fn in a goroutine that Close cancels and waits for.
+func (rt *Runtime) goBackground(fn func(ctx context.Context)) {
+	rt.bg.Add(1)
+	go func() {
+		defer rt.bg.Done()
+		fn(rt.bgCtx)
+	}()
 }
 
 // mcpStartTimeout bounds how long opening a runtime waits for MCP servers;
@@ -106,6 +124,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		o.Frontend = "cli"
 	}
 	rt := &Runtime{o: o}
+	rt.bgCtx, rt.bgCancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			rt.Close()
@@ -129,13 +148,21 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("terminal backend %s: %w", o.Config.Terminal.Backend, err)
 	}
 	rt.Guard = rt.newGuard()
-	rt.Agent, err = agent.New(agent.Options{
+	rt.openSide()
+	ao := agent.Options{
 		Router:   o.Router,
 		Aux:      o.Aux,
 		Registry: rt.registry,
 		Toolsets: rt.toolsets,
 		Config:   o.Config,
-	})
+	}
+	if ao.ChildRouter, err = rt.childRouter(); err != nil {
+		return nil, fmt.Errorf("delegation.model: %w", err)
+	}
+	if o.Config.Memory.Enabled && o.Config.Memory.FlushOnCompress {
+		ao.Flush = rt.flushMemories
+	}
+	rt.Agent, err = agent.New(ao)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +230,13 @@ func (rt *Runtime) newGuard() *guard.Guard {
 // Toolsets are the toolsets the sessions get.
 func (rt *Runtime) Toolsets() []string { return slices.Clone(rt.toolsets) }
 
-// Close ends the backend and the store.
+// Close stops background work (a title being asked for), then ends the
+// MCP servers, the backend and the store.
 func (rt *Runtime) Close() error {
+	if rt.bgCancel != nil {
+		rt.bgCancel()
+	}
+	rt.bg.Wait()
 	var errs []error
 	if rt.MCP != nil {
 		errs = append(errs, rt.MCP.Close())

@@ -19,6 +19,7 @@ import (
 	"github.com/hermes-go/hermes/internal/tools/sessionsearch"
 	skilltool "github.com/hermes-go/hermes/internal/tools/skills"
 	"github.com/hermes-go/hermes/internal/tools/terminal"
+	"github.com/hermes-go/hermes/internal/tools/web"
 )
 
 // NewSession starts a session: a row in the store, a system prompt built
@@ -85,8 +86,18 @@ func (rt *Runtime) session(id string, history []llm.Message) (*agent.Session, er
 	}
 	memtool.Configure(env, rt.o.Config.Memory)
 	skilltool.Configure(env, rt.o.Config.Skills)
-	sessionsearch.Configure(env, rt.Store)
+	sessionsearch.Configure(env, rt.Store, rt.summariser("session_search"))
+	web.Configure(env, rt.summariser("web_extract"))
 	return &agent.Session{ID: id, System: system, Messages: history, Env: env, Recorder: recorder{rt}}, nil
+}
+
+// StopProcesses ends a session's shell and background processes (/stop,
+// and a session being replaced); the session itself goes on.
+func (rt *Runtime) StopProcesses(s *agent.Session) error {
+	if s == nil || s.Env == nil {
+		return nil
+	}
+	return terminal.Close(s.Env)
 }
 
 // EndSession closes a session's shell and background processes and marks

@@ -56,16 +56,17 @@ func (r recorder) autoTitle(ctx context.Context, id string, msgs []llm.Message) 
 	if r.rt.o.Config.Auxiliary.Title.Provider == "" || r.rt.o.Aux == nil {
 		return
 	}
-	go r.modelTitle(id, first)
+	r.rt.goBackground(func(ctx context.Context) { r.modelTitle(ctx, id, first) })
 }
 
 // modelTitle asks the title model for a short name of the conversation.
-func (r recorder) modelTitle(id, first string) {
+// ctx ends when the runtime closes.
+func (r recorder) modelTitle(ctx context.Context, id, first string) {
 	router, err := r.rt.o.Aux("title")
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	zero := 0.0
 	resp, err := router.Chat(ctx, llm.Request{

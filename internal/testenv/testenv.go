@@ -202,6 +202,9 @@ func DockerImage(t testing.TB) string {
 // SSHD returns the path of an sshd binary: HERMES_TEST_SSHD, else
 // /usr/sbin/sshd, else sshd from PATH. As root it also makes /run/sshd,
 // which sshd insists on and which only the (not running) service creates.
+//
+// Under -short the tests that start sshd are skipped (they take most of a
+// minute); a missing sshd is still reported first.
 func SSHD(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv(EnvSSHD)
@@ -225,6 +228,7 @@ func SSHD(t testing.TB) string {
 			return ""
 		}
 	}
+	Short(t, "starts sshd")
 	return p
 }
 
@@ -336,8 +340,11 @@ var build struct {
 // that quick) into a temporary name and renames it into place, so test
 // binaries of several packages running at once never see a half-written
 // file.
+//
+// Under -short (make check) the tests that need the binary are skipped.
 func BuildHermes(t testing.TB) string {
 	t.Helper()
+	Short(t, "builds the hermes binary (end-to-end test)")
 	build.once.Do(func() { build.path, build.err = buildHermes() })
 	if build.err != nil {
 		t.Fatalf("testenv: building ./cmd/hermes: %v", build.err)
@@ -382,4 +389,30 @@ func buildHermes() (string, error) {
 		return "", err
 	}
 	return dst, nil
+}
+
+// Short skips a slow test (it builds the binary or starts processes) under
+// `go test -short`, the fast gate of `make check`. It is not a missing
+// part: strict mode does not fail it, and `make test` never passes -short.
+func Short(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("testenv: skipped under -short: %s", why)
+	}
+}
+
+// Ripgrep returns the path of rg, or "" after logging that it is missing
+// (tests then cover the built-in walker only); under HERMES_TEST_STRICT=1 a
+// missing rg fails the test.
+func Ripgrep(t testing.TB) string {
+	t.Helper()
+	rg, err := exec.LookPath("rg")
+	if err == nil {
+		return rg
+	}
+	if Strict() {
+		t.Fatalf("testenv: ripgrep (rg) not available: %v (install ripgrep) (HERMES_TEST_STRICT=1)", err)
+	}
+	t.Logf("testenv: ripgrep (rg) not available: %v; only the built-in walker is tested", err)
+	return ""
 }

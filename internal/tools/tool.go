@@ -64,3 +64,8 @@ type Env struct {
 	// processes, the todo list), keyed by a family's own key type.
 	Values *Values
 }
+
+// Summarise asks a side model to condense text as instruction says. The
+// runtime builds one from an auxiliary.<task> endpoint (web_extract,
+// session_search) and hands it to a tool family through its Configure.
+type Summarise func(ctx context.Context, instruction, text string) (string, error)

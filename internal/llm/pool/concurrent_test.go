@@ -3,6 +3,7 @@ package pool
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hermes-go/hermes/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,9 +74,7 @@ func waitFor(t testing.TB, path string) {
 // lost (the request counts add up to exactly 600) and the file parses.
 func TestTwoProcesses(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
+	testenv.Short(t, "starts processes")
 	s, _ := newStore(t)
 	addKeys(t, s, "openai", "A", "B")
 	if err := s.SetStrategy("openai", RoundRobin); err != nil {

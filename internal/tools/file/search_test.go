@@ -1,7 +1,6 @@
 package file
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,12 +38,8 @@ func searchTree(t *testing.T, env *tools.Env) {
 func TestSearchFiles(t *testing.T) {
 	t.Parallel()
 	impls := map[string]SearchFiles{"walker": {RgPath: "-"}}
-	if rg, err := exec.LookPath("rg"); err == nil {
+	if rg := testenv.Ripgrep(t); rg != "" {
 		impls["ripgrep"] = SearchFiles{RgPath: rg}
-	} else if testenv.Strict() {
-		t.Fatal("rg is not on PATH; install ripgrep")
-	} else {
-		t.Log("rg is not on PATH: only the Go walker is tested")
 	}
 	env := testEnv(t)
 	searchTree(t, env)
@@ -124,7 +119,7 @@ func TestSearchSkipsHomeSecrets(t *testing.T) {
 	t.Parallel()
 	env := testEnv(t)
 	impls := []SearchFiles{{RgPath: "-"}}
-	if rg, err := exec.LookPath("rg"); err == nil {
+	if rg := testenv.Ripgrep(t); rg != "" {
 		impls = append(impls, SearchFiles{RgPath: rg})
 	}
 	for _, impl := range impls {

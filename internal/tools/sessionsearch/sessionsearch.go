@@ -20,12 +20,20 @@ type Tool struct{}
 
 var _ tools.Tool = Tool{}
 
-type storeKey struct{}
+type (
+	storeKey     struct{}
+	summariseKey struct{}
+)
 
 // Configure gives a session's tools the store to search; without it the
-// tool says that no session store is open.
-func Configure(env *tools.Env, st *store.Store) {
+// tool says that no session store is open. summarise, when not nil, is the
+// auxiliary.session_search model: it sums up what the hits say about the
+// query, above the hits themselves.
+func Configure(env *tools.Env, st *store.Store, summarise tools.Summarise) {
 	env.Values.Set(storeKey{}, st)
+	if summarise != nil {
+		env.Values.Set(summariseKey{}, summarise)
+	}
 }
 
 func (Tool) Name() string    { return "session_search" }
@@ -79,7 +87,28 @@ func (Tool) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools
 	for _, h := range hits {
 		fmt.Fprintf(&b, "- session %s (%s, %s) %s: %s\n", h.SessionID, h.Source, h.CreatedAt.Format("2006-01-02 15:04"), h.Role, oneLine(h.Snippet))
 	}
-	return tools.Result{Content: b.String()}, nil
+	return tools.Result{Content: summary(ctx, env, a.Query, b.String()) + b.String()}, nil
+}
+
+// summary asks the auxiliary.session_search model, when one is set, what
+// the hits say about the query. A failure is one line; the hits follow in
+// every case.
+func summary(ctx context.Context, env *tools.Env, query, hits string) string {
+	x, _ := env.Values.Get(summariseKey{})
+	fn, _ := x.(tools.Summarise)
+	if fn == nil {
+		return ""
+	}
+	text, err := fn(ctx, fmt.Sprintf("These are excerpts of earlier conversations that match the search %q. "+
+		"Say in a few sentences what they tell about it: decisions, facts, commands, dates. Say so when they do not answer it.", query), hits)
+	if err != nil || strings.TrimSpace(text) == "" {
+		reason := "an empty answer"
+		if err != nil {
+			reason = err.Error()
+		}
+		return fmt.Sprintf("[the auxiliary.session_search model could not summarise the hits (%s)]\n\n", reason)
+	}
+	return "Summary: " + strings.TrimSpace(text) + "\n\n"
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -2,6 +2,7 @@ package sessionsearch
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestSessionSearch(t *testing.T) {
 	if m := call(`{"query":"billing"}`); !m.IsError || !strings.Contains(m.Content, "no session store") {
 		t.Errorf("without a store: %+v", m)
 	}
-	Configure(env, st)
+	Configure(env, st, nil)
 	if m := call(`{"query":"billing deploy"}`); m.IsError || !strings.Contains(m.Content, s.ID) || !strings.Contains(m.Content, "billing") {
 		t.Errorf("hit: %+v", m)
 	}
@@ -49,5 +50,32 @@ func TestSessionSearch(t *testing.T) {
 	}
 	if m := call(`{"query":"\"AND OR ( *"}`); m.IsError {
 		t.Errorf("hostile query: %+v", m)
+	}
+	if m := call(`{"query":"billing"}`); strings.Contains(m.Content, "Summary") {
+		t.Errorf("a summary without a session_search model: %+v", m)
+	}
+
+	// With the auxiliary.session_search model: a summary above the hits,
+	// and a failure that keeps the hits.
+	for _, tt := range []struct {
+		name string
+		fn   tools.Summarise
+		want string
+	}{
+		{"summary", func(_ context.Context, instruction, text string) (string, error) {
+			if !strings.Contains(instruction, `"billing"`) || !strings.Contains(text, s.ID) {
+				return "", errors.New("the model did not get the query and the hits")
+			}
+			return "They deploy billing on Fridays.", nil
+		}, "Summary: They deploy billing on Fridays.\n\n1 match(es)"},
+		{"model fails", func(context.Context, string, string) (string, error) { return "", errors.New("model down") },
+			"could not summarise the hits (model down)]\n\n1 match(es)"},
+	} {
+		env := &tools.Env{Values: &tools.Values{}}
+		Configure(env, st, tt.fn)
+		m := tools.Default.Call(ctx, env, nil, llm.ToolCall{ID: "1", Name: "session_search", Arguments: `{"query":"billing"}`})
+		if m.IsError || !strings.Contains(m.Content, tt.want) || !strings.Contains(m.Content, s.ID) {
+			t.Errorf("%s: %+v", tt.name, m)
+		}
 	}
 }

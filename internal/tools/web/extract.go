@@ -54,7 +54,7 @@ type extractArgs struct {
 	URL string `json:"url"`
 }
 
-func (t Extract) Run(ctx context.Context, _ *tools.Env, raw json.RawMessage) (tools.Result, error) {
+func (t Extract) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
 	var a extractArgs
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return tools.Errorf("web_extract: bad arguments (%v); pass {\"url\": \"https://...\"}", err), nil
@@ -81,7 +81,7 @@ func (t Extract) Run(ctx context.Context, _ *tools.Env, raw json.RawMessage) (to
 	if err != nil {
 		return tools.Errorf("web_extract: %s: %v", u.Redacted(), err), nil
 	}
-	return tools.Result{Content: page.String()}, nil
+	return tools.Result{Content: page.condense(ctx, condenser(env))}, nil
 }
 
 // page is a fetched document made readable.

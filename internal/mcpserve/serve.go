@@ -1,4 +1,4 @@
-// Package serve is `hermes mcp serve`: Hermes itself as an MCP server. One
+// Package mcpserve is `hermes mcp serve`: Hermes itself as an MCP server. One
 // connection is one unattended agent session of an open runtime; each
 // hermes tool of the chosen toolsets becomes an MCP tool with the same
 // name, description and input schema, and every call runs through the
@@ -11,7 +11,7 @@
 // The package owns the mapping between MCP and the tool registry; the
 // runtime package assembles what the tools run on, and the CLI opens the
 // runtime and picks the transport (stdio).
-package serve
+package mcpserve
 
 import (
 	"context"
