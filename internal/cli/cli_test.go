@@ -125,9 +125,9 @@ func TestConfigCheck(t *testing.T) {
 func TestConfigCheckNotUsedYet(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
-	writeFile(t, filepath.Join(home, "config.yaml"), "cron:\n  enabled: true\n  timezone: UTC\nagent:\n  max_turns: 20\n", 0o600)
+	writeFile(t, filepath.Join(home, "config.yaml"), "cron:\n  enabled: true\n  timezone: UTC\ngateway:\n  busy_mode: queue\nagent:\n  max_turns: 20\n", 0o600)
 	r := hermes(t, home, nil, "config", "check")
-	want := "warning: config.yaml:2:3: cron: not used yet: the cron scheduler is not built yet"
+	want := "warning: config.yaml:5:3: gateway: not used yet: the messaging gateway is not built yet"
 	if r.code != 0 || !strings.Contains(r.stdout, want) || strings.Count(r.stdout, "not used yet") != 1 || !strings.Contains(r.stdout, "ok: ") {
 		t.Errorf("config check: %+v", r)
 	}
