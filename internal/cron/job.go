@@ -165,7 +165,7 @@ func ValidTarget(t string) error {
 			return fmt.Errorf("%q: a target has no spaces", part)
 		case name == "webhook":
 			if !strings.HasPrefix(rest, "http://") && !strings.HasPrefix(rest, "https://") {
-				return fmt.Errorf("%q: want webhook:http://... or webhook:https://...", part)
+				return fmt.Errorf("%q: want webhook:http://HOST/PATH or webhook:https://HOST/PATH", part)
 			}
 		case strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_0123456789") != "":
 			return fmt.Errorf("%q: a target is local, origin, all, webhook:URL, a platform name or platform:chat_id", part)

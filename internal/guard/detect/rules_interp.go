@@ -209,7 +209,7 @@ func (cs *codeScan) run() {
 		next := i + 1
 		hasParen := next < len(cs.toks) && cs.toks[next].kind == tokPunct && cs.toks[next].val == "("
 		bare := !hasParen && next < len(cs.toks) && (cs.l == langPerl || cs.l == langRuby) && (cs.toks[next].kind == tokStr || cs.toks[next].kind == tokName)
-		if cs.l == langAppleScript && last == "script" && i > 0 && cs.toks[i-1].val == "shell" && hasParen == false && next < len(cs.toks) && cs.toks[next].kind == tokStr {
+		if cs.l == langAppleScript && last == "script" && i > 0 && cs.toks[i-1].val == "shell" && !hasParen && next < len(cs.toks) && cs.toks[next].kind == tokStr {
 			cs.shell(cs.toks[next].val, cs.toks[next].lit) // do shell script "..."
 			continue
 		}
