@@ -128,6 +128,9 @@ func newService(d platform.Deps, now func() time.Time) (*Service, error) {
 	s.seen = sn
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.HandleFunc("/webhooks/{route}", s.serve)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusNotFound, map[string]string{"error": "no such webhook route"})
+	})
 	return s, nil
 }
 
