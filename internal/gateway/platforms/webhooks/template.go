@@ -53,8 +53,10 @@ func parsePrompt(name, text string) (*prompt, error) {
 		}
 	}
 	p := &prompt{t: t}
-	// Catch what parsing cannot (.Nope, wrong arguments) before serving.
-	if _, err := p.render(tplData{}, nil, "check"); err != nil {
+	// Catch an unknown field (.Nope) before serving; errors that depend
+	// on the payload (slice .Body 0 64 on an empty body) are not judged
+	// here.
+	if _, err := p.render(tplData{Route: name, Event: "event", Body: "body"}, nil, "check"); err != nil && strings.Contains(err.Error(), "can't evaluate field") {
 		return nil, err
 	}
 	return p, nil
