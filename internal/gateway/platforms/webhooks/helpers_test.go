@@ -26,17 +26,17 @@ import (
 type testAgent struct {
 	mu     sync.Mutex
 	turns  []platform.TurnRequest
-	answer func(platform.TurnRequest) (string, error)
+	answer func(context.Context, platform.TurnRequest) (string, error)
 }
 
-func (a *testAgent) Turn(_ context.Context, r platform.TurnRequest) (platform.TurnResult, error) {
+func (a *testAgent) Turn(ctx context.Context, r platform.TurnRequest) (platform.TurnResult, error) {
 	a.mu.Lock()
 	a.turns = append(a.turns, r)
 	a.mu.Unlock()
 	if a.answer == nil {
 		return platform.TurnResult{Text: "agent answer #" + strconv.Itoa(a.count())}, nil
 	}
-	text, err := a.answer(r)
+	text, err := a.answer(ctx, r)
 	return platform.TurnResult{Text: text}, err
 }
 
@@ -53,7 +53,10 @@ func (a *testAgent) last() platform.TurnRequest {
 }
 
 // delivery is one recorded Deliver call.
-type delivery struct{ target, text string }
+type delivery struct {
+	target, text string
+	ctxErr       error // the context's error when Deliver was called
+}
 
 type recorder struct {
 	mu   sync.Mutex
@@ -61,10 +64,10 @@ type recorder struct {
 	fail error
 }
 
-func (r *recorder) deliver(_ context.Context, target, text string) error {
+func (r *recorder) deliver(ctx context.Context, target, text string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, delivery{target, text})
+	r.got = append(r.got, delivery{target, text, ctx.Err()})
 	return r.fail
 }
 

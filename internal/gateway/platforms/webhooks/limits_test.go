@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -47,7 +48,7 @@ func TestBodyLimit(t *testing.T) {
 	if code, _, _ := r.post(t, "hm", ok, hermesHeaders(hmSecret, r.clock.now(), ok)); code != http.StatusAccepted {
 		t.Fatal("at the limit", code)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	if r.agent.count() != 1 {
 		t.Fatal(r.agent.count())
 	}
@@ -85,7 +86,7 @@ func TestRateLimit(t *testing.T) {
 	if code, _ := send("hm", 100); code != http.StatusAccepted {
 		t.Fatal("after the wait", code)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	if n := r.agent.count(); n != RatePerMin+2 {
 		t.Fatalf("turns = %d", n)
 	}
@@ -104,7 +105,7 @@ func TestReplaySurvivesRestart(t *testing.T) {
 	if code, _, _ := r1.post(t, "gh", body, h); code != http.StatusAccepted {
 		t.Fatal(code)
 	}
-	r1.svc.Wait()
+	r1.svc.wait()
 	r1.srv.Close()
 	if err := r1.svc.Close(); err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestReplaySurvivesRestart(t *testing.T) {
 	if code != http.StatusOK || m["status"] != "duplicate" {
 		t.Fatalf("after restart: %d %v", code, m)
 	}
-	r2.svc.Wait()
+	r2.svc.wait()
 	if r2.agent.count() != 0 {
 		t.Fatal("replay ran after a restart")
 	}
@@ -177,12 +178,12 @@ func TestSeenBounded(t *testing.T) {
 func TestAgentFailureDelivered(t *testing.T) {
 	t.Parallel()
 	r := hmRig(t, opts{})
-	r.agent.answer = func(platform.TurnRequest) (string, error) { return "", errAgent }
+	r.agent.answer = func(context.Context, platform.TurnRequest) (string, error) { return "", errAgent }
 	body := []byte(`{}`)
 	if code, _, _ := r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body)); code != http.StatusAccepted {
 		t.Fatal(code)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	got := r.rec.all()
 	if len(got) != 1 || !strings.Contains(got[0].text, "failed: model unreachable") {
 		t.Fatalf("%+v", got)
@@ -191,7 +192,7 @@ func TestAgentFailureDelivered(t *testing.T) {
 	r.rec.fail = errors.New("telegram down")
 	body = []byte(`{"x":1}`)
 	r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body))
-	r.svc.Wait()
+	r.svc.wait()
 	r.logs.mu.Lock()
 	defer r.logs.mu.Unlock()
 	if !strings.Contains(strings.Join(r.logs.lines, "\n"), "delivery to local failed: telegram down") {
@@ -201,5 +202,36 @@ func TestAgentFailureDelivered(t *testing.T) {
 		if strings.Contains(l, hmSecret) {
 			t.Fatalf("secret in log: %q", l)
 		}
+	}
+}
+
+// Close cancels a running turn, waits for it, and refuses new deliveries.
+func TestClose(t *testing.T) {
+	t.Parallel()
+	r := hmRig(t, opts{})
+	started := make(chan struct{})
+	r.agent.answer = func(ctx context.Context, _ platform.TurnRequest) (string, error) {
+		close(started)
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	body := []byte(`{}`)
+	if code, _, _ := r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body)); code != http.StatusAccepted {
+		t.Fatal(code)
+	}
+	<-started
+	if err := r.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := r.rec.all()
+	if len(got) != 1 || !strings.Contains(got[0].text, "context canceled") || got[0].ctxErr != nil {
+		t.Fatalf("%+v", got)
+	}
+	body = []byte(`{"after":1}`)
+	if code, _, _ := r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body)); code != http.StatusServiceUnavailable {
+		t.Fatal("after close", code)
+	}
+	if r.agent.count() != 1 {
+		t.Fatal(r.agent.count())
 	}
 }

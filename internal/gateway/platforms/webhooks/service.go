@@ -22,9 +22,10 @@ const Name = "webhooks"
 
 // Limits of a route.
 const (
-	MaxBody     = 1 << 20 // bytes of a request body
-	RatePerMin  = 30      // accepted deliveries a minute per route
-	turnTimeout = time.Hour
+	MaxBody        = 1 << 20 // bytes of a request body
+	RatePerMin     = 30      // accepted deliveries a minute per route
+	turnTimeout    = time.Hour
+	deliverTimeout = 30 * time.Second
 )
 
 func init() { platform.RegisterService(Name, New) }
@@ -34,7 +35,8 @@ type Service struct {
 	d      platform.Deps
 	routes map[string]*route
 	seen   *seen
-	admit  sync.Mutex // replay check, rate limit and record as one step
+	admit  sync.Mutex // replay check, rate limit, record and wg.Add as one step
+	closed bool       // under admit
 	now    func() time.Time
 	mux    *http.ServeMux
 
@@ -148,13 +150,20 @@ func (s *Service) Listen() string { return "" }
 // Close cancels running turns, waits for them and closes the replay
 // journal.
 func (s *Service) Close() error {
+	s.admit.Lock()
+	if s.closed {
+		s.admit.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.admit.Unlock()
 	s.cancel()
 	s.wg.Wait()
 	return s.seen.close()
 }
 
-// Wait blocks until every accepted turn has finished and delivered.
-func (s *Service) Wait() { s.wg.Wait() }
+// wait blocks until every accepted turn has finished and delivered (tests).
+func (s *Service) wait() { s.wg.Wait() }
 
 func isLoopback(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)
@@ -225,16 +234,19 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	runID := "wh_" + newNonce()
 	s.d.Logf("webhooks: route %s: accepted run %s (%s)", rt.name, runID, v.scheme)
-	s.wg.Add(1)
 	go s.run(rt, runID, text, nonce)
 	reply(w, http.StatusAccepted, map[string]string{"status": "accepted", "run_id": runID, "route": rt.name})
 }
 
 // admitDelivery checks the replay journal and the rate limit and records
-// the delivery; code 0 admits it. A 429's msg is the Retry-After seconds.
+// the delivery; code 0 admits it and counts its run in s.wg. A 429's msg
+// is the Retry-After seconds.
 func (s *Service) admitDelivery(rt *route, v verified, now time.Time) (int, string) {
 	s.admit.Lock()
 	defer s.admit.Unlock()
+	if s.closed {
+		return http.StatusServiceUnavailable, "the gateway is stopping; try again"
+	}
 	if len(v.replay) > 0 && s.seen.check(rt.name, v.replay, now) {
 		s.d.Logf("webhooks: route %s: ignored a replayed delivery (%s)", rt.name, v.scheme)
 		return http.StatusOK, "this delivery was already received; it was ignored"
@@ -249,6 +261,7 @@ func (s *Service) admitDelivery(rt *route, v verified, now time.Time) (int, stri
 			return http.StatusServiceUnavailable, "could not record the delivery id; try again"
 		}
 	}
+	s.wg.Add(1)
 	return 0, ""
 }
 
@@ -271,7 +284,10 @@ func (s *Service) run(rt *route, runID, text, nonce string) {
 	} else if out == "" {
 		out = fmt.Sprintf("webhook %s run %s finished with an empty answer", rt.name, runID)
 	}
-	if err := s.d.Deliver(ctx, rt.deliver, out); err != nil {
+	// The answer is delivered even when Close cut the turn short.
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer dcancel()
+	if err := s.d.Deliver(dctx, rt.deliver, out); err != nil {
 		s.d.Logf("webhooks: route %s: run %s: delivery to %s failed: %s", rt.name, runID, rt.deliver, redact.Default().String(err.Error()))
 		return
 	}

@@ -103,7 +103,7 @@ func TestSchemes(t *testing.T) {
 					t.Fatalf("tampered body: %d", code)
 				}
 			}
-			r.svc.Wait()
+			r.svc.wait()
 			if n := r.agent.count(); n != 0 {
 				t.Fatalf("agent ran %d turns for rejected requests", n)
 			}
@@ -114,7 +114,7 @@ func TestSchemes(t *testing.T) {
 			if code != http.StatusAccepted || !strings.HasPrefix(m["run_id"], "wh_") {
 				t.Fatalf("good: %d %v", code, m)
 			}
-			r.svc.Wait()
+			r.svc.wait()
 			got := r.rec.all()
 			if len(got) != 1 || got[0].target != wantDeliver[route] || got[0].text != "agent answer #1" {
 				t.Fatalf("deliveries = %+v", got)
@@ -129,7 +129,7 @@ func TestSchemes(t *testing.T) {
 			if code != http.StatusOK || m["status"] != "duplicate" {
 				t.Fatalf("replay: %d %v", code, m)
 			}
-			r.svc.Wait()
+			r.svc.wait()
 			if n := r.agent.count(); n != 1 {
 				t.Fatalf("agent ran %d turns after a replay", n)
 			}
@@ -154,7 +154,7 @@ func TestStaleTimestamp(t *testing.T) {
 				if code != http.StatusAccepted {
 					t.Fatalf("inside the window: %d", code)
 				}
-				r.svc.Wait()
+				r.svc.wait()
 				if r.agent.count() != 1 {
 					t.Fatalf("turns = %d", r.agent.count())
 				}
@@ -176,7 +176,7 @@ func TestGitHubReplayNewID(t *testing.T) {
 	if code != http.StatusOK || m["status"] != "duplicate" {
 		t.Fatalf("%d %v", code, m)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	if r.agent.count() != 1 {
 		t.Fatal(r.agent.count())
 	}
@@ -210,7 +210,7 @@ func TestMalformedHeaders(t *testing.T) {
 			t.Errorf("%s %v: %d %v", c.route, c.h, code, m)
 		}
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	if r.agent.count() != 0 {
 		t.Fatal(r.agent.count())
 	}

@@ -102,7 +102,7 @@ func TestPromptMarksExternalContent(t *testing.T) {
 	if code, _, _ := r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body)); code != http.StatusAccepted {
 		t.Fatal(code)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	turn := r.agent.last()
 	begin := strings.Index(turn.Text, "<<<EXTERNAL_UNTRUSTED_CONTENT id=")
 	if !strings.HasPrefix(turn.Text, "Summarise issue <<<EXTERNAL_UNTRUSTED_CONTENT id=") || begin < 0 {
@@ -119,7 +119,7 @@ func TestPromptMarksExternalContent(t *testing.T) {
 	// The next delivery gets another nonce.
 	body2 := []byte(`{"title":"y"}`)
 	r.post(t, "hm", body2, hermesHeaders(hmSecret, r.clock.now(), body2))
-	r.svc.Wait()
+	r.svc.wait()
 	if strings.Contains(r.agent.last().Text, nonce) {
 		t.Fatal("nonce reused")
 	}
@@ -184,7 +184,7 @@ func TestNoSecretLoopback(t *testing.T) {
 	if code, _, _ := r.post(t, "open", []byte(`{}`), h); code != http.StatusOK {
 		t.Fatal("replay", code)
 	}
-	r.svc.Wait()
+	r.svc.wait()
 	if r.agent.count() != 1 {
 		t.Fatal(r.agent.count())
 	}
