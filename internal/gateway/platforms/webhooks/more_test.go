@@ -2,16 +2,19 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/gateway/platform"
 )
 
 // The same delivery sent many times at once runs exactly once.
@@ -109,5 +112,22 @@ func BenchmarkRender(b *testing.B) {
 		if _, err := p.render(tplData{Route: "r"}, decodePayload([]byte(payload)), "N"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The answer is redacted before it is delivered.
+func TestAnswerRedacted(t *testing.T) {
+	t.Parallel()
+	r := hmRig(t, opts{})
+	key := "sk-proj-aaaaaaaaaaaaaaaaaaaa9xQz"
+	r.agent.answer = func(context.Context, platform.TurnRequest) (string, error) { return "the key is " + key, nil }
+	body := []byte(`{}`)
+	if code, _, _ := r.post(t, "hm", body, hermesHeaders(hmSecret, r.clock.now(), body)); code != http.StatusAccepted {
+		t.Fatal(code)
+	}
+	r.svc.wait()
+	got := r.rec.all()
+	if len(got) != 1 || strings.Contains(got[0].text, key) || !strings.Contains(got[0].text, "the key is sk-pro") {
+		t.Fatalf("%+v", got)
 	}
 }

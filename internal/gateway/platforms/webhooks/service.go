@@ -276,7 +276,7 @@ func (s *Service) run(rt *route, runID, text, nonce string) {
 		System:     systemNote(rt.name, nonce),
 		Source:     "webhook:" + rt.name,
 	})
-	out := res.Text
+	out := redact.Default().String(res.Text)
 	if err != nil {
 		msg := redact.Default().String(err.Error())
 		s.d.Logf("webhooks: route %s: run %s failed: %s", rt.name, runID, msg)
