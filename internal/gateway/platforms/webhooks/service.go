@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/redact"
 )
@@ -87,41 +88,11 @@ func newService(d platform.Deps, now func() time.Time) (*Service, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		rc := cfg.Routes[n]
-		key := "platforms.webhooks.routes." + n
-		var secret string
-		switch {
-		case rc.SecretEnv == "" && !loopback:
-			return nil, fmt.Errorf("%s has no secret_env and the gateway listens on %q (gateway.health_listen), beyond this machine: set secret_env to a .env variable holding the route's secret, or listen on 127.0.0.1", key, d.Config.Gateway.HealthListen)
-		case rc.SecretEnv == "":
-			d.Logf("webhooks: route %s has no secret: it accepts any request on the loopback listener", n)
-		default:
-			v, ok := d.Env(rc.SecretEnv)
-			if !ok || v == "" {
-				return nil, fmt.Errorf("%s.secret_env names %s, which is not set: add %s=<secret> to .env", key, rc.SecretEnv, rc.SecretEnv)
-			}
-			secret = v
-		}
-		auth := rc.Auth
-		if auth == "" {
-			auth = "hmac"
-		}
-		if auth != "hmac" && auth != "token" {
-			return nil, fmt.Errorf("%s.auth is %q: use hmac or token", key, rc.Auth)
-		}
-		k, err := newKeys(auth, secret)
+		rt, err := buildRoute(d, n, cfg.Routes[n], loopback)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s (variable %s): fix the value in .env", key, err, rc.SecretEnv)
+			return nil, err
 		}
-		p, err := parsePrompt(n, rc.Prompt)
-		if err != nil {
-			return nil, fmt.Errorf("%s.prompt: %v: fix the template", key, err)
-		}
-		deliver := rc.Deliver
-		if deliver == "" {
-			deliver = "local"
-		}
-		s.routes[n] = &route{name: n, keys: k, prompt: p, deliver: deliver, lim: newLimiter(RatePerMin, time.Minute)}
+		s.routes[n] = rt
 	}
 	sn, err := openSeen(d.StateDir, now())
 	if err != nil {
@@ -134,6 +105,44 @@ func newService(d platform.Deps, now func() time.Time) (*Service, error) {
 		reply(w, http.StatusNotFound, map[string]string{"error": "no such webhook route"})
 	})
 	return s, nil
+}
+
+// buildRoute checks one route's config and secret.
+func buildRoute(d platform.Deps, n string, rc config.WebhookRoute, loopback bool) (*route, error) {
+	key := "platforms.webhooks.routes." + n
+	var secret string
+	switch {
+	case rc.SecretEnv == "" && !loopback:
+		return nil, fmt.Errorf("%s has no secret_env and the gateway listens on %q (gateway.health_listen), beyond this machine: set secret_env to a .env variable holding the route's secret, or listen on 127.0.0.1", key, d.Config.Gateway.HealthListen)
+	case rc.SecretEnv == "":
+		d.Logf("webhooks: route %s has no secret: it accepts any request on the loopback listener", n)
+	default:
+		v, ok := d.Env(rc.SecretEnv)
+		if !ok || v == "" {
+			return nil, fmt.Errorf("%s.secret_env names %s, which is not set: add %s=<secret> to .env", key, rc.SecretEnv, rc.SecretEnv)
+		}
+		secret = v
+	}
+	auth := rc.Auth
+	if auth == "" {
+		auth = "hmac"
+	}
+	if auth != "hmac" && auth != "token" {
+		return nil, fmt.Errorf("%s.auth is %q: use hmac or token", key, rc.Auth)
+	}
+	k, err := newKeys(auth, secret)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s (variable %s): fix the value in .env", key, err, rc.SecretEnv)
+	}
+	p, err := parsePrompt(n, rc.Prompt)
+	if err != nil {
+		return nil, fmt.Errorf("%s.prompt: %v: fix the template", key, err)
+	}
+	deliver := rc.Deliver
+	if deliver == "" {
+		deliver = "local"
+	}
+	return &route{name: n, keys: k, prompt: p, deliver: deliver, lim: newLimiter(RatePerMin, time.Minute)}, nil
 }
 
 // Name implements platform.Service.
