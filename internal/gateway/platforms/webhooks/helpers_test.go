@@ -212,3 +212,9 @@ func hermesHeaders(secret string, ts time.Time, body []byte) map[string]string {
 var errAgent = errors.New("model unreachable")
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func httptestServer(t *testing.T, s *Service) string {
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -131,3 +131,44 @@ func TestAnswerRedacted(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// A config.yaml as users write it: defaults fill auth (hmac) and deliver
+// (local).
+func TestFromConfigFile(t *testing.T) {
+	t.Parallel()
+	yaml := "platforms:\n  webhooks:\n    enabled: true\n    routes:\n      ci:\n        secret_env: CI_SECRET\n        prompt: \"CI {{.Field.status}}\"\n"
+	cfg, problems := config.Parse("config.yaml", []byte(yaml))
+	for _, p := range problems {
+		t.Log(p)
+	}
+	if cfg == nil {
+		t.Fatal("config did not parse")
+	}
+	rec := &recorder{}
+	agent := &testAgent{}
+	svc, err := New(platform.Deps{
+		Config:   cfg,
+		Env:      func(k string) (string, bool) { return map[string]string{"CI_SECRET": hmSecret}[k], k == "CI_SECRET" },
+		Agent:    agent,
+		Deliver:  rec.deliver,
+		StateDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := svc.(*Service)
+	defer s.Close()
+	srv := httptestServer(t, s)
+	body := []byte(`{"status":"green"}`)
+	req, _ := http.NewRequest(http.MethodPost, srv+"/webhooks/ci", bytes.NewReader(body))
+	for k, v := range hermesHeaders(hmSecret, time.Now(), body) {
+		req.Header.Set(k, v)
+	}
+	if code, m, _ := do(t, req); code != http.StatusAccepted {
+		t.Fatal(code, m)
+	}
+	s.wait()
+	if got := rec.all(); len(got) != 1 || got[0].target != "local" || !strings.Contains(agent.last().Text, "CI <<<EXTERNAL_UNTRUSTED_CONTENT") {
+		t.Fatalf("%+v %q", got, agent.last().Text)
+	}
+}
