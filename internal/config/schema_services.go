@@ -74,7 +74,7 @@ type Webhooks struct {
 
 // WebhookRoute is one inbound webhook.
 type WebhookRoute struct {
-	Auth      string `yaml:"auth" desc:"hmac checks an HMAC-SHA256 signature; token checks a bearer or query token" enum:"hmac,token"`
+	Auth      string `yaml:"auth" desc:"hmac checks an HMAC-SHA256 signature (GitHub, Standard Webhooks or X-Hermes-Signature-256, picked by the headers); token checks X-Gitlab-Token or an Authorization: Bearer token" enum:"hmac,token"`
 	SecretEnv string `yaml:"secret_env" desc:"the .env variable holding the secret" format:"envname"`
 	Prompt    string `yaml:"prompt" desc:"prompt template; {{.Body}} and {{.Field.path}} are filled from the request"`
 	Deliver   string `yaml:"deliver" desc:"where the answer goes: local, a platform, platform:chat_id, or a comma list"`
