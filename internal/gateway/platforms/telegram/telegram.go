@@ -424,11 +424,12 @@ func addressed(text string, entities []telego.MessageEntity, me telego.User) (st
 	return text, mentioned
 }
 
-// containsWord finds w in s not followed by a username character.
+// containsWord finds w in s neither preceded nor followed by a username
+// character.
 func containsWord(s, w string) bool {
 	for i := strings.Index(s, w); i >= 0; {
 		end := i + len(w)
-		if end == len(s) || !usernameByte(s[end]) {
+		if (i == 0 || !usernameByte(s[i-1])) && (end == len(s) || !usernameByte(s[end])) {
 			return true
 		}
 		j := strings.Index(s[end:], w)
