@@ -23,8 +23,8 @@ type fakeCore struct {
 	mu        sync.Mutex
 	changed   chan struct{}
 	inbound   []platform.Message
-	calls     int   // Inbound calls, failed ones included
-	failNext  int   // Inbound fails this many more times
+	calls     int // Inbound calls, failed ones included
+	failNext  int // Inbound fails this many more times
 	pressed   []platform.Callback
 	pressErr  error
 	connected []connEvent

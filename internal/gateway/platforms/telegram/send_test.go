@@ -1,0 +1,313 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/gateway/platform"
+	"github.com/hermes-go/hermes/internal/gateway/platforms/telegram/tgtest"
+)
+
+func TestSend(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	alice := tgtest.User{ID: 42, FirstName: "Alice"}
+	asked, _ := r.srv.InjectMessage(tgtest.Message{From: &alice, Text: "question"})
+	r.srv.AddChat(tgtest.Supergroup(-1002, "forum", true))
+	r.srv.AddChat(tgtest.Supergroup(-1001, "plain", false))
+	approve := [][]platform.Button{{{Text: "Approve", Data: "approve:7"}, {Text: "Deny", Data: "deny:7"}}, {{Text: "Always", Data: "always:7"}}}
+	cases := []struct {
+		name    string
+		o       platform.Outbound
+		wantErr string
+		check   func(t *testing.T, s tgtest.Sent)
+	}{
+		{name: "plain", o: platform.Outbound{ChatID: "42", Text: "answer"}, check: func(t *testing.T, s tgtest.Sent) {
+			if s.Chat.ID != 42 || s.Text != "answer" || s.ReplyTo != 0 || s.Keyboard != nil || s.MessageThreadID != 0 {
+				t.Errorf("sent %+v", s)
+			}
+		}},
+		{name: "reply", o: platform.Outbound{ChatID: "42", Text: "re", ReplyTo: strconv.Itoa(asked.MessageID)}, check: func(t *testing.T, s tgtest.Sent) {
+			if s.ReplyTo != asked.MessageID || s.ReplyToMessage == nil || s.ReplyToMessage.Text != "question" {
+				t.Errorf("reply %+v", s)
+			}
+		}},
+		{name: "reply to a deleted message is sent anyway", o: platform.Outbound{ChatID: "42", Text: "re", ReplyTo: "9999"}, check: func(t *testing.T, s tgtest.Sent) {
+			if s.ReplyTo != 9999 || s.ReplyToMessage != nil {
+				t.Errorf("reply %+v", s)
+			}
+		}},
+		{name: "topic", o: platform.Outbound{ChatID: "-1002", ThreadID: "77", Text: "in topic"}, check: func(t *testing.T, s tgtest.Sent) {
+			if s.MessageThreadID != 77 || !s.IsTopicMessage {
+				t.Errorf("topic %+v", s)
+			}
+		}},
+		{name: "buttons", o: platform.Outbound{ChatID: "42", Text: "run rm -rf build?", Buttons: approve}, check: func(t *testing.T, s tgtest.Sent) {
+			want := [][]tgtest.InlineKeyboardButton{{{Text: "Approve", CallbackData: "approve:7"}, {Text: "Deny", CallbackData: "deny:7"}}, {{Text: "Always", CallbackData: "always:7"}}}
+			if len(s.Keyboard) != 2 || len(s.Keyboard[0]) != 2 || s.Keyboard[0][1] != want[0][1] || s.Keyboard[1][0] != want[1][0] {
+				t.Errorf("keyboard %+v", s.Keyboard)
+			}
+		}},
+		{name: "channel by username", o: platform.Outbound{ChatID: "@plain", Text: "hi"}, check: func(t *testing.T, s tgtest.Sent) {
+			if s.Chat.ID != -1001 {
+				t.Errorf("chat %+v", s.Chat)
+			}
+		}},
+		{name: "unknown chat", o: platform.Outbound{ChatID: "555", Text: "x"}, wantErr: "chat not found"},
+		{name: "thread in a chat without topics", o: platform.Outbound{ChatID: "-1001", ThreadID: "3", Text: "x"}, wantErr: "message thread not found"},
+		{name: "bad chat id", o: platform.Outbound{ChatID: "alice", Text: "x"}, wantErr: `chat "alice" is not a Telegram chat id`},
+		{name: "bad reply id", o: platform.Outbound{ChatID: "42", Text: "x", ReplyTo: "abc"}, wantErr: "reply-to message id"},
+		{name: "empty", o: platform.Outbound{ChatID: "42", Text: " "}, wantErr: "text is empty"},
+		{name: "button data too long", o: platform.Outbound{ChatID: "42", Text: "x", Buttons: [][]platform.Button{{{Text: "a", Data: strings.Repeat("d", 65)}}}}, wantErr: "at most 64 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.srv.SentMessages())
+			got, err := r.a.Send(context.Background(), tc.o)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if n := len(r.srv.SentMessages()); n != before {
+					t.Fatalf("a failed send recorded a message")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := r.srv.SentMessages()
+			if len(all) != before+1 {
+				t.Fatalf("sent %d, want %d", len(all), before+1)
+			}
+			s := all[len(all)-1]
+			if got.ID != strconv.Itoa(s.MessageID) {
+				t.Fatalf("Sent.ID %q, server message %d", got.ID, s.MessageID)
+			}
+			tc.check(t, s)
+		})
+	}
+}
+
+func TestMaxLen(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.srv.AddChat(tgtest.Private(42))
+	cases := []struct {
+		name string
+		text string
+		ok   bool
+	}{
+		{"4096 ascii", strings.Repeat("a", 4096), true},
+		{"4097 ascii", strings.Repeat("a", 4097), false},
+		{"2048 emoji are 4096 UTF-16 units", strings.Repeat("🎉", 2048), true},
+		{"2049 emoji", strings.Repeat("🎉", 2049), false},
+		{"4096 cyrillic", strings.Repeat("ж", 4096), true},
+	}
+	for _, tc := range cases {
+		_, err := r.a.Send(context.Background(), platform.Outbound{ChatID: "42", Text: tc.text})
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: err = %v", tc.name, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "limit of 4096") {
+			t.Errorf("%s: err = %v, want it to name the limit", tc.name, err)
+		}
+	}
+	if r.a.MaxLen() != 4096 {
+		t.Fatal(r.a.MaxLen())
+	}
+}
+
+func TestEditTypingCallback(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	alice := tgtest.User{ID: 42, FirstName: "Alice"}
+	r.srv.InjectMessage(tgtest.Message{From: &alice, Text: "start"})
+	r.srv.AddChat(tgtest.Supergroup(-1002, "forum", true))
+	r.run(t, r.a)
+	r.core.wait(t, "first message", func() bool { return len(r.core.inbound) == 1 })
+
+	sent, err := r.a.Send(ctx, platform.Outbound{ChatID: "42", Text: "allow?", Buttons: [][]platform.Button{{{Text: "Yes", Data: "yes:1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.Atoi(sent.ID)
+	q1, err := r.srv.InjectCallback(alice, id, "yes:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.srv.Wait(t, "answer", func() bool { return len(r.srv.Answers()) == 1 })
+	r.core.mu.Lock()
+	got := append([]platform.Callback(nil), r.core.pressed...)
+	r.core.pressErr = errors.New("approval expired")
+	r.core.mu.Unlock()
+	want := platform.Callback{Platform: "telegram", ID: q1, ChatID: "42", UserID: "42", Data: "yes:1"}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("pressed %+v, want %+v", got, want)
+	}
+	if a := r.srv.Answers()[0]; a.ID != q1 || a.Text != "" {
+		t.Fatalf("answer %+v", a)
+	}
+	// a press the core fails on is still answered, with a notice
+	q2, _ := r.srv.InjectCallback(alice, id, "yes:1")
+	r.srv.Wait(t, "second answer", func() bool { return len(r.srv.Answers()) == 2 })
+	if a := r.srv.Answers()[1]; a.ID != q2 || !strings.Contains(a.Text, "could not be handled") {
+		t.Fatalf("answer %+v", a)
+	}
+
+	// edits
+	if err := r.a.Edit(ctx, "42", sent.ID, "allowed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.a.Edit(ctx, "42", sent.ID, "allowed"); err != nil {
+		t.Fatalf("the same text again: %v", err)
+	}
+	if e := r.srv.Edits(); len(e) != 1 || e[0] != (tgtest.Edit{ChatID: 42, MessageID: id, Text: "allowed"}) {
+		t.Fatalf("edits %+v", e)
+	}
+	for _, bad := range []struct{ chat, msg, text, want string }{
+		{"42", "1", "x", "message to edit not found"}, // the user's message
+		{"42", "x", "x", "not a Telegram message id"},
+		{"42", sent.ID, "", "text is empty"},
+	} {
+		if err := r.a.Edit(ctx, bad.chat, bad.msg, bad.text); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Edit(%q, %q) = %v, want %q", bad.msg, bad.text, err, bad.want)
+		}
+	}
+
+	// typing, in a topic too
+	if err := r.a.Typing(ctx, "42", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.a.Typing(ctx, "-1002", "77"); err != nil {
+		t.Fatal(err)
+	}
+	acts := r.srv.Actions()
+	if len(acts) != 2 || acts[0] != (tgtest.Action{ChatID: 42, Action: "typing"}) || acts[1] != (tgtest.Action{ChatID: -1002, ThreadID: 77, Action: "typing"}) {
+		t.Fatalf("actions %+v", acts)
+	}
+	if err := r.a.Typing(ctx, "555", ""); err == nil {
+		t.Fatal("typing in an unknown chat succeeded")
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.srv.AddChat(tgtest.Private(42))
+	ctx := context.Background()
+
+	r.srv.RateLimit("sendMessage", 3)
+	if _, err := r.a.Send(ctx, platform.Outbound{ChatID: "42", Text: "after the flood"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.srv.Calls("sendMessage"); n != 2 {
+		t.Fatalf("sendMessage called %d times, want 2", n)
+	}
+	if w := r.waited(); len(w) != 1 || w[0] != 3*time.Second {
+		t.Fatalf("waited %v, want [3s] (retry_after)", w)
+	}
+	// a flood that outlasts the retries is returned, with the code
+	for range sendAttempts {
+		r.srv.RateLimit("sendMessage", 1)
+	}
+	_, err := r.a.Send(ctx, platform.Outbound{ChatID: "42", Text: "x"})
+	if err == nil || !strings.Contains(err.Error(), "429") || retryAfter(err) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(r.srv.SentMessages()); n != 1 {
+		t.Fatalf("%d messages sent, want 1", n)
+	}
+
+	// getUpdates and answerCallbackQuery wait too
+	r.srv.RateLimit("getUpdates", 7)
+	alice := tgtest.User{ID: 42, FirstName: "Alice"}
+	r.srv.InjectMessage(tgtest.Message{From: &alice, Text: "hi"})
+	r.run(t, r.a)
+	r.core.wait(t, "message after the 429", func() bool { return len(r.core.inbound) == 1 })
+	found := false
+	for _, w := range r.waited() {
+		found = found || w == 7*time.Second
+	}
+	if !found {
+		t.Fatalf("waited %v, want a 7s wait for getUpdates", r.waited())
+	}
+}
+
+func TestNetworkErrorsReportedAndRetried(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.srv.FailNext("getMe", tgtest.Failure{Code: 0})
+	r.srv.FailNext("getUpdates", tgtest.Failure{Code: 502}, tgtest.Failure{Code: 0})
+	alice := tgtest.User{ID: 42, FirstName: "Alice"}
+	r.srv.InjectMessage(tgtest.Message{From: &alice, Text: "through the storm"})
+	r.run(t, r.a)
+	r.core.wait(t, "message", func() bool { return len(r.core.inbound) == 1 })
+	r.core.mu.Lock()
+	events := append([]connEvent(nil), r.core.connected...)
+	r.core.mu.Unlock()
+	var downs, ups int
+	for _, e := range events {
+		if e.up {
+			ups++
+			continue
+		}
+		downs++
+		if e.err == nil || strings.Contains(e.err.Error(), testToken) {
+			t.Errorf("down event error %v", e.err)
+		}
+	}
+	if downs != 3 || ups < 2 || !events[len(events)-1].up {
+		t.Fatalf("events %+v: want 3 downs, ups after recovery, up at the end", events)
+	}
+	w := r.waited()
+	if len(w) != 3 || w[0] != time.Second || w[1] != time.Second || w[2] != 2*time.Second {
+		t.Fatalf("backoff %v, want [1s 1s 2s]", w)
+	}
+}
+
+func TestTokenNeverShown(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	r.srv.AddChat(tgtest.Private(42))
+	var errs []error
+	// transport error: the URL with the token is in the library's error
+	r.srv.FailNext("sendMessage", tgtest.Failure{Code: 0})
+	_, err := r.a.Send(ctx, platform.Outbound{ChatID: "42", Text: "x"})
+	errs = append(errs, err)
+	r.srv.FailNext("editMessageText", tgtest.Failure{Code: 500})
+	errs = append(errs, r.a.Edit(ctx, "42", "1", "x"))
+	r.srv.FailNext("sendChatAction", tgtest.Failure{Code: 400, Description: "Bad Request: echo " + testToken})
+	errs = append(errs, r.a.Typing(ctx, "42", ""))
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("call %d succeeded", i)
+		}
+		if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), strings.Split(testToken, ":")[1]) {
+			t.Fatalf("error %d shows the token: %v", i, err)
+		}
+	}
+	if !strings.Contains(errs[0].Error(), "/bot***/sendMessage") {
+		t.Errorf("transport error lost its shape: %v", errs[0])
+	}
+
+	// a refused token ends Run, without the token in the error or logs
+	other := &rig{srv: tgtest.New(t, "987654321:"+strings.Repeat("B", 35)), core: newCore(), logs: r.logs}
+	a := other.adapter(t)
+	runErr := a.Run(ctx, other.core)
+	if runErr == nil || !strings.Contains(runErr.Error(), "401") || strings.Contains(runErr.Error(), testToken) {
+		t.Fatalf("Run = %v, want a 401 without the token", runErr)
+	}
+	if other.core.connected[len(other.core.connected)-1].up {
+		t.Fatal("a refused token reported connected")
+	}
+	if logs := r.logs.String(); strings.Contains(logs, strings.Split(testToken, ":")[1]) || logs == "" {
+		t.Fatalf("logs show the token or are empty:\n%s", logs)
+	}
+}
