@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/mymmrac/telego"
 	ta "github.com/mymmrac/telego/telegoapi"
@@ -21,42 +22,85 @@ import (
 // o.Buttons as an inline keyboard. A 429 is retried after its
 // retry_after; other failures are returned for the core's ledger to retry
 // (Telegram has no idempotency key, so o.Key is not sent).
+//
+// MaxLen counts characters; Telegram counts UTF-16 code units, in which a
+// character outside the Basic Multilingual Plane (most emoji) counts two.
+// A text within MaxLen characters but over 4096 units is sent as several
+// messages (the reply on the first, the buttons on the last, whose id is
+// returned).
 func (a *Adapter) Send(ctx context.Context, o platform.Outbound) (platform.Sent, error) {
 	chat, err := chatID(o.ChatID)
 	if err != nil {
 		return platform.Sent{}, err
 	}
-	if err := checkText(o.Text); err != nil {
-		return platform.Sent{}, err
+	if strings.TrimSpace(o.Text) == "" {
+		return platform.Sent{}, errors.New("telegram: message text is empty")
 	}
-	p := &telego.SendMessageParams{ChatID: chat, Text: o.Text}
-	if p.MessageThreadID, err = optionalID("thread", o.ThreadID); err != nil {
-		return platform.Sent{}, err
+	if n := utf8.RuneCountInString(o.Text); n > MaxLen {
+		return platform.Sent{}, fmt.Errorf("telegram: message text is %d characters, over the limit of %d: split it first", n, MaxLen)
 	}
-	if o.ReplyTo != "" {
-		id, err := optionalID("reply-to message", o.ReplyTo)
-		if err != nil {
-			return platform.Sent{}, err
-		}
-		p.ReplyParameters = &telego.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
-	}
-	if len(o.Buttons) > 0 {
-		kb, err := keyboard(o.Buttons)
-		if err != nil {
-			return platform.Sent{}, err
-		}
-		p.ReplyMarkup = kb
-	}
-	var msg *telego.Message
-	err = a.retry(ctx, func() error {
-		var err error
-		msg, err = a.bot.SendMessage(ctx, p)
-		return err
-	})
+	thread, err := optionalID("thread", o.ThreadID)
 	if err != nil {
-		return platform.Sent{}, fmt.Errorf("telegram: sending to chat %s: %w", o.ChatID, err)
+		return platform.Sent{}, err
+	}
+	replyTo, err := optionalID("reply-to message", o.ReplyTo)
+	if err != nil {
+		return platform.Sent{}, err
+	}
+	var kb *telego.InlineKeyboardMarkup
+	if len(o.Buttons) > 0 {
+		if kb, err = keyboard(o.Buttons); err != nil {
+			return platform.Sent{}, err
+		}
+	}
+	parts := splitUTF16(o.Text, MaxLen)
+	var msg *telego.Message
+	for i, part := range parts {
+		p := &telego.SendMessageParams{ChatID: chat, Text: part, MessageThreadID: thread}
+		if i == 0 && replyTo != 0 {
+			p.ReplyParameters = &telego.ReplyParameters{MessageID: replyTo, AllowSendingWithoutReply: true}
+		}
+		if i == len(parts)-1 && kb != nil {
+			p.ReplyMarkup = kb
+		}
+		err = a.retry(ctx, func() error {
+			var err error
+			msg, err = a.bot.SendMessage(ctx, p)
+			return err
+		})
+		if err != nil {
+			return platform.Sent{}, fmt.Errorf("telegram: sending to chat %s: %w", o.ChatID, err)
+		}
 	}
 	return platform.Sent{ID: strconv.Itoa(msg.MessageID)}, nil
+}
+
+// splitUTF16 cuts text into parts of at most limit UTF-16 code units,
+// after a newline or a space where one is in the second half of a part.
+func splitUTF16(text string, limit int) []string {
+	var parts []string
+	for len(utf16.Encode([]rune(text))) > limit {
+		cut, units, soft := 0, 0, 0
+		for i, r := range text {
+			units += utf16.RuneLen(r)
+			if units > limit {
+				break
+			}
+			cut = i + utf8.RuneLen(r)
+			if (r == '\n' || r == ' ') && units > limit/2 {
+				soft = cut
+			}
+		}
+		if soft > 0 {
+			cut = soft
+		}
+		if cut == 0 { // a limit below one character: never loop
+			_, cut = utf8.DecodeRuneInString(text)
+		}
+		parts = append(parts, text[:cut])
+		text = text[cut:]
+	}
+	return append(parts, text)
 }
 
 // Typing shows "typing…" in the chat (and topic) for about five seconds.
@@ -126,8 +170,8 @@ func (a *Adapter) retry(ctx context.Context, call func() error) error {
 	return err
 }
 
-// checkText refuses what Telegram would refuse: empty text, or more than
-// 4096 UTF-16 code units.
+// checkText refuses what Telegram would refuse in an edit: empty text, or
+// more than 4096 UTF-16 code units.
 func checkText(text string) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New("telegram: message text is empty")

@@ -97,28 +97,82 @@ func TestMaxLen(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.srv.AddChat(tgtest.Private(42))
+	r.srv.InjectMessage(tgtest.Message{From: &tgtest.User{ID: 42}, Text: "q"}) // message 1
+	emoji := strings.Repeat("🎉", 2049)                                         // 4098 UTF-16 units
 	cases := []struct {
-		name string
-		text string
-		ok   bool
+		name     string
+		text     string
+		wantErr  string
+		messages int
 	}{
-		{"4096 ascii", strings.Repeat("a", 4096), true},
-		{"4097 ascii", strings.Repeat("a", 4097), false},
-		{"2048 emoji are 4096 UTF-16 units", strings.Repeat("🎉", 2048), true},
-		{"2049 emoji", strings.Repeat("🎉", 2049), false},
-		{"4096 cyrillic", strings.Repeat("ж", 4096), true},
+		{"4096 ascii", strings.Repeat("a", 4096), "", 1},
+		{"4097 ascii", strings.Repeat("a", 4097), "over the limit of 4096", 0},
+		{"2048 emoji are 4096 UTF-16 units", strings.Repeat("🎉", 2048), "", 1},
+		{"2049 emoji are split", emoji, "", 2},
+		{"4096 emoji are split", strings.Repeat("😀", 4096), "", 2},
+		{"4097 emoji", strings.Repeat("😀", 4097), "over the limit of 4096", 0},
+		{"4096 cyrillic", strings.Repeat("ж", 4096), "", 1},
 	}
 	for _, tc := range cases {
-		_, err := r.a.Send(context.Background(), platform.Outbound{ChatID: "42", Text: tc.text})
-		if tc.ok != (err == nil) {
-			t.Errorf("%s: err = %v", tc.name, err)
+		before := len(r.srv.SentMessages())
+		got, err := r.a.Send(context.Background(), platform.Outbound{ChatID: "42", Text: tc.text, ReplyTo: "1",
+			Buttons: [][]platform.Button{{{Text: "ok", Data: "ok"}}}})
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: err = %v, want %q", tc.name, err, tc.wantErr)
+			}
+			continue
 		}
-		if err != nil && !strings.Contains(err.Error(), "limit of 4096") {
-			t.Errorf("%s: err = %v, want it to name the limit", tc.name, err)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
 		}
+		sent := r.srv.SentMessages()[before:]
+		if len(sent) != tc.messages {
+			t.Fatalf("%s: %d messages, want %d", tc.name, len(sent), tc.messages)
+		}
+		var joined string
+		for i, s := range sent {
+			joined += s.Text
+			if (i == 0) != (s.ReplyTo == 1) || (i == len(sent)-1) != (s.Keyboard != nil) {
+				t.Errorf("%s: part %d reply %d keyboard %v", tc.name, i, s.ReplyTo, s.Keyboard)
+			}
+		}
+		if joined != tc.text || got.ID != strconv.Itoa(sent[len(sent)-1].MessageID) {
+			t.Errorf("%s: parts do not add up, or the id is not the last part's", tc.name)
+		}
+	}
+	// an edit cannot split
+	sent, err := r.a.Send(context.Background(), platform.Outbound{ChatID: "42", Text: "short"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.a.Edit(context.Background(), "42", sent.ID, emoji); err == nil || !strings.Contains(err.Error(), "limit of 4096") {
+		t.Fatalf("Edit with 4098 units: %v", err)
 	}
 	if r.a.MaxLen() != 4096 {
 		t.Fatal(r.a.MaxLen())
+	}
+}
+
+func TestSplitUTF16(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		text  string
+		limit int
+		want  []string
+	}{
+		{"abc", 3, []string{"abc"}},
+		{"abcd", 3, []string{"abc", "d"}},
+		{"ab cd ef", 6, []string{"ab cd ", "ef"}},
+		{"abcd\nefgh", 6, []string{"abcd\n", "efgh"}},
+		{"🎉🎉🎉", 4, []string{"🎉🎉", "🎉"}},
+		{"a🎉", 2, []string{"a", "🎉"}},
+	}
+	for _, tc := range cases {
+		got := splitUTF16(tc.text, tc.limit)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("splitUTF16(%q, %d) = %q, want %q", tc.text, tc.limit, got, tc.want)
+		}
 	}
 }
 

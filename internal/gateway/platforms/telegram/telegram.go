@@ -53,8 +53,9 @@ import (
 // Name is the adapter's platform name.
 const Name = "telegram"
 
-// MaxLen is the longest message text Telegram accepts, in UTF-16 code
-// units as Telegram counts them.
+// MaxLen is the longest text Send accepts, in characters. Telegram's own
+// limit is 4096 UTF-16 code units; Send splits the rare text within MaxLen
+// characters that is longer in UTF-16 (many emoji).
 const MaxLen = 4096
 
 const (
