@@ -68,6 +68,16 @@ func (a *Adapter) Send(ctx context.Context, o platform.Outbound) (platform.Sent,
 			msg, err = a.bot.SendMessage(ctx, p)
 			return err
 		})
+		if to := migratedTo(err); to != 0 {
+			// the group became a supergroup: Telegram names the new chat
+			a.logf("telegram: chat %s became supergroup %d; sending there", o.ChatID, to)
+			p.ChatID = telego.ChatID{ID: to}
+			err = a.retry(ctx, func() error {
+				var err error
+				msg, err = a.bot.SendMessage(ctx, p)
+				return err
+			})
+		}
 		if err != nil {
 			return platform.Sent{}, fmt.Errorf("telegram: sending to chat %s: %w", o.ChatID, err)
 		}
@@ -287,6 +297,15 @@ func retryAfter(err error) int {
 			return api.Parameters.RetryAfter
 		}
 		return 1
+	}
+	return 0
+}
+
+// migratedTo is the migrate_to_chat_id of an answer, or 0.
+func migratedTo(err error) int64 {
+	var api *ta.Error
+	if errors.As(err, &api) && api.Parameters != nil {
+		return api.Parameters.MigrateToChatID
 	}
 	return 0
 }

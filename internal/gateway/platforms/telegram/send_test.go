@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -364,4 +365,43 @@ func TestTokenNeverShown(t *testing.T) {
 	if logs := r.logs.String(); strings.Contains(logs, strings.Split(testToken, ":")[1]) || logs == "" {
 		t.Fatalf("logs show the token or are empty:\n%s", logs)
 	}
+}
+
+func TestWebhookDeletedAndGroupMigration(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.srv.SetWebhook("https://example.invalid/hook")
+	alice := tgtest.User{ID: 42, FirstName: "Alice"}
+	r.srv.InjectMessage(tgtest.Message{From: &alice, Text: "kept while the webhook was set"})
+	r.run(t, r.a)
+	r.core.wait(t, "message", func() bool { return len(r.core.inbound) == 1 })
+	if r.srv.Webhook() != "" || r.srv.Calls("deleteWebhook") != 1 {
+		t.Fatalf("webhook %q, deleteWebhook called %d times", r.srv.Webhook(), r.srv.Calls("deleteWebhook"))
+	}
+	if p := findParams(r.srv.Requests(), "deleteWebhook"); strings.Contains(string(p), "drop_pending_updates") {
+		t.Fatalf("deleteWebhook dropped pending updates: %s", p)
+	}
+
+	r.srv.AddChat(tgtest.Group(-5, "old"))
+	r.srv.AddChat(tgtest.Supergroup(-1005, "old", false))
+	r.srv.FailNext("sendMessage", tgtest.Failure{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: -1005})
+	if _, err := r.a.Send(context.Background(), platform.Outbound{ChatID: "-5", Text: "to the new home"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.srv.SentMessages(); len(s) != 1 || s[0].Chat.ID != -1005 {
+		t.Fatalf("sent %+v", s)
+	}
+	if !strings.Contains(r.logs.String(), "became supergroup -1005") {
+		t.Fatalf("migration not logged:\n%s", r.logs.String())
+	}
+}
+
+func findParams(calls []tgtest.Call, method string) []byte {
+	for _, c := range calls {
+		if c.Method == method {
+			b, _ := json.Marshal(c.Params)
+			return b
+		}
+	}
+	return nil
 }

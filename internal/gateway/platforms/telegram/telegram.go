@@ -46,6 +46,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/mymmrac/telego"
+	ta "github.com/mymmrac/telego/telegoapi"
 
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 )
@@ -171,6 +172,9 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 				a.down(h, err)
 				return err
 			}
+			if webhookActive(err) && a.dropWebhook(ctx) {
+				continue
+			}
 			failures++
 			if werr := a.pause(ctx, h, err, failures); werr != nil {
 				return nil
@@ -236,6 +240,25 @@ func (a *Adapter) pause(ctx context.Context, h platform.Handler, err error, fail
 	d := a.backoff.after(failures)
 	a.logf("telegram: %s; retrying in %s", err, d)
 	return a.wait(ctx, d)
+}
+
+// webhookActive reports Telegram's 409 for getUpdates while a webhook is
+// set.
+func webhookActive(err error) bool {
+	var api *ta.Error
+	return errors.As(err, &api) && api.ErrorCode == 409 && strings.Contains(api.Description, "webhook")
+}
+
+// dropWebhook removes a webhook left on the bot (the gateway polls),
+// keeping its pending updates; it reports whether that worked.
+func (a *Adapter) dropWebhook(ctx context.Context) bool {
+	err := a.bot.DeleteWebhook(ctx, &telego.DeleteWebhookParams{DropPendingUpdates: false})
+	if err != nil {
+		a.logf("telegram: a webhook is set on the bot and deleting it failed: %s", a.scrub(err))
+		return false
+	}
+	a.logf("telegram: deleted the bot's webhook to poll with getUpdates (pending updates kept)")
+	return true
 }
 
 // confirm acknowledges updates handled since the last getUpdates call, so

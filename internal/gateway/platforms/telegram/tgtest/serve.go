@@ -61,6 +61,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "answerCallbackQuery":
 		res, err = s.answerCallbackQuery(p)
 	case "deleteWebhook":
+		s.SetWebhook("")
 		res, err = true, nil
 	default:
 		reply(w, http.StatusNotFound, response{ErrorCode: 404, Description: "Not Found: method not found"})
@@ -88,8 +89,8 @@ func (s *Server) fail(w http.ResponseWriter, f Failure) {
 		desc = http.StatusText(f.Code)
 	}
 	resp := response{ErrorCode: f.Code, Description: desc}
-	if f.RetryAfter > 0 {
-		resp.Parameters = &parameters{RetryAfter: f.RetryAfter}
+	if f.RetryAfter > 0 || f.MigrateTo != 0 {
+		resp.Parameters = &parameters{RetryAfter: f.RetryAfter, MigrateToChatID: f.MigrateTo}
 	}
 	reply(w, f.Code, resp)
 }
@@ -190,6 +191,12 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p params) {
 	}
 	me := make(chan struct{})
 	s.mu.Lock()
+	if s.webhook != "" {
+		s.mu.Unlock()
+		reply(w, http.StatusConflict, response{ErrorCode: 409,
+			Description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"})
+		return
+	}
 	if off, ok := p.num("offset"); ok && off != 0 {
 		s.confirmLocked(int(off))
 	}

@@ -65,6 +65,7 @@ type Server struct {
 	calls    map[string]int
 	failures map[string][]Failure
 	params   []Call
+	webhook  string
 }
 
 // New starts a server for token on 127.0.0.1; tb.Cleanup closes it.
@@ -139,6 +140,9 @@ type Failure struct {
 	Code        int
 	Description string
 	RetryAfter  int // seconds, for 429
+	// MigrateTo is the supergroup a group became (400 with
+	// migrate_to_chat_id).
+	MigrateTo int64
 }
 
 // FailNext makes the next len(f) calls of method fail, in order.
@@ -146,6 +150,21 @@ func (s *Server) FailNext(method string, f ...Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[method] = append(s.failures[method], f...)
+}
+
+// SetWebhook sets a webhook: getUpdates then answers 409 until
+// deleteWebhook is called, as Telegram does.
+func (s *Server) SetWebhook(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhook = url
+}
+
+// Webhook is the webhook set, "" for none.
+func (s *Server) Webhook() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook
 }
 
 // RateLimit makes the next call of method answer 429 with retry_after.

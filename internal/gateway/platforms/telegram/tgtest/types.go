@@ -81,5 +81,6 @@ type response struct {
 }
 
 type parameters struct {
-	RetryAfter int `json:"retry_after,omitempty"`
+	RetryAfter      int   `json:"retry_after,omitempty"`
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
 }
