@@ -153,7 +153,7 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 	}
 	offset, sent := 0, 0 // next offset to send; the offset of the last successful call
 	defer func() { a.confirm(offset, sent) }()
-	var failures int
+	var failures, stuck int // failed polls in a row; failed Inbound calls in a row
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -192,13 +192,15 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				a.logf("telegram: update %d not journaled, fetching it again: %s", u.UpdateID, a.scrubText(err.Error()))
-				failures++
-				if a.wait(ctx, a.backoff.after(failures)) != nil {
+				stuck++
+				d := a.backoff.after(stuck)
+				a.logf("telegram: update %d not journaled, fetching it again in %s: %s", u.UpdateID, d, a.scrubText(err.Error()))
+				if a.wait(ctx, d) != nil {
 					return nil
 				}
 				break
 			}
+			stuck = 0
 			offset = u.UpdateID + 1
 		}
 	}

@@ -181,6 +181,9 @@ func TestAckOnlyAfterInbound(t *testing.T) {
 	if got := r.srv.Calls("getUpdates"); got < 3 {
 		t.Fatalf("getUpdates called %d times, want at least 3", got)
 	}
+	if w := r.waited(); len(w) != 2 || w[0] != time.Second || w[1] != 2*time.Second {
+		t.Fatalf("waits %v, want [1s 2s]: the backoff grows while the journal fails", w)
+	}
 	// after success the offset passes the update (next poll, or the final
 	// confirmation when Run ends)
 	if err := stop(); err != nil {
