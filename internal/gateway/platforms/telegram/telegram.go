@@ -148,6 +148,9 @@ func (a *Adapter) Home() string { return a.home }
 // button presses to h.Pressed. It returns nil when ctx ends and an error
 // when Telegram refuses the token.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
+	a.mu.Lock()
+	a.state = 0 // a restarted Run reports its connection afresh
+	a.mu.Unlock()
 	if err := a.connect(ctx, h); err != nil {
 		return err
 	}
@@ -295,7 +298,8 @@ func (a *Adapter) down(h platform.Handler, err error) {
 	h.Connected(Name, false, err)
 }
 
-func (a *Adapter) bot0() telego.User {
+// self is the bot as getMe described it.
+func (a *Adapter) self() telego.User {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.me
@@ -362,7 +366,7 @@ func (a *Adapter) message(tm *telego.Message) (platform.Message, bool) {
 	if text == "" {
 		return platform.Message{}, false
 	}
-	me := a.bot0()
+	me := a.self()
 	m := platform.Message{
 		Platform: Name,
 		ID:       strconv.Itoa(tm.MessageID),
