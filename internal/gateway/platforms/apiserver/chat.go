@@ -189,7 +189,8 @@ func (c completion) chunk(delta map[string]any, finish any) map[string]any {
 	}
 }
 
-// sse writes Server-Sent Events and flushes each one.
+// sse writes Server-Sent Events; flush sends what was written (once per
+// batch of agent events, not per event).
 type sse struct {
 	w  http.ResponseWriter
 	rc *http.ResponseController
@@ -221,11 +222,11 @@ func (e *sse) send(name string, v any) error {
 }
 
 func (e *sse) raw(s string) error {
-	if _, err := e.w.Write([]byte(s)); err != nil {
-		return err
-	}
-	return e.rc.Flush()
+	_, err := e.w.Write([]byte(s))
+	return err
 }
+
+func (e *sse) flush() error { return e.rc.Flush() }
 
 // streamChat runs the turn and streams its events: text deltas as
 // chat.completion.chunk data events, tool starts and ends as
@@ -248,6 +249,7 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 	}()
 	out := newSSE(w)
 	_ = out.send("", c.chunk(map[string]any{"role": "assistant", "content": ""}, nil))
+	_ = out.flush()
 	tools := toolCalls{}
 	sentText := false
 	broken := false
@@ -269,11 +271,14 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 			}
 			broken = err != nil
 		}
+		if len(evs) > 0 && !broken {
+			broken = out.flush() != nil
+		}
 		if !open || broken || ctx.Err() != nil {
 			break
 		}
 		if len(evs) == 0 {
-			broken = out.raw(": keepalive\n\n") != nil
+			broken = out.raw(": keepalive\n\n") != nil || out.flush() != nil
 		}
 	}
 	o := <-done // the turn ends: ctx is cancelled when the client left
@@ -289,6 +294,7 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 		}
 		_ = out.send("", e)
 		_ = out.raw("data: [DONE]\n\n")
+		_ = out.flush()
 		return
 	}
 	if !sentText && o.res.Text != "" {
@@ -298,6 +304,7 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 	final["usage"] = usage(o.res)
 	_ = out.send("", final)
 	_ = out.raw("data: [DONE]\n\n")
+	_ = out.flush()
 }
 
 // toolCalls gives tool events call ids: a start opens call_N, the next

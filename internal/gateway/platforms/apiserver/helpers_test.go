@@ -27,6 +27,7 @@ type scripted struct {
 	turns   map[string]int
 	reqs    []platform.TurnRequest
 	release chan struct{}
+	cut     int // turns that ended because their context did
 }
 
 func newScripted() *scripted {
@@ -51,6 +52,9 @@ func (a *scripted) Turn(ctx context.Context, r platform.TurnRequest) (platform.T
 		select {
 		case <-a.release:
 		case <-ctx.Done():
+			a.mu.Lock()
+			a.cut++
+			a.mu.Unlock()
 			return platform.TurnResult{}, ctx.Err()
 		}
 	case "use tools":
@@ -97,8 +101,10 @@ func newFixture(t testing.TB, edit func(*config.Config)) *fixture {
 	f := &fixture{agent: newScripted(), logs: &strings.Builder{}}
 	var logMu sync.Mutex
 	svc, err := New(platform.Deps{
-		Config:   cfg,
-		Env:      func(k string) (string, bool) { return map[string]string{"API_SERVER_KEY": testKey}[k], k == "API_SERVER_KEY" },
+		Config: cfg,
+		Env: func(k string) (string, bool) {
+			return map[string]string{"API_SERVER_KEY": testKey}[k], k == "API_SERVER_KEY"
+		},
 		Agent:    f.agent,
 		StateDir: t.TempDir(),
 		Logf: func(format string, args ...any) {
@@ -125,4 +131,14 @@ func newFixture(t testing.TB, edit func(*config.Config)) *fixture {
 
 func (f *fixture) newClient(key string) openai.Client {
 	return openai.NewClient(option.WithBaseURL(f.http.URL+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+}
+
+func chatParams(text string) openai.ChatCompletionNewParams {
+	return openai.ChatCompletionNewParams{Model: "hermes", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(text)}}
+}
+
+func (a *scripted) cutTurns() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cut
 }

@@ -15,7 +15,8 @@ import (
 // store keeps responses (for previous_response_id and GET), runs and
 // idempotency keys in SQLite, so they survive a gateway restart.
 type store struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 }
 
 const schema = `
@@ -66,7 +67,7 @@ func openStore(path string) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("api_server: open store %s: %w", path, err)
 	}
-	return &store{db: db}, nil
+	return &store{db: db, path: path}, nil
 }
 
 func (st *store) close() error { return st.db.Close() }
