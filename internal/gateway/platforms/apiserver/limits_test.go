@@ -26,7 +26,7 @@ func TestRequestLimitsAndErrors(t *testing.T) {
 		{"last not user", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}`, 400, "invalid_request"},
 		{"image part", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}}]}]}`, 400, "invalid_request"},
 		{"unknown role", "POST", "/v1/chat/completions", `{"messages":[{"role":"wizard","content":"a"}]}`, 400, "invalid_request"},
-		{"responses stream", "POST", "/v1/responses", `{"input":"a","stream":true}`, 400, "stream_unsupported"},
+		{"responses bad previous", "POST", "/v1/responses", `{"input":"a","previous_response_id":"resp_gone","stream":true}`, 404, "previous_response_not_found"},
 		{"responses no input", "POST", "/v1/responses", `{"model":"m"}`, 400, "invalid_request"},
 		{"responses too large", "POST", "/v1/responses", big, 413, "request_too_large"},
 		{"unknown route", "GET", "/v1/nothing", "", 404, "not_found"},

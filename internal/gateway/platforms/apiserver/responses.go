@@ -69,10 +69,6 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", "invalid JSON body: "+err.Error())
 		return
 	}
-	if req.Stream {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "stream_unsupported", "stream is not supported on /v1/responses: use /v1/chat/completions with stream, or omit stream")
-		return
-	}
 	text, err := inputText(req.Input)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_request", err.Error())
@@ -104,44 +100,74 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
-	res, err := s.agent.Turn(ctx, platform.TurnRequest{SessionKey: sessionKeyPrefix + session, Text: text, System: req.Instructions, Source: Name})
+	turn := platform.TurnRequest{SessionKey: sessionKeyPrefix + session, Text: text, System: req.Instructions, Source: Name}
+	m := respMeta{id: newID("resp_"), msgID: newID("msg_"), model: model, created: s.now().Unix(), prev: req.PreviousResponseID, instructions: req.Instructions}
+	store := req.Store == nil || *req.Store
 	w.Header().Set(sessionHeader, session)
+	if req.Stream {
+		s.streamResponse(ctx, w, turn, m, store)
+		return
+	}
+	res, err := s.agent.Turn(ctx, turn)
 	if err != nil {
 		s.turnError(w, err)
 		return
 	}
-	id := newID("resp_")
-	resp := map[string]any{
-		"id": id, "object": "response", "created_at": s.now().Unix(), "status": "completed", "model": model,
-		"output": []map[string]any{{
-			"type": "message", "id": newID("msg_"), "status": "completed", "role": "assistant",
-			"content": []map[string]any{{"type": "output_text", "text": res.Text, "annotations": []any{}}},
-		}},
-		"usage": map[string]int{
-			"input_tokens": res.InputTokens, "output_tokens": res.OutputTokens,
-			"total_tokens": res.InputTokens + res.OutputTokens,
-		},
-		"parallel_tool_calls": false, "tool_choice": "auto", "tools": []any{},
-	}
-	if req.PreviousResponseID != "" {
-		resp["previous_response_id"] = req.PreviousResponseID
-	}
-	if req.Instructions != "" {
-		resp["instructions"] = req.Instructions
-	}
-	b, err := json.Marshal(resp)
+	b, err := json.Marshal(m.object("completed", res.Text, res))
 	if err != nil {
 		s.storeError(w, err)
 		return
 	}
-	if req.Store == nil || *req.Store {
-		if err := s.st.putResponse(r.Context(), id, session, b, s.now()); err != nil {
+	if store {
+		if err := s.st.putResponse(r.Context(), m.id, session, b, s.now()); err != nil {
 			s.storeError(w, err)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)
+}
+
+// respMeta is what every form of one response repeats.
+type respMeta struct {
+	id, msgID, model, prev, instructions string
+	created                              int64
+}
+
+// object is the Responses API response object.
+func (m respMeta) object(status, text string, res platform.TurnResult) map[string]any {
+	output := []map[string]any{}
+	if status != "in_progress" {
+		output = append(output, m.message(status, text))
+	}
+	o := map[string]any{
+		"id": m.id, "object": "response", "created_at": m.created, "status": status, "model": m.model,
+		"output": output,
+		"usage": map[string]int{
+			"input_tokens": res.InputTokens, "output_tokens": res.OutputTokens,
+			"total_tokens": res.InputTokens + res.OutputTokens,
+		},
+		"parallel_tool_calls": false, "tool_choice": "auto", "tools": []any{},
+	}
+	if m.prev != "" {
+		o["previous_response_id"] = m.prev
+	}
+	if m.instructions != "" {
+		o["instructions"] = m.instructions
+	}
+	return o
+}
+
+func (m respMeta) message(status, text string) map[string]any {
+	content := []map[string]any{}
+	if status != "in_progress" {
+		content = append(content, outputText(text))
+	}
+	return map[string]any{"type": "message", "id": m.msgID, "status": status, "role": "assistant", "content": content}
+}
+
+func outputText(text string) map[string]any {
+	return map[string]any{"type": "output_text", "text": text, "annotations": []any{}}
 }
 
 func (s *Server) getResponse(w http.ResponseWriter, r *http.Request) {
