@@ -252,35 +252,18 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 	_ = out.flush()
 	tools := toolCalls{}
 	sentText := false
-	broken := false
-	for {
-		evs, open := q.wait(ctx, keepaliveEvery)
-		for _, ev := range evs {
-			if broken {
-				break
+	broken := out.pump(ctx, q, func(ev platform.Event) error {
+		switch ev.Kind {
+		case "text":
+			if ev.Text != "" {
+				sentText = true
+				return out.send("", c.chunk(map[string]any{"content": ev.Text}, nil))
 			}
-			var err error
-			switch ev.Kind {
-			case "text":
-				if ev.Text != "" {
-					sentText = true
-					err = out.send("", c.chunk(map[string]any{"content": ev.Text}, nil))
-				}
-			case "tool", "tool_done":
-				err = out.send("hermes.tool.progress", tools.progress(ev))
-			}
-			broken = err != nil
+		case "tool", "tool_done":
+			return out.send("hermes.tool.progress", tools.progress(ev))
 		}
-		if len(evs) > 0 && !broken {
-			broken = out.flush() != nil
-		}
-		if !open || broken || ctx.Err() != nil {
-			break
-		}
-		if len(evs) == 0 {
-			broken = out.raw(": keepalive\n\n") != nil || out.flush() != nil
-		}
-	}
+		return nil
+	})
 	o := <-done // the turn ends: ctx is cancelled when the client left
 	if broken {
 		return
@@ -305,6 +288,29 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req plat
 	_ = out.send("", final)
 	_ = out.raw("data: [DONE]\n\n")
 	_ = out.flush()
+}
+
+// pump writes the queue's events through write until the queue closes,
+// the client leaves or a write fails (broken), flushing once per batch
+// and sending a keepalive comment when the turn is silent.
+func (e *sse) pump(ctx context.Context, q *eventQueue, write func(platform.Event) error) (broken bool) {
+	for {
+		evs, open := q.wait(ctx, keepaliveEvery)
+		for _, ev := range evs {
+			if err := write(ev); err != nil {
+				return true
+			}
+		}
+		if len(evs) > 0 && e.flush() != nil {
+			return true
+		}
+		if !open || ctx.Err() != nil {
+			return false
+		}
+		if len(evs) == 0 && (e.raw(": keepalive\n\n") != nil || e.flush() != nil) {
+			return true
+		}
+	}
 }
 
 // toolCalls gives tool events call ids: a start opens call_N, the next

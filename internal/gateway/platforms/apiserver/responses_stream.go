@@ -44,37 +44,20 @@ func (s *Server) streamResponse(ctx context.Context, w http.ResponseWriter, turn
 	_ = out.flush()
 	var text strings.Builder
 	tools := toolCalls{}
-	broken := false
-	for {
-		evs, open := q.wait(ctx, keepaliveEvery)
-		for _, ev := range evs {
-			if broken {
-				break
+	broken := out.pump(ctx, q, func(ev platform.Event) error {
+		switch ev.Kind {
+		case "text":
+			if ev.Text != "" {
+				text.WriteString(ev.Text)
+				return emit("response.output_text.delta", map[string]any{"output_index": 0, "content_index": 0, "item_id": m.msgID, "delta": ev.Text, "logprobs": []any{}})
 			}
-			var err error
-			switch ev.Kind {
-			case "text":
-				if ev.Text != "" {
-					text.WriteString(ev.Text)
-					err = emit("response.output_text.delta", map[string]any{"output_index": 0, "content_index": 0, "item_id": m.msgID, "delta": ev.Text, "logprobs": []any{}})
-				}
-			case "tool", "tool_done":
-				p := tools.progress(ev)
-				p["type"] = "hermes.tool.progress"
-				err = out.send("hermes.tool.progress", p)
-			}
-			broken = err != nil
+		case "tool", "tool_done":
+			p := tools.progress(ev)
+			p["type"] = "hermes.tool.progress"
+			return out.send("hermes.tool.progress", p)
 		}
-		if len(evs) > 0 && !broken {
-			broken = out.flush() != nil
-		}
-		if !open || broken || ctx.Err() != nil {
-			break
-		}
-		if len(evs) == 0 {
-			broken = out.raw(": keepalive\n\n") != nil || out.flush() != nil
-		}
-	}
+		return nil
+	})
 	o := <-done
 	if broken {
 		return
