@@ -393,13 +393,17 @@ func (q *eventQueue) wait(ctx context.Context, idle time.Duration) (evs []platfo
 	}
 	timer := time.NewTimer(idle)
 	defer timer.Stop()
-	select {
-	case <-q.notify:
-		evs, open, _ := take()
-		return evs, open
-	case <-ctx.Done():
-		return nil, true
-	case <-timer.C:
-		return nil, true
+	for {
+		select {
+		case <-q.notify:
+			// A signal may be left from events an earlier call took.
+			if evs, open, got := take(); got || !open {
+				return evs, open
+			}
+		case <-ctx.Done():
+			return nil, true
+		case <-timer.C:
+			return nil, true
+		}
 	}
 }

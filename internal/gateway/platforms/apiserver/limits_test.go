@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/gateway/platform"
 )
 
 func TestRequestLimitsAndErrors(t *testing.T) {
@@ -118,5 +119,25 @@ func TestClientDisconnectCancelsTurn(t *testing.T) {
 	}
 	if _, err := f.client.Chat.Completions.New(context.Background(), chatParams("after")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestEventQueueStaleSignal(t *testing.T) {
+	t.Parallel()
+	q := newEventQueue()
+	q.push(platform.Event{Kind: "text", Text: "a"})
+	if evs, open := q.wait(context.Background(), time.Hour); len(evs) != 1 || !open {
+		t.Fatalf("first wait %v %v", evs, open)
+	}
+	// The signal of the first push is still pending; the next wait must
+	// not return early and empty because of it.
+	go q.push(platform.Event{Kind: "text", Text: "b"})
+	evs, open := q.wait(context.Background(), time.Hour)
+	if len(evs) != 1 || evs[0].Text != "b" || !open {
+		t.Fatalf("second wait %v %v", evs, open)
+	}
+	q.close()
+	if evs, open := q.wait(context.Background(), time.Hour); len(evs) != 0 || open {
+		t.Fatalf("after close %v %v", evs, open)
 	}
 }
