@@ -60,7 +60,8 @@ type Server struct {
 	timeout  time.Duration
 	now      func() time.Time
 	handler  http.Handler
-	runMu    sync.Mutex // serialises idempotency check-and-insert
+	runMu    sync.Mutex // serialises idempotency check-and-insert and closed
+	closed   bool
 	runs     sync.WaitGroup
 	base     context.Context
 	stopRuns context.CancelFunc
@@ -162,6 +163,9 @@ func (s *Server) SetTimeout(d time.Duration) { s.timeout = d }
 // Close cancels runs still going, waits for them to record their end and
 // closes the store.
 func (s *Server) Close() error {
+	s.runMu.Lock()
+	s.closed = true
+	s.runMu.Unlock()
 	s.stopRuns()
 	s.runs.Wait()
 	return s.st.close()

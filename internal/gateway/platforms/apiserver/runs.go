@@ -74,6 +74,10 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	hash, _ := bodyHash(body) // the body parsed above
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
+	if s.closed {
+		writeError(w, http.StatusServiceUnavailable, "server_error", "shutting_down", "the API server is stopping; retry with the same Idempotency-Key")
+		return
+	}
 	if key != "" {
 		prevHash, runID, found, err := s.st.idempotent(r.Context(), key, s.now().Add(-idempotencyTTL))
 		if err != nil {

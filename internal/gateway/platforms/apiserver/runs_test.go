@@ -165,3 +165,49 @@ func TestRunCutOffByCloseIsFailedAfterReopen(t *testing.T) {
 		t.Fatalf("after restart: %+v %v %v", rec, ok, err)
 	}
 }
+
+func TestStorePrunesOldStateAndClosedRefusesRuns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	old := time.Now().Add(-31 * 24 * time.Hour)
+	if err := f.srv.st.putResponse(ctx, "resp_old", "s", []byte(`{}`), old); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.st.putResponse(ctx, "resp_new", "s", []byte(`{}`), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.st.insertRun(ctx, runRecord{ID: "run_old", SessionID: "s", Status: "completed", CreatedAt: old.Unix()}, "k-old", "h"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(f.srv.st.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	if _, _, ok, _ := st.response(ctx, "resp_old"); ok {
+		t.Fatal("a 31-day-old response was kept")
+	}
+	if _, _, ok, _ := st.response(ctx, "resp_new"); !ok {
+		t.Fatal("a new response was dropped")
+	}
+	if _, ok, _ := st.run(ctx, "run_old"); ok {
+		t.Fatal("a 31-day-old run was kept")
+	}
+	if _, _, ok, _ := st.idempotent(ctx, "k-old", time.Time{}); ok {
+		t.Fatal("an expired idempotency key was kept")
+	}
+}
+
+func TestStartRunAfterClose(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.srv.runMu.Lock()
+	f.srv.closed = true
+	f.srv.runMu.Unlock()
+	_, _, err := f.startRun(t, map[string]any{"input": "late"}, "")
+	var apiErr *openai.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+		t.Fatalf("run after close: %v", err)
+	}
+}

@@ -19,6 +19,9 @@ type store struct {
 	path string
 }
 
+// keepFor is how long responses and runs are kept.
+const keepFor = 30 * 24 * time.Hour
+
 const schema = `
 CREATE TABLE IF NOT EXISTS responses (
 	id TEXT PRIMARY KEY,
@@ -66,6 +69,19 @@ func openStore(path string) (*store, error) {
 	if _, err := db.ExecContext(ctx, `UPDATE runs SET status='failed', error='interrupted: the gateway stopped before the run finished' WHERE status IN ('queued','running')`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("api_server: open store %s: %w", path, err)
+	}
+	// Old state is dropped at each start: responses and runs after 30
+	// days, idempotency keys after their 24 hours.
+	month := time.Now().Add(-keepFor).Unix()
+	for _, q := range []string{`DELETE FROM responses WHERE created_at < ?`, `DELETE FROM runs WHERE created_at < ?`} {
+		if _, err := db.ExecContext(ctx, q, month); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("api_server: prune store %s: %w", path, err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, time.Now().Add(-idempotencyTTL).Unix()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("api_server: prune store %s: %w", path, err)
 	}
 	return &store{db: db, path: path}, nil
 }
