@@ -97,7 +97,7 @@ func TestCronSeedScenario(t *testing.T) {
 		t.Fatalf("status --json: %v %+v", err, r)
 	}
 	if st[0]["last_status"] != "error" || st[0]["failure_streak"] != 1.0 || !strings.Contains(st[0]["last_error"].(string), "Incorrect API key") ||
-		st[0]["name"] != "weekly" || st[0]["last_delivery_error"] != nil {
+		st[0]["name"] != "weekly" || st[0]["last_delivery_error"] != "" {
 		t.Fatalf("status after the failure: %v", st[0])
 	}
 	vars[chatKeyEnv] = "sk-good"
