@@ -35,9 +35,10 @@ const (
 )
 
 // Run claims the slot of job jobID, runs it and records and delivers the
-// outcome. trigger is schedule, catchup or manual (a manual run claims
-// the current instant as its slot). store.ErrCronSlotTaken means another
-// process has this slot.
+// outcome. trigger is schedule, catchup, manual (hermes cron run) or
+// tool (the agent's cronjob tool); manual and tool runs claim the current
+// instant as their slot and leave next_run_at alone.
+// store.ErrCronSlotTaken means another process has this slot.
 func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigger string) (RunRecord, error) {
 	job, err := s.o.Jobs.Get(jobID)
 	if err != nil {
@@ -51,7 +52,7 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	}
 	// The job moves to its next slot before the run starts: a crash
 	// during the run never makes the same slot run again.
-	if trigger != "manual" {
+	if trigger != "manual" && trigger != "tool" {
 		if err := s.o.Jobs.UpdateJob(job.ID, func(j *Job) error {
 			if j.NextRunAt != nil && j.NextRunAt.Equal(slot) {
 				s.advance(j, now)
@@ -71,7 +72,7 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	if ok, err := s.o.Ledger.StartCronRun(ctx, rec.RunID, "", s.o.Clock.Now()); err != nil || !ok {
 		return rec, errors.Join(err, errors.New("the claim was taken over before the run started"))
 	}
-	runCtx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	runCtx, cancel := context.WithTimeout(withRunChain(ctx, job.ID), s.o.Timeout)
 	s.mu.Lock()
 	s.running[rec.RunID] = cancel
 	s.mu.Unlock()
