@@ -333,3 +333,34 @@ func TestCronInterfaces(t *testing.T) {
 		t.Fatalf("run of a missing job: %+v", r)
 	}
 }
+
+// The agent's cronjob tool runs a job now from a chat through the CLI's
+// scheduler: the job's own turn is made, recorded with trigger tool and
+// delivered, and the chat hears the status and output path.
+func TestCronToolRunFromChat(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{ToolResult: true, Contains: "): ok"}, Response: text("It ran.")},
+		{Match: llmtest.Match{Contains: "This is a scheduled job"}, Response: text("FINAL_CRON_OUTPUT: the weekly numbers")},
+		{Match: llmtest.Match{Contains: "run the report now"}, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			call("c1", "cronjob", `{"action":"run","job":"report"}`)}}},
+	}})
+	rcv, url := newReceiver(t)
+	home := chatHome(t, srv, "")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	if r := hermesEnv(t, vars, "cron", "create", "every monday 9am", "write the report", "--name", "report", "--deliver", "webhook:"+url); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := hermesEnv(t, vars, "chat", "-q", "run the report now")
+	if r.code != 0 || !strings.Contains(r.stdout, "It ran.") {
+		t.Fatalf("chat: %+v", r)
+	}
+	if msgs := rcv.all(); len(msgs) != 1 || msgs[0]["text"] != "the weekly numbers" || msgs[0]["status"] != "ok" {
+		t.Fatalf("delivered %v", msgs)
+	}
+	r = hermesEnv(t, vars, "cron", "history", "report", "--json")
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || runs[0]["Trigger"] != "tool" || runs[0]["Status"] != "ok" {
+		t.Fatalf("history: %v %s", err, r.stdout)
+	}
+}
