@@ -367,17 +367,27 @@ func (s *Scheduler) scheduleRetry(id string) error {
 	})
 }
 
+// stuckMargin is how long after its timeout a run of this process may
+// still be delivering before its claim counts as lost.
+const stuckMargin = 15 * time.Minute
+
 // RecoverStale finds runs claimed or running by a process that is gone
-// (killed, or the machine rebooted), records them as unknown with the
-// reason, and delivers that failure.
+// (killed, or the machine rebooted), or lost by this process, records them
+// as unknown with the reason, and delivers that failure.
 func (s *Scheduler) RecoverStale(ctx context.Context) ([]RunRecord, error) {
 	active, err := s.o.Ledger.ActiveCronRuns(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var recs []RunRecord
+	now := s.o.Clock.Now()
 	for _, r := range active {
-		if s.o.Alive(r.Owner) {
+		// A claim of this very process older than any run of it can last
+		// (the timeout, then delivery) was lost (its outcome could not be
+		// written): left alone it would block the job (forbid) until the
+		// process ends.
+		stuck := r.Owner == s.o.Owner && now.Sub(r.ClaimedAt) > s.o.Timeout+stuckMargin
+		if !stuck && s.o.Alive(r.Owner) {
 			continue
 		}
 		job, err := s.o.Jobs.Get(r.JobID)
@@ -388,6 +398,10 @@ func (s *Scheduler) RecoverStale(ctx context.Context) ([]RunRecord, error) {
 		}
 		reason := fmt.Sprintf("the process running it (pid %s) died during the run (killed, crashed or the machine restarted); it was %s since %s",
 			PIDOf(r.Owner), r.Status, r.ClaimedAt.In(s.o.Location).Format(time.RFC3339))
+		if stuck {
+			reason = fmt.Sprintf("the run was lost in this process (pid %s): still %s since %s, longer than cron.timeout allows; its outcome was never recorded",
+				PIDOf(r.Owner), r.Status, r.ClaimedAt.In(s.o.Location).Format(time.RFC3339))
+		}
 		rec, err := s.finish(ctx, job, RunRecord{RunID: r.ID, JobID: job.ID, Name: job.Name}, StatusUnknown, reason, Result{})
 		if err != nil {
 			s.logf("job %s: recover run %s: %v", job.Name, r.ID, err)

@@ -6,6 +6,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/store"
 )
 
 // TestNeverSilent: every way a run can end is recorded in the ledger and
@@ -78,5 +81,38 @@ func TestNeverSilent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A claim of this process that outlived any possible run (its outcome
+// could not be written) is recovered as unknown and delivered, instead of
+// blocking the job as "still running" until the process ends.
+func TestLostClaimOfThisProcess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	j := e.add(t, "lost", "every monday 9am", nil)
+	if err := e.ledger.ClaimCronRun(context.Background(), store.CronRun{ID: "lost1", JobID: j.ID, Slot: t0,
+		Trigger: "schedule", Owner: "me", ClaimedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute + stuckMargin) // the timeout is a minute: not yet
+	if recs := e.tick(t); len(recs) != 0 {
+		t.Fatalf("recovered too early: %+v", recs)
+	}
+	e.clk.Advance(time.Second)
+	recs := e.tick(t)
+	if len(recs) != 1 || recs[0].RunID != "lost1" || recs[0].Status != StatusUnknown || !strings.Contains(recs[0].Error, "lost in this process") || !recs[0].Delivered {
+		t.Fatalf("%+v", recs)
+	}
+	// A live claim of another process is never taken, however old.
+	if err := e.ledger.ClaimCronRun(context.Background(), store.CronRun{ID: "other1", JobID: j.ID, Slot: t0.Add(time.Hour),
+		Trigger: "schedule", Owner: "other", ClaimedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(24 * time.Hour)
+	for _, r := range e.tick(t) {
+		if r.RunID == "other1" {
+			t.Fatalf("another live process's run was taken: %+v", r)
+		}
 	}
 }
