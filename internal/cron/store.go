@@ -40,8 +40,9 @@ type Jobs struct {
 	dir string
 	// The last file read, decoded: a tick neither decodes nor copies the
 	// jobs when jobs.json is unchanged (see snapshot).
-	mu    sync.Mutex
-	cache *snapshot
+	mu      sync.Mutex
+	cache   *snapshot
+	scratch []byte // sameBytes's buffer
 }
 
 // snapshot is jobs.json as last read; it is never changed after it is
@@ -229,6 +230,11 @@ func (s *Jobs) read() (*snapshot, error) {
 		return c, nil
 	}
 	readAt := time.Now()
+	if c := s.cache; c != nil && fi.Size() == int64(len(c.data)) && s.sameBytes(c.data) {
+		// Same bytes: keep the decoded jobs, note the (maybe new) key.
+		s.cache = &snapshot{data: c.data, stat: key, readAt: readAt, jobs: c.jobs, order: c.order}
+		return s.cache, nil
+	}
 	data, err := os.ReadFile(s.Path())
 	if errors.Is(err, fs.ErrNotExist) {
 		s.cache = nil
@@ -241,17 +247,31 @@ func (s *Jobs) read() (*snapshot, error) {
 		s.cache = nil
 		return nil, nil
 	}
-	if c := s.cache; c != nil && bytes.Equal(data, c.data) {
-		// Same bytes: keep the decoded jobs, note the (maybe new) key.
-		s.cache = &snapshot{data: c.data, stat: key, readAt: readAt, jobs: c.jobs, order: c.order}
-		return s.cache, nil
-	}
 	jobs, err := s.decode(data)
 	if err != nil {
 		return nil, err
 	}
 	s.cache = newSnapshot(data, key, readAt, jobs)
 	return s.cache, nil
+}
+
+// sameBytes reports whether jobs.json holds exactly want, reading it into
+// a buffer kept between calls (no allocation per tick).
+func (s *Jobs) sameBytes(want []byte) bool {
+	f, err := os.Open(s.Path())
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if cap(s.scratch) < len(want)+1 {
+		s.scratch = make([]byte, len(want)+1)
+	}
+	buf := s.scratch[:len(want)+1]
+	n, err := io.ReadFull(f, buf)
+	if err != io.ErrUnexpectedEOF || n != len(want) {
+		return false // shorter, longer, or unreadable
+	}
+	return bytes.Equal(buf[:n], want)
 }
 
 func newSnapshot(data []byte, key fileKey, readAt time.Time, jobs []Job) *snapshot {
