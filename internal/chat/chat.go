@@ -55,6 +55,8 @@ type Options struct {
 	// Getenv reads NO_COLOR and TERM for display.color auto; nil is
 	// os.Getenv.
 	Getenv func(string) string
+	// CronRun lets the cronjob tool run a job now; nil refuses that.
+	CronRun runtime.CronRunFunc
 }
 
 func (o *Options) redactor() *redact.Redactor {
@@ -78,6 +80,7 @@ func open(ctx context.Context, o *Options, cfg *config.Config, ro runtime.Option
 	}
 	ro.Home, ro.Config, ro.Router, ro.Aux = o.Home, cfg, main, aux
 	ro.Frontend, ro.Toolsets, ro.Cwd, ro.Env, ro.Redactor = "cli", o.Toolsets, o.Cwd, o.Env, o.Redactor
+	ro.CronRun = o.CronRun
 	rt, err := runtime.Open(ctx, ro)
 	if err != nil {
 		return nil, nil, err

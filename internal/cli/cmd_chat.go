@@ -129,7 +129,8 @@ func (a *App) chatOptions(f *chatFlags, maxTurnsSet bool) (chat.Options, error) 
 		return chat.Options{}, fmt.Errorf("working directory: %w", err)
 	}
 	o := chat.Options{Home: h, Config: &cfg, Routers: a.chatRouters, Cwd: cwd, Env: os.Environ(),
-		Resume: f.resume, Yolo: f.yolo, Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr, Getenv: a.Getenv}
+		Resume: f.resume, Yolo: f.yolo, Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr, Getenv: a.Getenv,
+		CronRun: a.cronToolRun}
 	if f.cont {
 		o.Resume = "latest"
 	}

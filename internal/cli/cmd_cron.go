@@ -471,11 +471,23 @@ func (a *App) cronScheduler() (_ *cron.Scheduler, closeFn func(), err error) {
 		}
 	}
 	runner := &agentrun.Runner{Home: h, Config: cfg, Routers: a.chatRouters, Lookup: lookup, Pools: pools,
-		Env: os.Environ(), Log: a.Stderr}
+		Env: os.Environ(), Log: a.Stderr, CronRun: a.cronToolRun}
 	s := cron.New(cron.Options{Jobs: jobs, Ledger: ledger, Runner: runner, Deliverer: &cron.Targets{Log: a.Stderr, Webhook: wh},
 		Location: loc, OutputDir: filepath.Join(jobs.Dir(), cron.OutputDir), OutputKeep: cfg.Cron.OutputKeep,
 		Timeout: cfg.Cron.Timeout.D(), Concurrency: cfg.Cron.Concurrency, Log: a.Stderr})
 	return s, func() { ledger.Close() }, nil
+}
+
+// cronToolRun runs a job now for the agent's cronjob tool (in a chat, or
+// in a cron run with cron.allow_agent_scheduling): the path of hermes cron
+// run, with trigger "tool".
+func (a *App) cronToolRun(ctx context.Context, jobID string) (cron.RunRecord, error) {
+	s, closeFn, err := a.cronScheduler()
+	if err != nil {
+		return cron.RunRecord{}, err
+	}
+	defer closeFn()
+	return s.Run(ctx, jobID, time.Now(), "tool")
 }
 
 // signalContext ends on SIGINT or SIGTERM in the real process.

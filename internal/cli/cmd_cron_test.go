@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/llmtest"
@@ -97,7 +98,7 @@ func TestCronSeedScenario(t *testing.T) {
 		t.Fatalf("status --json: %v %+v", err, r)
 	}
 	if st[0]["last_status"] != "error" || st[0]["failure_streak"] != 1.0 || !strings.Contains(st[0]["last_error"].(string), "Incorrect API key") ||
-		st[0]["name"] != "weekly" || st[0]["last_delivery_error"] != nil {
+		st[0]["name"] != "weekly" || st[0]["last_delivery_error"] != "" {
 		t.Fatalf("status after the failure: %v", st[0])
 	}
 	vars[chatKeyEnv] = "sk-good"
@@ -249,5 +250,117 @@ func TestCronCLI(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(home, "cron", "jobs.json"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("jobs.json: %v %v", fi, err)
+	}
+}
+
+// TestCronInterfaces checks the issue's "interfaces other work relies on"
+// through the real commands: create --json, status --json on a job that
+// never ran, tick running what is due once, and run's exit code (0 only
+// for ok: a result that could not be delivered is delivery_failed, 1).
+func TestCronInterfaces(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{{Times: -1, Response: llmtest.Response{Text: "fine"}}}})
+	home := chatHome(t, srv, "cron:\n  delivery_retries: 1\n")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	r := hermesEnv(t, vars, "cron", "create", "30m", "check", "--name", "c", "--deliver", "webhook:http://127.0.0.1:1/hook",
+		"--failure-deliver", "local", "--json")
+	var job map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &job); err != nil || r.code != 0 {
+		t.Fatalf("create --json: %v %+v", err, r)
+	}
+	for _, k := range []string{"id", "name", "next_run_at"} {
+		if job[k] == nil || job[k] == "" {
+			t.Fatalf("create --json lacks %s: %s", k, r.stdout)
+		}
+	}
+	status := func() map[string]any {
+		t.Helper()
+		r := hermesEnv(t, vars, "cron", "status", "--json")
+		var st []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != 0 || len(st) != 1 {
+			t.Fatalf("status --json: %v %+v", err, r)
+		}
+		return st[0]
+	}
+	st := status()
+	for _, k := range []string{"id", "name", "last_status", "last_error", "failure_streak", "last_delivery_error", "next_run_at"} {
+		if _, ok := st[k]; !ok {
+			t.Fatalf("status --json of a job that never ran lacks %s: %v", k, st)
+		}
+	}
+	r = hermesEnv(t, vars, "cron", "run", "c", "--json")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || r.code != 1 || rec["status"] != "delivery_failed" ||
+		!strings.Contains(rec["delivery_error"].(string), "127.0.0.1:1") {
+		t.Fatalf("run with an undeliverable result: %v %+v", err, r)
+	}
+	if !strings.Contains(r.stderr, "could not be delivered to webhook:") {
+		t.Fatalf("the delivery failure did not reach failure_deliver (local, stderr): %q", r.stderr)
+	}
+	if st := status(); st["last_status"] != "delivery_failed" || st["failure_streak"] != 1.0 || st["last_delivery_error"] == "" {
+		t.Fatalf("status after the delivery failure: %v", st)
+	}
+	if r := hermesEnv(t, vars, "cron", "edit", "c", "--deliver", "local"); r.code != 0 {
+		t.Fatalf("edit: %+v", r)
+	}
+	// Make it due, by hand: tick runs it once, the next tick nothing.
+	path := filepath.Join(home, "cron", "jobs.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string][]map[string]any
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	f["jobs"][0]["next_run_at"] = time.Now().Add(-10 * time.Second).UTC().Format(time.RFC3339Nano)
+	data, _ = json.Marshal(f)
+	writeFile(t, path, string(data), 0o600)
+	for i, want := range []int{1, 0} {
+		r := hermesEnv(t, vars, "cron", "tick", "--json")
+		var recs []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil || r.code != 0 || len(recs) != want {
+			t.Fatalf("tick %d: %v %+v", i, err, r)
+		}
+		if want == 1 && recs[0]["status"] != "ok" {
+			t.Fatalf("tick ran %v", recs[0])
+		}
+	}
+	if r := hermesEnv(t, vars, "cron", "run", "c"); r.code != 0 || !strings.Contains(r.stdout, ": ok") {
+		t.Fatalf("run: %+v", r)
+	}
+	if r := hermesEnv(t, vars, "cron", "run", "nope"); r.code != 1 || !strings.Contains(r.stderr, "no such job") {
+		t.Fatalf("run of a missing job: %+v", r)
+	}
+}
+
+// The agent's cronjob tool runs a job now from a chat through the CLI's
+// scheduler: the job's own turn is made, recorded with trigger tool and
+// delivered, and the chat hears the status and output path.
+func TestCronToolRunFromChat(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{ToolResult: true, Contains: "): ok"}, Response: text("It ran.")},
+		{Match: llmtest.Match{Contains: "This is a scheduled job"}, Response: text("FINAL_CRON_OUTPUT: the weekly numbers")},
+		{Match: llmtest.Match{Contains: "run the report now"}, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			call("c1", "cronjob", `{"action":"run","job":"report"}`)}}},
+	}})
+	rcv, url := newReceiver(t)
+	home := chatHome(t, srv, "")
+	vars := map[string]string{"HERMES_HOME": home, chatKeyEnv: "k"}
+	if r := hermesEnv(t, vars, "cron", "create", "every monday 9am", "write the report", "--name", "report", "--deliver", "webhook:"+url); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	r := hermesEnv(t, vars, "chat", "-q", "run the report now")
+	if r.code != 0 || !strings.Contains(r.stdout, "It ran.") {
+		t.Fatalf("chat: %+v", r)
+	}
+	if msgs := rcv.all(); len(msgs) != 1 || msgs[0]["text"] != "the weekly numbers" || msgs[0]["status"] != "ok" {
+		t.Fatalf("delivered %v", msgs)
+	}
+	r = hermesEnv(t, vars, "cron", "history", "report", "--json")
+	var runs []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || runs[0]["Trigger"] != "tool" || runs[0]["Status"] != "ok" {
+		t.Fatalf("history: %v %s", err, r.stdout)
 	}
 }

@@ -61,33 +61,36 @@ type Repeat struct {
 
 // Job is one entry of cron/jobs.json.
 type Job struct {
-	ID                string     `json:"id"`
-	Name              string     `json:"name"`
-	Prompt            string     `json:"prompt,omitempty"`
-	Script            string     `json:"script,omitempty"` // a file under <home>/scripts, run without the model
-	Skills            []string   `json:"skills,omitempty"`
-	Model             string     `json:"model,omitempty"`
-	Provider          string     `json:"provider,omitempty"`
-	Schedule          Schedule   `json:"schedule"`
-	Repeat            Repeat     `json:"repeat"`
-	Enabled           bool       `json:"enabled"`
-	State             State      `json:"state"`
-	PausedAt          *time.Time `json:"paused_at,omitempty"`
-	PausedReason      string     `json:"paused_reason,omitempty"`
-	CreatedAt         time.Time  `json:"created_at"`
-	NextRunAt         *time.Time `json:"next_run_at"`
-	LastRunAt         *time.Time `json:"last_run_at,omitempty"`
-	LastStatus        Status     `json:"last_status,omitempty"`
-	LastError         string     `json:"last_error,omitempty"`
-	LastDeliveryError string     `json:"last_delivery_error,omitempty"`
-	FailureStreak     int        `json:"failure_streak"`
-	Retries           int        `json:"retries,omitempty"` // network retries in a row (RetryDelays)
-	Deliver           string     `json:"deliver"`
-	FailureDeliver    string     `json:"failure_deliver,omitempty"` // empty: Deliver
-	Origin            string     `json:"origin,omitempty"`
-	Toolsets          []string   `json:"toolsets,omitempty"`
-	Workdir           string     `json:"workdir,omitempty"`
-	Concurrency       string     `json:"concurrency,omitempty"` // empty: cron.concurrency
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Prompt       string     `json:"prompt,omitempty"`
+	Script       string     `json:"script,omitempty"` // a file under <home>/scripts, run without the model
+	Skills       []string   `json:"skills,omitempty"`
+	Model        string     `json:"model,omitempty"`
+	Provider     string     `json:"provider,omitempty"`
+	Schedule     Schedule   `json:"schedule"`
+	Repeat       Repeat     `json:"repeat"`
+	Enabled      bool       `json:"enabled"`
+	State        State      `json:"state"`
+	PausedAt     *time.Time `json:"paused_at,omitempty"`
+	PausedReason string     `json:"paused_reason,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	NextRunAt    *time.Time `json:"next_run_at"`
+	LastRunAt    *time.Time `json:"last_run_at,omitempty"`
+	// last_status, last_error, last_delivery_error, failure_streak and
+	// next_run_at are always written (hermes cron status --json promises
+	// them): empty until the first run.
+	LastStatus        Status   `json:"last_status"`
+	LastError         string   `json:"last_error"`
+	LastDeliveryError string   `json:"last_delivery_error"`
+	FailureStreak     int      `json:"failure_streak"`
+	Retries           int      `json:"retries,omitempty"` // network retries in a row (RetryDelays)
+	Deliver           string   `json:"deliver"`
+	FailureDeliver    string   `json:"failure_deliver,omitempty"` // empty: Deliver
+	Origin            string   `json:"origin,omitempty"`
+	Toolsets          []string `json:"toolsets,omitempty"`
+	Workdir           string   `json:"workdir,omitempty"`
+	Concurrency       string   `json:"concurrency,omitempty"` // empty: cron.concurrency
 	// AlertedSignature is the failure last delivered, so a repeat of the
 	// same error is not sent again; cleared by a success.
 	AlertedSignature string `json:"alerted_signature,omitempty"`

@@ -35,9 +35,10 @@ const (
 )
 
 // Run claims the slot of job jobID, runs it and records and delivers the
-// outcome. trigger is schedule, catchup or manual (a manual run claims
-// the current instant as its slot). store.ErrCronSlotTaken means another
-// process has this slot.
+// outcome. trigger is schedule, catchup, manual (hermes cron run) or
+// tool (the agent's cronjob tool); manual and tool runs claim the current
+// instant as their slot and leave next_run_at alone.
+// store.ErrCronSlotTaken means another process has this slot.
 func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigger string) (RunRecord, error) {
 	job, err := s.o.Jobs.Get(jobID)
 	if err != nil {
@@ -51,15 +52,17 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	}
 	// The job moves to its next slot before the run starts: a crash
 	// during the run never makes the same slot run again.
-	if trigger != "manual" {
+	if trigger != "manual" && trigger != "tool" {
 		if err := s.o.Jobs.UpdateJob(job.ID, func(j *Job) error {
 			if j.NextRunAt != nil && j.NextRunAt.Equal(slot) {
 				s.advance(j, now)
 			}
 			return nil
 		}); err != nil {
-			s.o.Ledger.FinishCronRun(context.WithoutCancel(ctx), rec.RunID, string(StatusError), err.Error(), "", now)
-			return rec, err
+			// Recorded and delivered like any failure (finish delivers even
+			// when jobs.json cannot be written).
+			rec, ferr := s.finish(ctx, job, rec, StatusError, "the job could not be moved to its next slot: "+err.Error(), Result{})
+			return rec, errors.Join(err, ferr)
 		}
 	}
 	if st, why := s.concurrency(ctx, job, rec.RunID); st != "" {
@@ -68,14 +71,18 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	if err := s.preflight(job); err != nil {
 		return s.finish(ctx, job, rec, StatusBlockedConfig, err.Error(), Result{})
 	}
-	if ok, err := s.o.Ledger.StartCronRun(ctx, rec.RunID, "", s.o.Clock.Now()); err != nil || !ok {
-		return rec, errors.Join(err, errors.New("the claim was taken over before the run started"))
+	if ok, err := s.o.Ledger.StartCronRun(ctx, rec.RunID, "", s.o.Clock.Now()); err != nil {
+		// A claim left "claimed" by a live process would block the job
+		// (forbid) until the process ends: record the failure now.
+		return s.finish(ctx, job, rec, StatusError, "the run could not be started: "+err.Error(), Result{})
+	} else if !ok {
+		return rec, errors.New("the claim was taken over before the run started (recorded by the process that took it)")
 	}
-	runCtx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	runCtx, cancel := context.WithTimeout(withRunChain(ctx, job.ID), s.o.Timeout)
 	s.mu.Lock()
 	s.running[rec.RunID] = cancel
 	s.mu.Unlock()
-	res, err := s.o.Runner.Run(runCtx, job)
+	res, err := s.runGuarded(runCtx, job)
 	timedOut := errors.Is(runCtx.Err(), context.DeadlineExceeded)
 	cancel()
 	s.mu.Lock()
@@ -86,6 +93,8 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 	switch {
 	case replaced:
 		return s.finish(ctx, job, rec, StatusSkipped, "stopped: replaced by run "+by+" (concurrency: replace)", res)
+	case ctx.Err() != nil:
+		return s.finish(ctx, job, rec, StatusError, fmt.Sprintf("interrupted: the process running it was stopping (%v)", context.Cause(ctx)), res)
 	case timedOut:
 		return s.finish(ctx, job, rec, StatusTimeout, fmt.Sprintf("the run took longer than %s (cron.timeout)", s.o.Timeout), res)
 	case err != nil:
@@ -96,6 +105,17 @@ func (s *Scheduler) Run(ctx context.Context, jobID string, slot time.Time, trigg
 		return rec, ferr
 	}
 	return s.finish(ctx, job, rec, StatusOK, "", res)
+}
+
+// runGuarded calls the runner; a panic in it is the run's error (the
+// process, and the other runs, go on).
+func (s *Scheduler) runGuarded(ctx context.Context, job Job) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the run crashed: panic: %v", p)
+		}
+	}()
+	return s.o.Runner.Run(ctx, job)
 }
 
 func (s *Scheduler) preflight(job Job) error {
@@ -193,8 +213,23 @@ func (s *Scheduler) finish(ctx context.Context, job Job, rec RunRecord, st Statu
 		}
 		return nil
 	})
+	var storeErr error
 	if err != nil {
-		return rec, err
+		// jobs.json could not be written (broken by hand, the job removed
+		// meanwhile, the disk): the outcome is in the ledger; still tell the
+		// user, going by the job as it was when the run started.
+		storeErr = fmt.Errorf("record the run in jobs.json: %w", err)
+		s.logf("job %s run %s: %v", job.Name, rec.RunID, storeErr)
+		target, sig = "", ""
+		switch {
+		case st == StatusOK && (!strings.Contains(res.Text, SilentMarker) || job.AlertedSignature != ""):
+			target = job.Deliver
+		case st.Failed():
+			target = job.FailureTarget()
+		}
+		if st.Failed() && rec.Error != "" {
+			rec.Error += " (and " + storeErr.Error() + ")"
+		}
 	}
 	if st.Failed() {
 		if _, _, err := s.o.Ledger.RecordCronFailure(ctx, job.ID, job.Name, failureSignature(st, rec.Error), rec.Error, now); err != nil {
@@ -206,12 +241,21 @@ func (s *Scheduler) finish(ctx context.Context, job Job, rec RunRecord, st Statu
 		}
 	}
 	if target == "" {
-		return rec, nil
+		return rec, storeErr
 	}
 	msg = Message{JobID: job.ID, Name: job.Name, Status: st, Text: rec.Text, Error: rec.Error, RunID: rec.RunID,
 		At: now.UTC(), OutputPath: path, Recovered: msg.Recovered}
 	derr := s.o.Deliverer.Deliver(ctx, target, msg)
-	return rec, s.recordDelivery(ctx, job, &rec, sig, derr)
+	if derr != nil && st == StatusOK && job.FailureTarget() != target {
+		// The result did not arrive: say so where failures go.
+		alert := msg
+		alert.Status, alert.Text = StatusDeliveryFailed, ""
+		alert.Error = redact.Default().String(fmt.Sprintf("the result of run %s could not be delivered to %s: %v", rec.RunID, target, derr))
+		if aerr := s.o.Deliverer.Deliver(ctx, job.FailureTarget(), alert); aerr != nil {
+			derr = fmt.Errorf("%w; alerting %s failed too: %v", derr, job.FailureTarget(), aerr)
+		}
+	}
+	return rec, errors.Join(storeErr, s.recordDelivery(ctx, job, &rec, sig, derr))
 }
 
 // recordDelivery records a delivery's outcome; "delivered" is recorded
@@ -224,25 +268,26 @@ func (s *Scheduler) recordDelivery(ctx context.Context, job Job, rec *RunRecord,
 		s.logf("job %s run %s: delivery failed: %s", job.Name, rec.RunID, derrText)
 	}
 	rec.Delivered, rec.DeliveryError = derr == nil, derrText
-	if err := s.o.Ledger.RecordCronDelivery(ctx, rec.RunID, now, derrText); err != nil {
-		return err
+	if derr != nil && rec.Status == StatusOK {
+		rec.Status = StatusDeliveryFailed // the run worked, its result did not arrive
 	}
+	lerr := s.o.Ledger.RecordCronDelivery(ctx, rec.RunID, now, derrText)
 	if derr != nil {
 		if _, _, err := s.o.Ledger.RecordCronFailure(ctx, job.ID, job.Name, failureSignature(StatusDeliveryFailed, derrText), derrText, now); err != nil {
 			s.logf("job %s: %v", job.Name, err)
 		}
 	}
-	return s.o.Jobs.UpdateJob(job.ID, func(j *Job) error {
+	return errors.Join(lerr, s.o.Jobs.UpdateJob(job.ID, func(j *Job) error {
 		j.LastDeliveryError = derrText
 		switch {
 		case derr == nil && sig != "":
 			j.AlertedSignature = sig
-		case derr != nil && rec.Status == StatusOK:
+		case rec.Status == StatusDeliveryFailed:
 			j.LastStatus, j.LastError = StatusDeliveryFailed, derrText
 			j.FailureStreak++
 		}
 		return nil
-	})
+	}))
 }
 
 // saveOutput writes cron/output/<id>/<timestamp>.md (0600) and keeps the
@@ -322,17 +367,27 @@ func (s *Scheduler) scheduleRetry(id string) error {
 	})
 }
 
+// stuckMargin is how long after its timeout a run of this process may
+// still be delivering before its claim counts as lost.
+const stuckMargin = 15 * time.Minute
+
 // RecoverStale finds runs claimed or running by a process that is gone
-// (killed, or the machine rebooted), records them as unknown with the
-// reason, and delivers that failure.
+// (killed, or the machine rebooted), or lost by this process, records them
+// as unknown with the reason, and delivers that failure.
 func (s *Scheduler) RecoverStale(ctx context.Context) ([]RunRecord, error) {
 	active, err := s.o.Ledger.ActiveCronRuns(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var recs []RunRecord
+	now := s.o.Clock.Now()
 	for _, r := range active {
-		if s.o.Alive(r.Owner) {
+		// A claim of this very process older than any run of it can last
+		// (the timeout, then delivery) was lost (its outcome could not be
+		// written): left alone it would block the job (forbid) until the
+		// process ends.
+		stuck := r.Owner == s.o.Owner && now.Sub(r.ClaimedAt) > s.o.Timeout+stuckMargin
+		if !stuck && s.o.Alive(r.Owner) {
 			continue
 		}
 		job, err := s.o.Jobs.Get(r.JobID)
@@ -343,6 +398,10 @@ func (s *Scheduler) RecoverStale(ctx context.Context) ([]RunRecord, error) {
 		}
 		reason := fmt.Sprintf("the process running it (pid %s) died during the run (killed, crashed or the machine restarted); it was %s since %s",
 			PIDOf(r.Owner), r.Status, r.ClaimedAt.In(s.o.Location).Format(time.RFC3339))
+		if stuck {
+			reason = fmt.Sprintf("the run was lost in this process (pid %s): still %s since %s, longer than cron.timeout allows; its outcome was never recorded",
+				PIDOf(r.Owner), r.Status, r.ClaimedAt.In(s.o.Location).Format(time.RFC3339))
+		}
 		rec, err := s.finish(ctx, job, RunRecord{RunID: r.ID, JobID: job.ID, Name: job.Name}, StatusUnknown, reason, Result{})
 		if err != nil {
 			s.logf("job %s: recover run %s: %v", job.Name, r.ID, err)

@@ -110,27 +110,26 @@ func (s *Scheduler) Tick(ctx context.Context) ([]RunRecord, error) {
 	if err != nil {
 		return recs, err
 	}
-	jobs, err := s.o.Jobs.List()
+	now := s.o.Clock.Now()
+	due, _, err := s.o.Jobs.Due(now)
 	if err != nil {
 		return recs, err
 	}
-	now := s.o.Clock.Now()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, j := range jobs {
-		if !j.Enabled || j.State != StateScheduled || j.NextRunAt == nil || j.NextRunAt.After(now) {
-			continue
-		}
+	for _, j := range due {
 		slot := *j.NextRunAt
 		late := now.Sub(slot)
 		if grace := Grace(j.Schedule.Period(slot, s.o.Location)); late > grace {
 			rec, err := s.skipMissed(ctx, j, slot, now, grace)
-			if err != nil {
+			if err != nil && !errors.Is(err, store.ErrCronSlotTaken) {
 				s.logf("job %s: %v", j.Name, err)
 			}
-			mu.Lock()
-			recs = append(recs, rec)
-			mu.Unlock()
+			if rec.RunID != "" {
+				mu.Lock()
+				recs = append(recs, rec)
+				mu.Unlock()
+			}
 			continue
 		}
 		trigger := "schedule"
@@ -153,17 +152,12 @@ func (s *Scheduler) Tick(ctx context.Context) ([]RunRecord, error) {
 	return recs, nil
 }
 
-// NextDue is the earliest next_run_at of the enabled jobs (zero: none).
+// NextDue is the earliest next_run_at after now of the enabled jobs
+// (zero: none).
 func (s *Scheduler) NextDue() (time.Time, error) {
-	jobs, err := s.o.Jobs.List()
+	_, next, err := s.o.Jobs.Due(s.o.Clock.Now())
 	if err != nil {
 		return time.Time{}, err
-	}
-	var next time.Time
-	for _, j := range jobs {
-		if j.Enabled && j.State == StateScheduled && j.NextRunAt != nil && (next.IsZero() || j.NextRunAt.Before(next)) {
-			next = *j.NextRunAt
-		}
 	}
 	return next, nil
 }

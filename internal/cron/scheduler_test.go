@@ -41,10 +41,12 @@ func (f *fakeRunner) Run(ctx context.Context, j Job) (Result, error) {
 
 // sink records deliveries; fail makes them fail.
 type sink struct {
-	mu   sync.Mutex
-	msgs []Message
-	fail error
-	bad  error // Check's answer
+	mu      sync.Mutex
+	msgs    []Message
+	targets []string // of msgs
+	fail    error
+	failTo  string // with fail: only deliveries to this target fail
+	bad     error  // Check's answer
 }
 
 func (d *sink) Check(string) error { return d.bad }
@@ -52,10 +54,11 @@ func (d *sink) Check(string) error { return d.bad }
 func (d *sink) Deliver(_ context.Context, target string, m Message) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.fail != nil {
+	if d.fail != nil && (d.failTo == "" || d.failTo == target) {
 		return d.fail
 	}
 	d.msgs = append(d.msgs, m)
+	d.targets = append(d.targets, target)
 	return nil
 }
 

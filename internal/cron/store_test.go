@@ -171,3 +171,76 @@ func TestFind(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+// TestDueSeesEveryChange: the cached snapshot never hides a change made by
+// another store (another process) or by hand, even one that keeps the
+// file's size, and Due keeps next_run_at order.
+func TestDueSeesEveryChange(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "cron")
+	a, _ := OpenJobs(dir)
+	b, _ := OpenJobs(dir)
+	at := func(h int) *time.Time { x := time.Date(2026, 3, 2, h, 0, 0, 0, time.UTC); return &x }
+	now := *at(12)
+	if err := a.Update(func([]Job) ([]Job, error) {
+		x, y, z, off := testJob("x"), testJob("y"), testJob("z"), testJob("off")
+		x.NextRunAt, y.NextRunAt, z.NextRunAt, off.NextRunAt = at(11), at(10), at(13), at(9)
+		off.Enabled, off.State = false, StatePaused
+		return []Job{x, y, z, off}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(s *Jobs) (string, time.Time) {
+		t.Helper()
+		due, next, err := s.Due(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, j := range due {
+			n = append(n, j.Name)
+		}
+		return strings.Join(n, ","), next
+	}
+	for _, s := range []*Jobs{a, b} {
+		if got, next := names(s); got != "y,x" || !next.Equal(*at(13)) {
+			t.Fatalf("due = %q next %v, want y,x and 13:00", got, next)
+		}
+	}
+	// b moves z to 09:00 (same length of text): a sees it.
+	if err := b.UpdateJob(mustID(t, b, "z"), func(j *Job) error { j.NextRunAt = at(9); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, next := names(a); got != "z,y,x" || !next.IsZero() {
+		t.Fatalf("after another store's change: %q %v", got, next)
+	}
+	// A hand edit in place, same size: x moves from 11:00 to 08:00.
+	data, err := os.ReadFile(a.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "2026-03-02T11:00:00Z", "2026-03-02T08:00:00Z", 1)
+	if edited == string(data) {
+		t.Fatalf("x's next_run_at not found in %s", data)
+	}
+	if err := os.WriteFile(a.Path(), []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := names(a); got != "x,z,y" {
+		t.Fatalf("after a same-size hand edit: %q", got)
+	}
+	// Removed by hand: no jobs.
+	os.Remove(a.Path())
+	if got, next := names(a); got != "" || !next.IsZero() {
+		t.Fatalf("after removal: %q %v", got, next)
+	}
+}
+
+func mustID(t *testing.T, s *Jobs, name string) string {
+	t.Helper()
+	j, err := s.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j.ID
+}

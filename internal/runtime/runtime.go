@@ -26,11 +26,11 @@ import (
 	"github.com/hermes-go/hermes/internal/sandbox"
 	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/tools"
+	"github.com/hermes-go/hermes/internal/tools/cronjob"
 
 	// The tool families and terminal backends register themselves.
 	_ "github.com/hermes-go/hermes/internal/sandbox/backends"
 	_ "github.com/hermes-go/hermes/internal/tools/clarify"
-	_ "github.com/hermes-go/hermes/internal/tools/cronjob"
 	_ "github.com/hermes-go/hermes/internal/tools/file"
 	_ "github.com/hermes-go/hermes/internal/tools/memory"
 	_ "github.com/hermes-go/hermes/internal/tools/sessionsearch"
@@ -72,7 +72,14 @@ type Options struct {
 	// Redactor masks every tool result and stored message; nil is
 	// redact.Default(), the process-wide one.
 	Redactor *redact.Redactor
+	// CronRun runs a cron job now for the cronjob tool's run action (the
+	// CLI's scheduler); nil: the action is refused.
+	CronRun CronRunFunc
 }
+
+// CronRunFunc runs a cron job now and records it (cronjob.RunFunc), for
+// frontends, which do not import tool packages.
+type CronRunFunc = cronjob.RunFunc
 
 // Runtime is an open profile: one backend, one store, one agent, shared by
 // the sessions it makes.

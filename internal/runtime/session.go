@@ -15,6 +15,7 @@ import (
 	"github.com/hermes-go/hermes/internal/skills"
 	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/tools"
+	"github.com/hermes-go/hermes/internal/tools/cronjob"
 	memtool "github.com/hermes-go/hermes/internal/tools/memory"
 	"github.com/hermes-go/hermes/internal/tools/sessionsearch"
 	skilltool "github.com/hermes-go/hermes/internal/tools/skills"
@@ -88,6 +89,7 @@ func (rt *Runtime) session(id string, history []llm.Message) (*agent.Session, er
 	skilltool.Configure(env, rt.o.Config.Skills)
 	sessionsearch.Configure(env, rt.Store, rt.summariser("session_search"))
 	web.Configure(env, rt.summariser("web_extract"))
+	cronjob.Configure(env, rt.o.CronRun)
 	return &agent.Session{ID: id, System: system, Messages: history, Env: env, Recorder: recorder{rt}}, nil
 }
 

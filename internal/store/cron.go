@@ -14,7 +14,7 @@ type CronRun struct {
 	JobID         string
 	JobName       string
 	Slot          time.Time // the scheduled time (for a manual run, when it was asked for)
-	Trigger       string    // schedule, catchup, manual
+	Trigger       string    // schedule, catchup, manual, tool, missed
 	Status        string    // claimed, running, ok, error, timeout, skipped, unknown, blocked_config
 	Owner         string    // the process that claimed it (pid, boot and start time)
 	ClaimedAt     time.Time

@@ -46,6 +46,10 @@ type Runner struct {
 	Pools   *pool.Store                 // nil: keys come from Lookup alone
 	Env     []string                    // the parent environment of commands
 	Log     io.Writer                   // progress lines; nil discards
+	// CronRun lets the cronjob tool of a run run another job now (only
+	// offered with cron.allow_agent_scheduling; nesting is bounded by
+	// cron.MaxRunDepth); nil refuses that.
+	CronRun runtime.CronRunFunc
 }
 
 var _ cron.Runner = (*Runner)(nil)
@@ -116,7 +120,7 @@ func (r *Runner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
 		toolsets = withoutCronjob(cfg, j.Toolsets)
 	}
 	rt, err := runtime.Open(ctx, runtime.Options{Home: r.Home, Config: cfg, Router: main, Aux: aux, Frontend: "cron",
-		Toolsets: toolsets, Cwd: cwd, Env: r.Env, Unattended: true, Notify: r.notify})
+		Toolsets: toolsets, Cwd: cwd, Env: r.Env, Unattended: true, Notify: r.notify, CronRun: r.CronRun})
 	if err != nil {
 		return cron.Result{}, err
 	}

@@ -1,12 +1,16 @@
-// Package cronjob owns the agent's cronjob tool: create, list, pause,
-// resume and remove scheduled jobs in the profile's cron/jobs.json (the
+// Package cronjob owns the agent's cronjob tool: create, list, update,
+// pause, resume, run and remove scheduled jobs in the profile's cron/jobs.json (the
 // same store and rules as hermes cron). Guarded: the agent may schedule
 // prompts only (no scripts), and may deliver only to local or origin (a
 // webhook or platform target is set by the user with hermes cron edit), so
 // a prompt injection cannot make a job that runs commands without the
 // model or sends results off the machine. Inside a cron run the tool is
 // offered only when cron.allow_agent_scheduling is true (package
-// agentrun leaves the toolset out otherwise).
+// agentrun leaves the toolset out otherwise). run executes a job now
+// through the frontend's RunFunc (the same path as hermes cron run: the
+// ledger, the output file, delivery); a run it starts carries its job in
+// the context, so a job never runs itself and nesting stops at
+// cron.MaxRunDepth.
 package cronjob
 
 import (
@@ -15,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,18 +47,18 @@ func (Tool) Description() string {
 	return "Schedule prompts to run later or repeatedly as unattended agent runs. create takes schedule " +
 		"(30m, every 2h, every day at 9am, weekdays at 9am, every monday 9am, a cron expression, in 30m, or an ISO time) " +
 		"and prompt (self-contained: the run has no memory of this chat), optional name and deliver (local or origin). " +
-		"list shows the jobs; update (a new schedule and/or prompt), pause, resume and remove take job (an id or name). Results and failures are delivered to deliver."
+		"list shows the jobs; update (a new schedule and/or prompt), pause, resume, run (now, waiting for the result) and remove take job (an id or name). Results and failures are delivered to deliver."
 }
 
 // Schema is the JSON Schema of the arguments.
 func (Tool) Schema() json.RawMessage {
 	return json.RawMessage(`{"type":"object","properties":{` +
-		`"action":{"type":"string","enum":["create","list","update","pause","resume","remove"]},` +
+		`"action":{"type":"string","enum":["create","list","update","pause","resume","run","remove"]},` +
 		`"schedule":{"type":"string","description":"create, update: when to run"},` +
 		`"prompt":{"type":"string","description":"create, update: what the run should do, self-contained"},` +
 		`"name":{"type":"string","description":"create: a short name"},` +
 		`"deliver":{"type":"string","enum":["local","origin"],"description":"create: where results go (default local)"},` +
-		`"job":{"type":"string","description":"update, pause, resume, remove: the job id or name"}` +
+		`"job":{"type":"string","description":"update, pause, resume, run, remove: the job id or name"}` +
 		`},"required":["action"],"additionalProperties":false}`)
 }
 
@@ -62,7 +67,7 @@ type args struct {
 }
 
 // Run does the action.
-func (Tool) Run(_ context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
+func (Tool) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools.Result, error) {
 	var a args
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
@@ -83,8 +88,85 @@ func (Tool) Run(_ context.Context, env *tools.Env, raw json.RawMessage) (tools.R
 		return list(jobs)
 	case "update", "pause", "resume", "remove":
 		return change(env, jobs, a)
+	case "run":
+		return runNow(ctx, env, jobs, a)
 	}
-	return tools.Errorf("cronjob: unknown action %q; use create, list, pause, resume or remove", a.Action), nil
+	return tools.Errorf("cronjob: unknown action %q; use create, list, update, pause, resume, run or remove", a.Action), nil
+}
+
+// RunFunc runs job id now and records it like any run (the frontend's
+// scheduler, trigger "tool").
+type RunFunc func(ctx context.Context, jobID string) (cron.RunRecord, error)
+
+type runKey struct{}
+
+// Configure gives a session's tool the frontend's way to run a job now;
+// without it the run action is refused (the other actions work).
+func Configure(env *tools.Env, run RunFunc) {
+	if env != nil && env.Values != nil && run != nil {
+		env.Values.Set(runKey{}, run)
+	}
+}
+
+func runNow(ctx context.Context, env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
+	if a.Job == "" {
+		return tools.Errorf("cronjob: run needs job (an id or name)"), nil
+	}
+	var run RunFunc
+	if env.Values != nil {
+		x, _ := env.Values.Get(runKey{})
+		run, _ = x.(RunFunc)
+	}
+	if run == nil {
+		return tools.Errorf("cronjob: running a job now is not available here; the user can run hermes cron run %s", a.Job), nil
+	}
+	j, err := jobs.Get(a.Job)
+	if err != nil {
+		return tools.Errorf("cronjob: %v", err), nil
+	}
+	chain := cron.RunChain(ctx)
+	if len(chain) > 0 {
+		cfg, _, err := loadConfig(env)
+		if err != nil {
+			return tools.Errorf("cronjob: %v", err), nil
+		}
+		switch {
+		case !cfg.Cron.AllowAgentScheduling:
+			return tools.Errorf("cronjob: a cron run may not run jobs (cron.allow_agent_scheduling is false)"), nil
+		case slices.Contains(chain, j.ID):
+			return tools.Errorf("cronjob: job %s is already running in this chain (%s): a job does not run itself", j.Name, strings.Join(chain, " → ")), nil
+		case len(chain) >= cron.MaxRunDepth:
+			return tools.Errorf("cronjob: runs nest at most %d deep (%s): job %s was not run", cron.MaxRunDepth, strings.Join(chain, " → "), j.Name), nil
+		}
+	}
+	rec, err := run(ctx, j.ID)
+	if rec.RunID == "" {
+		if err == nil {
+			err = fmt.Errorf("no run was recorded")
+		}
+		return tools.Errorf("cronjob: run %s: %v", j.Name, err), nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "run %s of %s (%s): %s\n", rec.RunID, rec.Name, rec.JobID, rec.Status)
+	if rec.Error != "" {
+		fmt.Fprintf(&b, "error: %s\n", rec.Error)
+	}
+	switch {
+	case rec.DeliveryError != "":
+		fmt.Fprintf(&b, "delivery failed: %s\n", rec.DeliveryError)
+	case rec.Delivered:
+		fmt.Fprintf(&b, "delivered to %s\n", map[bool]string{true: j.FailureTarget(), false: j.Deliver}[rec.Status.Failed()])
+	}
+	if rec.OutputPath != "" {
+		fmt.Fprintf(&b, "output: %s\n", rec.OutputPath)
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "problem: %v\n", err)
+	}
+	if rec.Text != "" {
+		b.WriteString("\n" + rec.Text + "\n")
+	}
+	return tools.Result{Content: b.String(), IsError: rec.Status != cron.StatusOK || err != nil}, nil
 }
 
 func loadConfig(env *tools.Env) (*config.Config, *time.Location, error) {

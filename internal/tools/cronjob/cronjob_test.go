@@ -3,12 +3,16 @@ package cronjob
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/cron"
+	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/tools"
 )
 
@@ -68,5 +72,110 @@ func TestCronjobTool(t *testing.T) {
 	}
 	if res := call(t, env, map[string]string{"action": "list"}); !strings.Contains(res.Content, "no jobs") {
 		t.Fatalf("a script job was created: %s", res.Content)
+	}
+}
+
+// toolRunner is a job's run in which the agent calls the cronjob tool:
+// job name -> the tool call its run makes (none: it just answers).
+type toolRunner struct {
+	env   *tools.Env
+	calls map[string]map[string]string
+	mu    sync.Mutex
+	got   map[string][]string // job name -> what its tool call answered
+}
+
+func (r *toolRunner) Preflight(cron.Job) error { return nil }
+
+func (r *toolRunner) Run(ctx context.Context, j cron.Job) (cron.Result, error) {
+	a, ok := r.calls[j.Name]
+	if !ok {
+		return cron.Result{Text: "report of " + j.Name}, nil
+	}
+	raw, _ := json.Marshal(a)
+	res, err := Tool{}.Run(ctx, r.env, raw)
+	if err != nil {
+		return cron.Result{}, err
+	}
+	r.mu.Lock()
+	r.got[j.Name] = append(r.got[j.Name], res.Content)
+	r.mu.Unlock()
+	return cron.Result{Text: j.Name + " done"}, nil
+}
+
+// TestRunAction: run executes the job now through the scheduler (ledger,
+// output, delivery) and answers its status and output path; inside a run
+// it needs cron.allow_agent_scheduling, a job never runs itself (even with
+// concurrency allow), and nesting stops at cron.MaxRunDepth.
+func TestRunAction(t *testing.T) {
+	t.Parallel()
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprint("allow=", allow), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(fmt.Sprintf("cron:\n  allow_agent_scheduling: %v\n", allow)), 0o600)
+			env := &tools.Env{Home: dir, SessionID: "s1", Values: &tools.Values{}}
+			if res := call(t, env, map[string]string{"action": "run", "job": "x"}); !res.IsError || !strings.Contains(res.Content, "hermes cron run x") {
+				t.Fatalf("run without a RunFunc: %+v", res)
+			}
+			jobs, _ := cron.OpenJobs(filepath.Join(dir, "cron"))
+			ledger, err := store.Open(filepath.Join(dir, "state.db"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ledger.Close()
+			r := &toolRunner{env: env, got: map[string][]string{}, calls: map[string]map[string]string{
+				"self": {"action": "run", "job": "self"},
+				"a":    {"action": "run", "job": "b"},
+				"b":    {"action": "run", "job": "c"},
+			}}
+			s := cron.New(cron.Options{Jobs: jobs, Ledger: ledger, Runner: r, Deliverer: &cron.Targets{},
+				OutputDir: filepath.Join(dir, "cron", "output"), Concurrency: cron.Allow})
+			Configure(env, func(ctx context.Context, id string) (cron.RunRecord, error) {
+				return s.Run(ctx, id, time.Now(), "tool")
+			})
+			for _, n := range []string{"self", "a", "b", "c"} {
+				if res := call(t, env, map[string]string{"action": "create", "schedule": "1h", "prompt": "p", "name": n}); res.IsError {
+					t.Fatal(res.Content)
+				}
+			}
+			res := call(t, env, map[string]string{"action": "run", "job": "c"})
+			if res.IsError || !strings.Contains(res.Content, "of c (") || !strings.Contains(res.Content, ": ok") ||
+				!strings.Contains(res.Content, "output: "+filepath.Join(dir, "cron", "output")) || !strings.Contains(res.Content, "report of c") {
+				t.Fatalf("run c: %+v", res)
+			}
+			if res := call(t, env, map[string]string{"action": "run", "job": "nope"}); !res.IsError || !strings.Contains(res.Content, "no such job") {
+				t.Fatalf("run nope: %+v", res)
+			}
+			call(t, env, map[string]string{"action": "run", "job": "self"})
+			call(t, env, map[string]string{"action": "run", "job": "a"})
+			want := map[string]string{"self": "allow_agent_scheduling is false", "a": "allow_agent_scheduling is false"}
+			if allow {
+				want = map[string]string{"self": "does not run itself", "a": "of b (", "b": "nest at most 2 deep"}
+			}
+			for name, w := range want {
+				if got := r.got[name]; len(got) != 1 || !strings.Contains(got[0], w) {
+					t.Fatalf("the tool call in %s's run answered %q, want %q", name, got, w)
+				}
+			}
+			if len(r.got) != len(want) {
+				t.Fatalf("tool calls made: %v", r.got)
+			}
+			runs, err := ledger.CronRuns(context.Background(), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRuns := map[bool]int{false: 3, true: 4}[allow] // c, self, a (and b)
+			if len(runs) != wantRuns {
+				t.Fatalf("%d runs recorded, want %d: %+v", len(runs), wantRuns, runs)
+			}
+			for _, run := range runs {
+				if run.Trigger != "tool" || run.Status != "ok" {
+					t.Fatalf("run recorded %+v", run)
+				}
+			}
+			if j, _ := jobs.Get("c"); j.LastStatus != cron.StatusOK || j.NextRunAt == nil {
+				t.Fatalf("job c after the run: %+v", j)
+			}
+		})
 	}
 }
