@@ -17,7 +17,7 @@ const module = "github.com/hermes-go/hermes/"
 // internal/cron/agentrun; internal/cron itself (schedules, jobs.json, the
 // run ledger) is a service the cronjob tool uses too, and opens no
 // runtime.
-var frontends = []string{"internal/chat", "internal/mcpserve", "internal/gateway", "internal/cron/agentrun", "internal/apiserver"}
+var frontends = []string{"internal/chat", "internal/mcpserve", "internal/gateway", "internal/cron/agentrun"}
 
 // base packages may be imported by every package and import only each
 // other.
