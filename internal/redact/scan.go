@@ -258,6 +258,13 @@ func hiddenAt(b []byte) int {
 func makeView(b []byte, view []byte, idx []int) ([]byte, []int) {
 	view, idx = view[:0], idx[:0]
 	for i := 0; i < len(b); {
+		if c := b[i]; c >= 0x20 && c < 0x7f {
+			// printable ASCII, most of any line: always in the view
+			view = append(view, c)
+			idx = append(idx, i)
+			i++
+			continue
+		}
 		if n := hiddenAt(b[i:]); n > 0 {
 			i += n
 			continue

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
-// TestScanLineSameAsReference: the fast scanLine learns exactly what the
-// straightforward byte-by-byte scan it replaced did, on every line of the
+// TestScanLineSameAsReference: the fast scanLine and makeView give exactly
+// what the straightforward byte-by-byte versions they replaced did, on every line of the
 // test corpora and on edge cases.
 func TestScanLineSameAsReference(t *testing.T) {
 	t.Parallel()
@@ -27,19 +28,46 @@ func TestScanLineSameAsReference(t *testing.T) {
 		t.Fatalf("only %d lines: the corpora are missing", len(lines))
 	}
 	for _, l := range lines {
-		if got, want := scanLine(l), scanLineRef(l); got != want {
-			t.Errorf("%q: got %+v, want %+v", l, got, want)
-		}
+		checkScan(t, l)
 	}
+}
+
+// checkScan compares scanLine and makeView with their references.
+func checkScan(t *testing.T, l []byte) {
+	t.Helper()
+	if got, want := scanLine(l), scanLineRef(l); got != want {
+		t.Errorf("%q: got %+v, want %+v", l, got, want)
+	}
+	v, idx := makeView(l, nil, nil)
+	rv, ridx := makeViewRef(l)
+	if !bytes.Equal(v, rv) || !slices.Equal(idx, ridx) {
+		t.Errorf("%q: view %q %v, want %q %v", l, v, idx, rv, ridx)
+	}
+}
+
+// makeViewRef is makeView without its printable-ASCII short path.
+func makeViewRef(b []byte) (view []byte, idx []int) {
+	for i := 0; i < len(b); {
+		if n := hiddenAt(b[i:]); n > 0 {
+			i += n
+			continue
+		}
+		if b[i] == '\t' && tabInside(b, i) {
+			i++
+			continue
+		}
+		view = append(view, b[i])
+		idx = append(idx, i)
+		i++
+	}
+	return view, idx
 }
 
 func FuzzScanLine(f *testing.F) {
 	f.Add([]byte("export OPENAI_API_KEY=sk-proj-Xk2mQ9vR4tL8wN1pZ6yB3cF7aa"))
 	f.Add([]byte("-----BEGIN x\t-p\u200b"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := scanLine(b), scanLineRef(b); got != want {
-			t.Errorf("%q: got %+v, want %+v", b, got, want)
-		}
+		checkScan(t, b)
 	})
 }
 
