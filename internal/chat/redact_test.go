@@ -89,3 +89,55 @@ func TestRendererMasksSplitSecret(t *testing.T) {
 	r.endTurn()
 	checkMasked(t, "the renderer", b.String())
 }
+
+// toolLeakServer: the model runs a terminal command whose arguments carry
+// the key, so the tool progress line would show it, then answers.
+func toolLeakServer(t *testing.T) *llmtest.Server {
+	t.Helper()
+	return llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{ToolResult: true}, Times: -1, Response: llmtest.Response{Text: "The command so keep it safe.\nDone."}},
+		{Times: -1, Response: llmtest.Response{ToolCalls: []llmtest.ToolCall{
+			{ID: "c1", Name: "terminal", Arguments: `{"command": "echo OPENAI_API_KEY=` + leakKey + `"}`},
+			{ID: "c2", Name: "terminal", Arguments: `{"command": "echo ` + leakKey + `"}`},
+		}}},
+	}})
+}
+
+// TestToolProgressMasksSecret: the tool progress lines (⚙ terminal
+// command=...) and tool events never show a key, in the REPL and in every
+// -q format, on stdout and stderr.
+func TestToolProgressMasksSecret(t *testing.T) {
+	t.Parallel()
+	t.Run("repl", func(t *testing.T) {
+		t.Parallel()
+		o := testOptions(t, toolLeakServer(t))
+		o.Config.Display.ToolProgress = ProgressAll
+		out := &syncBuffer{}
+		o.Stdout = out
+		o.Stdin = strings.NewReader("run the command\n")
+		if err := REPL(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		checkMasked(t, "the REPL", out.String())
+		if !strings.Contains(out.String(), "⚙ terminal") {
+			t.Errorf("the REPL shows no tool progress line:\n%s", out.String())
+		}
+	})
+	for _, format := range []string{FormatText, FormatJSON, FormatStreamJSON} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			o := testOptions(t, toolLeakServer(t))
+			o.Config.Display.ToolProgress = ProgressAll
+			var out, errOut bytes.Buffer
+			o.Stdout, o.Stderr = &out, &errOut
+			if err := Once(context.Background(), o, "run the command", format); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			all := out.String() + errOut.String()
+			checkMasked(t, format+" stdout and stderr", all)
+			if !strings.Contains(all, "terminal") || !strings.Contains(all, "OPENAI_API_KEY") {
+				t.Errorf("%s: the tool call is not shown at all:\n%s", format, all)
+			}
+		})
+	}
+}

@@ -107,7 +107,7 @@ func unattendedReport(r Report, u Unattended) Report {
 		r.Decision, r.Reason = Ask, "needs approval: "+what+"; nobody can answer here, so the approval model decides (approvals.unattended: smart)"
 	default:
 		r.Decision, r.Reason = Block, "blocked: "+what+"; nobody can approve it here (an unattended run) and approvals.unattended is deny; "+
-			"to allow it, set approvals.unattended to smart or allow, or add the command to command_allowlist"
+			allowHint(r.Matches, "to allow it, set approvals.unattended to smart or allow, or add the command to command_allowlist")
 	}
 	return r
 }

@@ -201,8 +201,8 @@ func (g *Guard) judge(ctx context.Context, rep Report) (Verdict, error) {
 // nobody can be asked.
 func (g *Guard) judgeAlone(ctx context.Context, rep Report) Outcome {
 	out := Outcome{Decision: Block, Report: rep, DecidedBy: ByJudge}
-	const nobody = "; nobody can approve it here (an unattended run), so anything but the approval model's approval is a deny; " +
-		"to allow it, add the command to command_allowlist or set approvals.unattended to allow"
+	nobody := "; nobody can approve it here (an unattended run), so anything but the approval model's approval is a deny; " +
+		allowHint(rep.Matches, "to allow it, add the command to command_allowlist or set approvals.unattended to allow")
 	if g.Smart == nil {
 		out.DecidedBy = ByPolicy
 		out.Reason = "blocked: " + describe(rep.Matches) + "; approvals.unattended is smart but no approval model is configured" + nobody

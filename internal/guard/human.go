@@ -18,7 +18,7 @@ func (g *Guard) askHuman(ctx context.Context, s *Session, command string, c Cont
 	if g.Human == nil {
 		out.DecidedBy = ByPolicy
 		out.Reason = "blocked: " + describe(rep.Matches) + "; nobody can approve it here (no approval prompt is connected); " +
-			"to allow it, add the command to command_allowlist"
+			allowHint(rep.Matches, "to allow it, add the command to command_allowlist")
 		return out, nil
 	}
 	req := Request{SessionID: s.ID(), Command: command, Cwd: c.Cwd, Matches: rep.Matches, Reason: rep.Reason}

@@ -95,6 +95,11 @@ type scratch struct {
 	idx2 []int  // offsets of text in the line; nil when text is the line
 	cont bool   // the text being matched continues a line
 	dash bool   // the last line found had "-----"
+	// addFn is sc.add as a function value, made once: a method value
+	// passed per detector call would be allocated each time
+	addFn func(match)
+	li    lineInfo // the line's scan
+	vli   lineInfo // the scan of its view
 	// changed is set once any output differs from the input
 	changed bool
 }
@@ -282,7 +287,8 @@ func pemBody(line []byte) bool {
 // without them, so that neither a split secret nor one next to an escape
 // sequence gets through.
 func (r *Redactor) find(line []byte, sc *scratch) []repl {
-	li := scanLine(line)
+	sc.li = scanLine(line) // in scratch: findIn's detectors would move a local to the heap
+	li := &sc.li
 	sc.dash = li.dash5
 	// url-password needs ':' and '@', telegram ':' and a run of 35
 	// a cookie header ':' and '=', mysql and sshpass " -p"
@@ -292,17 +298,17 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 	}
 	sc.ms = sc.ms[:0]
 	if !li.odd {
-		r.findIn(line, nil, &li, sc)
+		r.findIn(line, nil, li, sc)
 	} else {
 		// tokens as they are (an escape sequence may swallow the byte
 		// before one), then everything on the view
 		sc.text, sc.idx2 = line, nil
 		if li.cand && li.run >= minTokenRun {
-			findTokens(line, sc.add)
+			findTokens(line, sc.adder())
 		}
 		sc.view, sc.idx = makeView(line, sc.view, sc.idx)
-		vli := scanLine(sc.view)
-		r.findIn(sc.view, sc.idx, &vli, sc)
+		sc.vli = scanLine(sc.view)
+		r.findIn(sc.view, sc.idx, &sc.vli, sc)
 	}
 	if len(sc.ms) == 0 {
 		return nil
@@ -314,17 +320,26 @@ func (r *Redactor) find(line []byte, sc *scratch) []repl {
 // (nil: text is the line).
 func (r *Redactor) findIn(text []byte, idx []int, li *lineInfo, sc *scratch) {
 	sc.text, sc.idx2 = text, idx
+	add := sc.adder()
 	if li.cand && li.run >= minTokenRun {
-		findTokens(text, sc.add)
+		findTokens(text, add)
 	}
 	for _, d := range builtins {
 		if !d.perRun && d.wants(text, li) {
-			d.run(text, sc.cont, sc.add)
+			d.run(text, sc.cont, add)
 		}
 	}
 	for _, x := range r.extra {
-		x.run(text, sc.add)
+		x.run(text, add)
 	}
+}
+
+// adder returns sc.add as a function value, the same one every time.
+func (sc *scratch) adder() func(match) {
+	if sc.addFn == nil {
+		sc.addFn = sc.add
+	}
+	return sc.addFn
 }
 
 // add keeps a match, in line offsets, unless it is an earlier mask, so

@@ -67,57 +67,55 @@ type lineInfo struct {
 	cand  bool // a word starts with the first two bytes of a token literal
 }
 
+// scanLine is the one pass over a line that decides which detectors can
+// match. Word bytes, most of any text, take the short path: only a word's
+// first byte (for token literals) and a key word's first letter cost more.
 func scanLine(b []byte) (li lineInfo) {
-	run, dash := 0, 0
+	runStart := 0 // where the current run of token bytes began
 	prevWord := false
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		f := classes[c]
 		if f&cWord != 0 {
-			if !prevWord && !li.cand && i+1 < len(b) {
-				c2 := b[i+1]
-				li.cand = startPair[c][c2>>6]>>(c2&63)&1 != 0
+			if !prevWord {
+				prevWord = true
+				if !li.cand && i+1 < len(b) {
+					c2 := b[i+1]
+					li.cand = startPair[c][c2>>6]>>(c2&63)&1 != 0
+				}
 			}
-			prevWord = true
-		} else {
-			prevWord = false
-		}
-		if f&cTok != 0 {
-			run++
-		} else {
-			if run > li.run {
-				li.run = run
+			if f&cKw != 0 && !li.kw && i+1 < len(b) && kwSecond[c|0x20]>>((b[i+1]|0x20)-'a')&1 != 0 && keywordAt(b[i:]) {
+				li.kw = true
 			}
-			run = 0
-		}
-		if f&(cMark|cKw|cOdd) == 0 {
-			dash = 0
 			continue
 		}
-		if c == '-' {
+		prevWord = false
+		if f&cTok == 0 {
+			if i-runStart > li.run {
+				li.run = i - runStart
+			}
+			runStart = i + 1
+		}
+		if f&(cMark|cOdd) == 0 {
+			continue
+		}
+		switch c {
+		case '-':
 			if i+1 < len(b) && b[i+1] == 'p' && i > 0 && b[i-1] == ' ' {
 				li.dashP = true
 			}
-			dash++
-			if dash >= 5 {
+			if i >= 4 && b[i-1] == '-' && b[i-2] == '-' && b[i-3] == '-' && b[i-4] == '-' {
 				li.dash5 = true
 			}
-		} else {
-			dash = 0
-		}
-		switch {
-		case f&cKw != 0:
-			if !li.kw && i+1 < len(b) && kwSecond[c|0x20]>>((b[i+1]|0x20)-'a')&1 != 0 && keywordAt(b[i:]) {
-				li.kw = true
-			}
-		case c == '=':
+		case '=':
 			li.eq = true
-		case c == ':':
+		case ':':
 			li.colon = true
-		case c == '@':
+		case '@':
 			li.at = true
-		case c == '?' || c == '&':
+		case '?', '&':
 			li.query = true
-		case f&cOdd != 0:
+		default: // cOdd
 			if c == '\t' {
 				li.tab = li.tab || tabInside(b, i)
 			} else if c < 0x80 || invisibleAt(b[i:]) > 0 {
@@ -125,8 +123,8 @@ func scanLine(b []byte) (li lineInfo) {
 			}
 		}
 	}
-	if run > li.run {
-		li.run = run
+	if len(b)-runStart > li.run {
+		li.run = len(b) - runStart
 	}
 	// a tab inside a token joins it only where a token could start or a
 	// ':' could precede one: columns such as "password\trequired\tpam_deny.so"
@@ -260,6 +258,13 @@ func hiddenAt(b []byte) int {
 func makeView(b []byte, view []byte, idx []int) ([]byte, []int) {
 	view, idx = view[:0], idx[:0]
 	for i := 0; i < len(b); {
+		if c := b[i]; c >= 0x20 && c < 0x7f {
+			// printable ASCII, most of any line: always in the view
+			view = append(view, c)
+			idx = append(idx, i)
+			i++
+			continue
+		}
 		if n := hiddenAt(b[i:]); n > 0 {
 			i += n
 			continue

@@ -305,3 +305,35 @@ steps:
 	}
 	t.Errorf("title %q, want the title model's", title)
 }
+
+// TestSystemPromptSandbox: the prompt says commands are sandboxed, and how
+// to ask to leave the sandbox, only on the bubblewrap backend.
+func TestSystemPromptSandbox(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		backend string
+		want    bool
+	}{{"local", false}, {"bubblewrap", true}} {
+		t.Run(tt.backend, func(t *testing.T) {
+			t.Parallel()
+			if tt.backend == "bubblewrap" {
+				testenv.Bwrap(t)
+			}
+			f := newFixture(t, "steps: [{times: -1, response: {text: ok}}]")
+			f.cfg.Terminal.Backend = tt.backend
+			rt := f.open(t, Options{})
+			if rt.Backend.Name() != tt.backend {
+				t.Fatalf("backend %s, want %s", rt.Backend.Name(), tt.backend)
+			}
+			p, err := rt.SystemPrompt()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{"run in a sandbox", "sandbox: false", "justification"} {
+				if strings.Contains(p, s) != tt.want {
+					t.Errorf("%s: system prompt has %q = %v, want %v:\n%s", tt.backend, s, !tt.want, tt.want, p)
+				}
+			}
+		})
+	}
+}

@@ -146,8 +146,19 @@ func (rt *Runtime) SystemPrompt() (string, error) {
 		}
 	}
 	parts = append(parts, fmt.Sprintf("# Environment\n\nWorking directory: %s (terminal backend: %s). Date: %s. System: %s/%s.",
-		rt.Backend.Workspace(), rt.Backend.Name(), time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH))
+		rt.Backend.Workspace(), rt.Backend.Name(), time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH)+sandboxNote(rt.Backend.Name()))
 	return strings.Join(parts, "\n\n"), nil
+}
+
+// sandboxNote tells the model, on the bubblewrap backend, that its
+// commands are sandboxed and how the terminal tool asks to leave the
+// sandbox; "" on other backends.
+func sandboxNote(backend string) string {
+	if backend != "bubblewrap" {
+		return ""
+	}
+	return "\nShell commands run in a sandbox: only the working directory is writable, the rest of the system is read-only and the user's home is hidden. " +
+		"If a command truly needs the host, call terminal with sandbox: false and a one-sentence justification; the user approves each such command."
 }
 
 const identity = `You are Hermes, an autonomous assistant running on the user's own machine with access to their files and shell through tools.

@@ -66,16 +66,7 @@ func (s *scanner) critical(p string) string {
 	if p == "" {
 		return ""
 	}
-	c := s.canon(p)
-	for range 3 {
-		dir, base := path.Split(c)
-		if !globOnly(base) || dir == "" {
-			break
-		}
-		if c = path.Clean(dir); c == "." {
-			break
-		}
-	}
+	c := stripGlobs(s.canon(p))
 	switch {
 	case c == "/":
 		return "root"
@@ -85,8 +76,44 @@ func (s *scanner) critical(p string) string {
 		return "system"
 	case strings.HasPrefix(c, "/") && !strings.Contains(c[1:], "/") && strings.ContainsAny(c, "*?["):
 		return "system" // /u* may well be /usr
+	case isUserHome(stripGlobs(path.Clean(p))):
+		return "home" // ~bob: another user's home
 	}
 	return ""
+}
+
+// stripGlobs removes up to three trailing path elements made only of
+// glob characters: /usr/* names what /usr does.
+func stripGlobs(c string) string {
+	for range 3 {
+		dir, base := path.Split(c)
+		if !globOnly(base) || dir == "" {
+			break
+		}
+		if c = path.Clean(dir); c == "." {
+			break
+		}
+	}
+	return c
+}
+
+// isUserHome reports ~NAME, another user's home directory as the shell
+// expands it (~+ and ~- are the working directories, not homes).
+func isUserHome(c string) bool {
+	if len(c) < 2 || c[0] != '~' {
+		return false
+	}
+	for i := 1; i < len(c); i++ {
+		b := c[i]
+		switch {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '_':
+		case (b == '-' || b == '.') && i > 1:
+		case b == '$' && i == len(c)-1 && i > 1: // Samba machine accounts
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // underSystem reports a path inside (not equal to) a system directory

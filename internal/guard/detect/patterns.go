@@ -43,6 +43,7 @@ var patterns = map[string]Pattern{
 	"hardline.mkfs_device":         {Category: catHardline, Description: "create a filesystem on a block device"},
 	"hardline.wipefs":              {Category: catHardline, Description: "wipe the signatures of a block device"},
 	"hardline.sgdisk_zap":          {Category: catHardline, Description: "destroy the partition table of a block device"},
+	"hardline.hdparm_erase":        {Category: catHardline, Description: "hdparm secure erase, TRIM of sector ranges or raw sector writes on a block device"},
 	"hardline.blkdiscard":          {Category: catHardline, Description: "discard every block of a block device"},
 	"hardline.shred_device":        {Category: catHardline, Description: "shred a block device"},
 	"hardline.dd_device":           {Category: catHardline, Description: "dd writing onto a block device"},

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"net"
 	"path"
 	"strings"
 )
@@ -65,12 +66,12 @@ func (s *scanner) rules(c *call) {
 // rulesArgsOnly applies the rules that do not depend on the command name.
 func (s *scanner) rulesArgsOnly(c *call) {
 	for _, a := range c.args {
-		if cloudMetadata(a.val) {
+		if metadataRef(a.val) {
 			s.add("net.cloud_metadata", c.text)
 			break
 		}
 	}
-	if cloudMetadata(c.path) {
+	if metadataRef(c.path) {
 		s.add("net.cloud_metadata", c.text)
 	}
 	s.familyArgs(c)
@@ -81,19 +82,52 @@ func execKey(p string) string {
 	return path.Clean(p)
 }
 
-var metadataHosts = []string{"169.254.169.254", "100.100.100.200", "metadata.google.internal", "fd00:ec2::254", "169.254.170.2", "2852039166", "0xa9fea9fe", "0251.0376.0251.0376"}
-
-func cloudMetadata(v string) bool {
-	if len(v) < 10 {
+// metadataRef reports a cloud metadata endpoint named in v where a host
+// can stand: the whole word as a URL or host (metadataURL), a URL inside
+// longer text (inline code, --url=...), or a dotted or IPv6 host token
+// between quotes, slashes or spaces ('169.254.169.254', /dev/tcp/HOST/80).
+// A bare number is an address only after a scheme, so `sleep 2852039166`
+// is not one.
+func metadataRef(v string) bool {
+	if len(v) < 7 || len(v) > 1<<16 {
 		return false
 	}
-	l := strings.ToLower(v)
-	for _, h := range metadataHosts {
-		if strings.Contains(l, h) {
+	if metadataURL(v) {
+		return true
+	}
+	for rest := v; ; {
+		i := strings.Index(rest, "://")
+		if i < 0 {
+			break
+		}
+		if i > 0 && metadataURL("http"+rest[i:]) {
 			return true
+		}
+		rest = rest[i+3:]
+	}
+	for _, tok := range strings.FieldsFunc(v, notHostByte) {
+		if len(tok) < 7 || strings.HasPrefix(tok, "-") {
+			continue
+		}
+		if strings.Contains(tok, ".") && metadataURL(tok) {
+			return true
+		}
+		if strings.Count(tok, ":") >= 2 {
+			if ip := net.ParseIP(strings.Trim(tok, "[]")); ip != nil && ip.Equal(metadataIPv6) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// notHostByte reports a byte that cannot be part of a host token.
+func notHostByte(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune(".-:[]", r)
 }
 
 // rmRule: recursive rm (hardline on /, system dirs and the home), rm

@@ -14,6 +14,7 @@ import (
 func init() {
 	addRule((*scanner).partitionRule, "fdisk", "sfdisk", "cfdisk", "gdisk", "cgdisk", "parted")
 	addRule((*scanner).volumeRule, "cryptsetup", "nvme", "zpool", "lvremove", "vgremove", "pvremove")
+	addRule((*scanner).hdparmRule, "hdparm")
 	addRule((*scanner).loginctlRule, "loginctl")
 	addRule((*scanner).dbusPowerRule, "busctl", "dbus-send", "gdbus", "qdbus", "qdbus6")
 }
@@ -95,6 +96,28 @@ func (s *scanner) partitionRule(c *call) {
 		}
 	}
 	s.add("hardline.partition_device", c.text)
+}
+
+// hdparmDestroying are the hdparm options that erase or overwrite a
+// drive's data: ATA secure erase, TRIM of sector ranges, raw sector writes.
+var hdparmDestroying = map[string]bool{
+	"--security-erase": true, "--security-erase-enhanced": true, "--trim-sector-ranges": true,
+	"--trim-sector-ranges-stdin": true, "--write-sector": true,
+}
+
+// hdparmRule: hdparm erasing, trimming or writing sectors of a block
+// device (reading its settings, hdparm -I, stays allowed).
+func (s *scanner) hdparmRule(c *call) {
+	if !anyBlockDevice(c.args) {
+		return
+	}
+	for _, a := range c.args {
+		name, _, _ := strings.Cut(a.val, "=")
+		if hdparmDestroying[name] {
+			s.add("hardline.hdparm_erase", c.text)
+			return
+		}
+	}
 }
 
 // readOnlyParted reports parted -l, or a script of only print/help/unit.

@@ -165,14 +165,7 @@ func (s *scanner) selfTamperRule(c *call) {
 		}
 		return
 	case "git":
-		ops := operands(c.args, "C")
-		if len(ops) > 0 && (ops[0] == "checkout" || ops[0] == "restore" || ops[0] == "clone") {
-			for _, o := range ops[1:] {
-				if s.hermesProtected(o) {
-					s.add("hermes.self_tamper", c.text)
-				}
-			}
-		}
+		s.gitTamper(c)
 		return
 	case "sqlite3":
 		ops := operands(c.args, "")
@@ -194,6 +187,67 @@ func (s *scanner) selfTamperRule(c *call) {
 			return
 		}
 	}
+}
+
+// gitReadOnly are the git subcommands that change neither the work tree
+// nor the repository.
+var gitReadOnly = map[string]bool{
+	"status": true, "log": true, "diff": true, "show": true, "ls-files": true, "ls-tree": true, "blame": true,
+	"grep": true, "rev-parse": true, "describe": true, "shortlog": true, "cat-file": true, "whatchanged": true,
+	"help": true, "version": true, "rev-list": true, "name-rev": true,
+}
+
+// gitTamper: git run in the hermes home (cwd, -C, --git-dir, --work-tree)
+// with a subcommand that can rewrite its files (checkout config.yaml,
+// reset --hard, stash, pull, ...), and checkout/restore/clone naming a
+// protected path.
+func (s *scanner) gitTamper(c *call) {
+	opts, i := gitOpts.parse(c.args)
+	sub := ""
+	if i < len(c.args) {
+		sub = c.args[i].val
+	}
+	dir := s.opts.Cwd
+	for _, o := range opts {
+		switch o.name {
+		case "-C":
+			if o.val != "" && !strings.HasPrefix(o.val, "/") && !strings.HasPrefix(o.val, "~") {
+				o.val = path.Join(dir, o.val)
+			}
+			dir = o.val
+		case "--git-dir", "--work-tree":
+			if s.inHermesHome(o.val) && sub != "" && !gitReadOnly[sub] {
+				s.add("hermes.self_tamper", c.text)
+				return
+			}
+		}
+	}
+	if s.inHermesHome(dir) && sub != "" && !gitReadOnly[sub] {
+		s.add("hermes.self_tamper", c.text)
+		return
+	}
+	if sub == "checkout" || sub == "restore" || sub == "clone" {
+		for _, o := range operands(c.args[i+1:], "") {
+			if s.hermesProtected(o) {
+				s.add("hermes.self_tamper", c.text)
+				return
+			}
+		}
+	}
+}
+
+// inHermesHome reports a path that is a hermes home or lies inside one.
+func (s *scanner) inHermesHome(p string) bool {
+	if p == "" {
+		return false
+	}
+	c := s.canon(p)
+	for _, h := range s.hermesHomes() {
+		if c == h || strings.HasPrefix(c, h+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // hermesCLITamper: hermes subcommands that change its configuration,

@@ -282,7 +282,7 @@ func (s *scanner) redirects(lv *level, st *syntax.Stmt, text string) {
 		for _, k := range s.sensitiveWrite(t.val) {
 			s.add(k, text)
 		}
-		if cloudMetadata(t.val) {
+		if metadataRef(t.val) {
 			s.add("net.cloud_metadata", text)
 		}
 	}

@@ -15,12 +15,6 @@ func (s *scanner) familyArgs(c *call) {
 	s.interpRule(c)
 	s.netRule(c)
 	s.hermesSecretRead(c)
-	for _, a := range c.args {
-		if metadataURL(a.val) {
-			s.add("net.cloud_metadata", c.text)
-			break
-		}
-	}
 }
 
 // famState is what the family rules remember across the commands of one
@@ -88,6 +82,9 @@ var metadataIPv4 = map[uint32]bool{
 	0xC00000C0: true, // 192.0.0.192 (Oracle)
 }
 
+// metadataIPv6 is the EC2 metadata endpoint's IPv6 address.
+var metadataIPv6 = net.ParseIP("fd00:ec2::254")
+
 var metadataNames = map[string]bool{
 	"metadata": true, "metadata.google.internal": true, "instance-data": true, "instance-data.ec2.internal": true,
 	"metadata.azure.internal": true, "metadata.tencentyun.com": true,
@@ -122,7 +119,7 @@ func metadataURL(v string) bool {
 		if v4 := ip.To4(); v4 != nil {
 			return metadataIPv4[uint32(v4[0])<<24|uint32(v4[1])<<16|uint32(v4[2])<<8|uint32(v4[3])]
 		}
-		return ip.Equal(net.ParseIP("fd00:ec2::254"))
+		return ip.Equal(metadataIPv6)
 	}
 	if i := strings.IndexAny(host, "/:?#"); i >= 0 {
 		host = host[:i]

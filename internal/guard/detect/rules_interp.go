@@ -216,6 +216,10 @@ func (cs *codeScan) run() {
 		if !hasParen && !bare {
 			continue
 		}
+		if cs.l == langJS && hasParen && in(last, "binding", "_linkedBinding", "internalBinding") {
+			cs.jsBinding(next)
+			continue
+		}
 		shell, eval, del := cs.isShellCall(name, last), cs.isEval(name, last, next), cs.isDelete(name, last)
 		write := !shell && !eval && !del && writeNames[last]
 		if !shell && !eval && !del && !write {
@@ -239,6 +243,23 @@ func (cs *codeScan) run() {
 		}
 	}
 	cs.whole()
+}
+
+// jsSpawnBindings are node's internal bindings that start processes
+// without child_process.
+var jsSpawnBindings = map[string]bool{"spawn_sync": true, "process_wrap": true}
+
+// jsBinding judges process.binding(NAME) and its internal variants: the
+// process-spawning bindings, or a name computed at run time, run commands
+// the guard cannot see.
+func (cs *codeScan) jsBinding(next int) {
+	args, _ := callArgs(cs.toks, next)
+	if len(args) == 0 || len(args[0]) == 0 {
+		return
+	}
+	if v, ok := literalArg(args[0]); !ok || jsSpawnBindings[v] {
+		cs.add("interp.shell", cs.c.text)
+	}
 }
 
 func isPipeTok(t token) bool { return t.kind == tokPunct && t.val == "|" }

@@ -2,6 +2,9 @@ package detect
 
 import (
 	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // Wrappers whose operands are not simply an argv: GNU parallel, ssh,
@@ -165,32 +168,84 @@ var gitCommandKeys = map[string]bool{
 	"interactive.difffilter": true, "core.gitproxy": true, "uploadpack.packobjectshook": true,
 }
 
-// gitConfigScripts judges `git -c KEY=CMD`: pagers, ssh commands, editors,
-// `!` aliases and credential helpers run as shell text. It returns the
-// subcommand an alias stands for, if any.
+// gitConfigScripts judges `git -c KEY=CMD` and `git --config-env
+// KEY=VAR`: pagers, ssh commands, editors, `!` aliases and credential
+// helpers run as shell text. It returns the subcommand an alias stands
+// for, if any.
 func (s *scanner) gitConfigScripts(c *call, opts []opt, sub string) []string {
 	var expand []string
 	for _, o := range opts {
-		if o.name != "-c" || !o.hasVal {
+		if !o.hasVal || (o.name != "-c" && o.name != "--config-env") {
 			continue
 		}
 		k, v, _ := strings.Cut(o.val, "=")
 		k = strings.ToLower(k)
-		switch {
-		case gitCommandKeys[k] || strings.HasPrefix(k, "pager.") || strings.HasPrefix(k, "diff.") && strings.HasSuffix(k, ".command") ||
-			strings.HasPrefix(k, "filter.") && (strings.HasSuffix(k, ".clean") || strings.HasSuffix(k, ".smudge") || strings.HasSuffix(k, ".process")):
-			if v != "" && v != "true" && v != "false" {
-				s.nestedScript(c.lv, v)
+		if o.name == "--config-env" {
+			if !gitConfigRuns(k, "!") {
+				continue
 			}
-		case strings.HasPrefix(k, "credential.") && strings.HasSuffix(k, "helper") && strings.HasPrefix(v, "!"):
+			val, ok := s.stringVar(c, v)
+			if !ok {
+				// The command is whatever VAR holds when git runs.
+				s.add("opaque.eval", c.text)
+				continue
+			}
+			v = val
+		}
+		switch {
+		case gitConfigRuns(k, v) && strings.HasPrefix(k, "alias."):
 			s.nestedScript(c.lv, v[1:])
 		case strings.HasPrefix(k, "alias."):
-			if strings.HasPrefix(v, "!") {
-				s.nestedScript(c.lv, v[1:])
-			} else if k[len("alias."):] == strings.ToLower(sub) {
+			if k[len("alias."):] == strings.ToLower(sub) {
 				expand = strings.Fields(v)
+			}
+		case strings.HasPrefix(k, "credential."):
+			if gitConfigRuns(k, v) {
+				s.nestedScript(c.lv, v[1:])
+			}
+		case gitConfigRuns(k, v):
+			if v != "" && v != "true" && v != "false" {
+				s.nestedScript(c.lv, v)
 			}
 		}
 	}
 	return expand
+}
+
+// gitConfigRuns reports whether git runs the value v of setting k as
+// shell text (for aliases and credential helpers only a `!` value does).
+func gitConfigRuns(k, v string) bool {
+	switch {
+	case strings.HasPrefix(k, "alias."), strings.HasPrefix(k, "credential.") && strings.HasSuffix(k, "helper"):
+		return strings.HasPrefix(v, "!")
+	}
+	return gitCommandKeys[k] || strings.HasPrefix(k, "pager.") || strings.HasPrefix(k, "diff.") && strings.HasSuffix(k, ".command") ||
+		strings.HasPrefix(k, "filter.") && (strings.HasSuffix(k, ".clean") || strings.HasSuffix(k, ".smudge") || strings.HasSuffix(k, ".process"))
+}
+
+// stringVar returns the value of the variable name when the command
+// string assigns it a known value: as a prefix of this command (VAR=x git
+// ...) or earlier in the same script.
+func (s *scanner) stringVar(c *call, name string) (string, bool) {
+	if c.st != nil {
+		if ce, ok := c.st.Cmd.(*syntax.CallExpr); ok {
+			for _, a := range ce.Assigns {
+				if a.Name == nil || a.Name.Value != name {
+					continue
+				}
+				if a.Value == nil || a.Append || a.Array != nil {
+					return "", a.Value == nil && a.Array == nil && !a.Append
+				}
+				w := s.word(c.lv, a.Value)
+				return w.val, !w.dyn
+			}
+		}
+	}
+	if c.lv == nil || c.lv.sc.poison[name] {
+		return "", false
+	}
+	if v, ok := c.lv.sc.vars[name]; ok && v.Kind == expand.String {
+		return v.Str, true
+	}
+	return "", false
 }
