@@ -79,7 +79,7 @@ func Check(ctx context.Context, o Options) (CheckReport, error) {
 		probeWorkspace(run),
 		probeEnv(run, canary),
 		probeHome(run, o.HomeDir, confined),
-		probeHostWrite(run, confined),
+		probeHostWrite(run, b.Workspace(), confined),
 		probeNetwork(run, confined && netOff),
 		probeProcesses(run, confined),
 	)
@@ -151,8 +151,8 @@ func probeHome(run runFunc, homeDir string, expected bool) Probe {
 	return p
 }
 
-func probeHostWrite(run runFunc, expected bool) Probe {
-	target := filepath.Join(os.TempDir(), "hermes-probe-"+randHex(6))
+func probeHostWrite(run runFunc, workspace string, expected bool) Probe {
+	target := filepath.Join(hostProbeDir(workspace), "hermes-probe-"+randHex(6))
 	p := Probe{ID: "host_write", What: "write " + target + " on the host", Expected: expected}
 	defer os.Remove(target)
 	if _, err := run("echo probe > " + ShellQuote(target) + " 2>/dev/null"); err != nil {
@@ -166,6 +166,31 @@ func probeHostWrite(run runFunc, expected bool) Probe {
 		p.Detail = "the file appeared on the host"
 	}
 	return p
+}
+
+// hostProbeDir is a host directory outside the workspace (which the
+// sandbox may write by design): the temporary directory, else /var/tmp,
+// else the user's home.
+func hostProbeDir(workspace string) string {
+	cands := []string{os.TempDir(), "/var/tmp"}
+	if h, err := os.UserHomeDir(); err == nil {
+		cands = append(cands, h)
+	}
+	for _, d := range cands {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			continue
+		}
+		if workspace == "" || !pathWithin(d, workspace) {
+			return d
+		}
+	}
+	return os.TempDir()
+}
+
+// pathWithin reports whether p is dir or inside it.
+func pathWithin(p, dir string) bool {
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(p))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // probeNetwork opens a listener on the host's loopback and asks the
