@@ -161,6 +161,30 @@ func (s *Store) QueueDelivery(ctx context.Context, d Delivery, at time.Time) (De
 	return s.Delivery(ctx, d.Key)
 }
 
+// QueueDeliveries queues every delivery of ds in one transaction (the
+// parts of one reply: all are recorded, or none); rows that exist are
+// kept as they are.
+func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery, at time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, d := range ds {
+			if d.Key == "" {
+				return errors.New("empty key")
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO gateway_outbound
+				(key, platform, chat_id, thread_id, reply_to, inbound_key, text, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+				d.Key, d.Platform, d.ChatID, d.ThreadID, d.ReplyTo, d.InboundKey, s.red.String(d.Text), millis(at), millis(at)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("queue deliveries: %w", err)
+	}
+	return nil
+}
+
 // AttemptDelivery counts one more attempt of a pending delivery and
 // returns how many there were before it. An attempt is counted before
 // the platform is asked, so after a crash a count > 0 means the message

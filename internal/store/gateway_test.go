@@ -127,3 +127,24 @@ func TestInboundLedgerSurvivesReopen(t *testing.T) {
 		t.Fatalf("open after reopen = %+v %v", open, err)
 	}
 }
+
+func TestQueueDeliveriesAllOrNone(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	ctx := context.Background()
+	at := time.Now()
+	parts := []Delivery{{Key: "a", Platform: "p", ChatID: "c", InboundKey: "in", Text: "1"}, {Key: "", Platform: "p", ChatID: "c", InboundKey: "in"}}
+	if err := s.QueueDeliveries(ctx, parts, at); err == nil {
+		t.Fatal("empty key accepted")
+	}
+	if got, _ := s.DeliveriesFor(ctx, "in"); len(got) != 0 {
+		t.Fatalf("partial queue kept: %+v", got)
+	}
+	parts[1].Key = "b"
+	if err := s.QueueDeliveries(ctx, parts, at); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.DeliveriesFor(ctx, "in"); len(got) != 2 || got[0].Key != "a" || got[1].Key != "b" {
+		t.Fatalf("queued = %+v", got)
+	}
+}
