@@ -82,6 +82,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newChatCmd(app),
 		newMCPCmd(app),
 		newCronCmd(app),
+		newPairingCmd(app),
 	)
 	addRootChat(root, app)
 	return root
