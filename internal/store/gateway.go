@@ -277,3 +277,20 @@ func (s *Store) deliveries(ctx context.Context, where string, args ...any) ([]De
 	}
 	return out, rows.Err()
 }
+
+// SessionByKey returns the newest session of source with the gateway's
+// chat key, not ended; ErrNotFound when there is none.
+func (s *Store) SessionByKey(ctx context.Context, source, key string) (Session, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE source = ? AND key = ? AND ended_at IS NULL ORDER BY started_at DESC, rowid DESC LIMIT 1`, source, key)
+	sess, err := scanSession(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("session %s: %w", key, ErrNotFound)
+	}
+	return sess, err
+}
+
+// SetSessionKey records the gateway's chat key of a session.
+func (s *Store) SetSessionKey(ctx context.Context, id, key string) error {
+	return s.update(ctx, id, "key", `UPDATE sessions SET key = ? WHERE id = ?`, key, id)
+}

@@ -148,3 +148,31 @@ func TestQueueDeliveriesAllOrNone(t *testing.T) {
 		t.Fatalf("queued = %+v", got)
 	}
 }
+
+func TestSessionByKey(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.SessionByKey(ctx, "gateway", "agent:main:tg:dm:1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty: %v", err)
+	}
+	a := newSession(t, s, Session{Source: "gateway"})
+	if err := s.SetSessionKey(ctx, a.ID, "agent:main:tg:dm:1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SessionByKey(ctx, "gateway", "agent:main:tg:dm:1"); err != nil || got.ID != a.ID {
+		t.Fatalf("by key: %+v %v", got, err)
+	}
+	if _, err := s.SessionByKey(ctx, "cli", "agent:main:tg:dm:1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("other source: %v", err)
+	}
+	if err := s.EndSession(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionByKey(ctx, "gateway", "agent:main:tg:dm:1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("ended session still found: %v", err)
+	}
+	if err := s.SetSessionKey(ctx, "missing", "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+}
