@@ -8,10 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-go/hermes/internal/gateway/pairing"
+	"github.com/hermes-go/hermes/internal/home"
 )
-
-// PairingDir is where the pairing store lives, under the home.
-var pairingDir = []string{"platforms", "pairing"}
 
 func newPairingCmd(app *App) *cobra.Command {
 	c := &cobra.Command{
@@ -48,7 +46,7 @@ func (a *App) pairingStore() (*pairing.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pairing.Open(h.Path(pairingDir...)), nil
+	return pairing.Open(h.Path(home.PairingDir)), nil
 }
 
 func (a *App) pairingList(jsonOut bool) error {

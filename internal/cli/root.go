@@ -83,6 +83,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newMCPCmd(app),
 		newCronCmd(app),
 		newPairingCmd(app),
+		newGatewayCmd(app),
 	)
 	addRootChat(root, app)
 	return root

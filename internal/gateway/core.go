@@ -133,6 +133,9 @@ func (c *Core) Run(ctx context.Context) error {
 	c.baseCtx = ctx
 	c.mu.Unlock()
 	if err := c.recover(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return err
 	}
 	var wg sync.WaitGroup
