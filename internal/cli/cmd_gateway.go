@@ -159,9 +159,9 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	return srv.Run(ctx)
 }
 
-// buildPlatforms builds every registered adapter and service that is
-// enabled.
-func buildPlatforms(deps func(string) (platform.Deps, error)) ([]platform.Adapter, []platform.Service, error) {
+// buildPlatforms builds every registered adapter (and, unless
+// adaptersOnly, service) that is enabled.
+func buildPlatforms(deps func(string) (platform.Deps, error), adaptersOnly ...bool) ([]platform.Adapter, []platform.Service, error) {
 	var adapters []platform.Adapter
 	var services []platform.Service
 	af := platform.Adapters()
@@ -183,6 +183,9 @@ func buildPlatforms(deps func(string) (platform.Deps, error)) ([]platform.Adapte
 			return nil, nil, fmt.Errorf("platform %s: %w", n, err)
 		}
 		adapters = append(adapters, ad)
+	}
+	if len(adaptersOnly) > 0 && adaptersOnly[0] {
+		return adapters, nil, nil
 	}
 	sf := platform.Services()
 	names = names[:0]

@@ -84,6 +84,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newCronCmd(app),
 		newPairingCmd(app),
 		newGatewayCmd(app),
+		newSendCmd(app),
 	)
 	addRootChat(root, app)
 	return root
