@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"sort"
 	"strconv"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,6 +82,8 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		return err
 	}
 	cfg := loaded.Config
+	live := &liveConfig{}
+	live.cfg.Store(cfg)
 	pidPath := h.Path(home.GatewayPID)
 	lock, err := fileutil.LockFile(context.Background(), pidPath, fileutil.LockOptions{})
 	if err != nil {
@@ -94,9 +99,17 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	}
 	ctx, cancel := a.signalContext(ctx)
 	defer cancel()
-	lookup, err := a.envLookup()
+	env, err := a.Env()
 	if err != nil {
 		return err
+	}
+	live.env.Store(env)
+	lookup := func(name string) (string, bool) {
+		if v := a.Getenv(name); v != "" {
+			return v, true
+		}
+		v, ok := live.env.Load().Lookup(name)
+		return v, ok && v != ""
 	}
 	st, err := store.Open(h.Path(home.StateDB), nil)
 	if err != nil {
@@ -107,7 +120,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	approver := gateway.NewApprover(nil, nil, func() time.Duration { return cfg.Approvals.Timeout.D() })
+	approver := gateway.NewApprover(nil, nil, func() time.Duration { return live.cfg.Load().Approvals.Timeout.D() })
 	cwd, err := os.Getwd()
 	if err != nil {
 		return err
@@ -137,15 +150,16 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	}
 	auth := &gateway.Auth{Env: lookup, Pairing: pairing.Open(h.Path(home.PairingDir)), Logf: a.gatewayLogf,
 		DMBehavior: func(name string) (string, string) {
-			c, _ := chatSettings(cfg, name)
-			return c.UnauthorizedDMBehavior, cfg.Gateway.UnauthorizedDMBehavior
+			c := live.cfg.Load()
+			ch, _ := chatSettings(c, name)
+			return ch.UnauthorizedDMBehavior, c.Gateway.UnauthorizedDMBehavior
 		}}
 	core := gateway.New(gateway.Options{Store: st, Agent: agent, Adapters: adapters, Authorize: auth.Decide,
 		Retries: cfg.Gateway.DeliveryRetries, BusyMode: cfg.Gateway.BusyMode, RestartDelay: cfg.Gateway.RestartDelay.D(),
-		GroupPerUser: func(name string) bool { c, _ := chatSettings(cfg, name); return c.GroupSessionsPerUser },
+		GroupPerUser: func(name string) bool { c, _ := chatSettings(live.cfg.Load(), name); return c.GroupSessionsPerUser },
 		Commands:     &gateway.Commands{Sessions: agent}, Logf: a.gatewayLogf})
 	approver.Bind(core, agent)
-	deliverer = &gateway.Deliverer{Core: core, Home: func(name string) string { c, _ := chatSettings(cfg, name); return c.HomeChannel }}
+	deliverer = &gateway.Deliverer{Core: core, Home: func(name string) string { c, _ := chatSettings(live.cfg.Load(), name); return c.HomeChannel }}
 	if cfg.Cron.Enabled {
 		stopCron, err := a.gatewayCron(ctx, h, deliverer)
 		if err != nil {
@@ -153,6 +167,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		}
 		defer stopCron()
 	}
+	go a.gatewayReload(ctx, h, live, core)
 	srv := &gateway.Server{Core: core, Services: services, Listen: cfg.Gateway.HealthListen,
 		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf}
 	a.gatewayLogf("running for %s (pid %d): %d platform(s), %d service(s)", displayPath(h.Dir), os.Getpid(), len(adapters), len(services))
@@ -243,6 +258,47 @@ func (a *App) gatewayCron(ctx context.Context, h *home.Home, d *gateway.Delivere
 		}
 	}()
 	return func() { cancel(); <-done; closeFn(); lock.Unlock() }, nil
+}
+
+// liveConfig is the configuration a running gateway reads: replaced
+// whole on a valid reload.
+type liveConfig struct {
+	cfg atomic.Pointer[config.Config]
+	env atomic.Pointer[config.Env]
+}
+
+// gatewayReload reloads config.yaml and .env on SIGHUP or when they
+// change. Allowlists, pairing behaviour, home channels, group sessions,
+// busy mode, retries, restart delay and the approval timeout follow;
+// platforms, listeners and the model need a restart.
+func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig, core *gateway.Core) {
+	hup := make(chan os.Signal, 1)
+	if a.ownsProcess {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
+	var next *config.Config
+	var nextEnv *config.Env
+	r := &gateway.Reloader{Paths: []string{h.Path(home.ConfigFile), h.Path(home.EnvFile)}, Logf: a.gatewayLogf,
+		Load: func() error {
+			l, err := config.Load(h.Path(home.ConfigFile))
+			if err != nil {
+				return err
+			}
+			env, _, err := config.LoadEnv(h.Path(home.EnvFile))
+			if err != nil {
+				return err
+			}
+			next, nextEnv = l.Config, env
+			return nil
+		},
+		Apply: func() {
+			live.cfg.Store(next)
+			live.env.Store(nextEnv)
+			g := next.Gateway
+			core.SetSettings(g.DeliveryRetries, g.BusyMode, g.RestartDelay.D())
+		}}
+	r.Run(ctx, hup)
 }
 
 // gatewayStatusJSON is `gateway status --json`.

@@ -111,6 +111,21 @@ func New(o Options) *Core {
 	return c
 }
 
+// SetSettings applies reloaded gateway settings: delivery retries, busy
+// mode and restart delay take effect for what happens next.
+func (c *Core) SetSettings(retries int, busyMode string, restartDelay time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.o.BusyMode, c.o.RestartDelay = busyMode, restartDelay
+	c.out.setRetries(retries)
+}
+
+func (c *Core) restartDelay() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.o.RestartDelay
+}
+
 // SessionKey is the session of m: agent:main:<platform>:<chat_type>:<chat>[:<thread>],
 // with the sender appended in groups when sessions are per participant.
 func SessionKey(m platform.Message, perUser bool) string {
@@ -164,8 +179,9 @@ func (c *Core) runAdapter(ctx context.Context, a platform.Adapter) {
 		st.Restarts++
 		c.status[a.Name()] = st
 		c.mu.Unlock()
-		c.o.Logf("platform %s stopped: %v; restarting in %s", a.Name(), err, c.o.RestartDelay)
-		t := time.NewTimer(c.o.RestartDelay)
+		delay := c.restartDelay()
+		c.o.Logf("platform %s stopped: %v; restarting in %s", a.Name(), err, delay)
+		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,6 +20,7 @@ const ResentPrefix = "(resent) "
 // failed attempt is retried with backoff up to retries attempts in all.
 type outbox struct {
 	st      *store.Store
+	mu      sync.Mutex
 	retries int
 	backoff func(attempt int) time.Duration
 	now     func() time.Time
@@ -46,7 +47,9 @@ func (o *outbox) send(ctx context.Context, a platform.Adapter, key string, butto
 	case store.OutboundFailed:
 		return fmt.Errorf("delivery %s failed earlier: %s", key, d.Error)
 	}
+	o.mu.Lock()
 	retries := max(o.retries, 1)
+	o.mu.Unlock()
 	for mine := 0; ; mine++ {
 		before, err := o.st.AttemptDelivery(ctx, key, o.now())
 		if err != nil {
@@ -83,8 +86,12 @@ func (o *outbox) send(ctx context.Context, a platform.Adapter, key string, butto
 	}
 }
 
-// errNoAdapter is a delivery to a platform that is not running.
-var errNoAdapter = errors.New("platform not running")
+func (o *outbox) setRetries(n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.retries = n
+}
+
 
 // split cuts text into parts of at most n bytes, at a newline or a
 // space when one is in the second half of the part, never inside a
