@@ -92,7 +92,6 @@ func (o *outbox) setRetries(n int) {
 	o.retries = n
 }
 
-
 // split cuts text into parts of at most n bytes, at a newline or a
 // space when one is in the second half of the part, never inside a
 // UTF-8 sequence.
