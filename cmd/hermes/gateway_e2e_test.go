@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -124,5 +126,68 @@ func TestGatewayE2ERunStatusHealth(t *testing.T) {
 	}
 	if st := gatewayStatus(t, bin, home); st.Running {
 		t.Fatalf("running after SIGTERM: %+v", st)
+	}
+}
+
+// syncBuf is a strings.Builder safe to read while the process writes.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestGatewayE2EReloadRejectsBadEdit: SIGHUP after an invalid edit logs
+// file:line:col and the gateway keeps running; a valid edit is applied.
+func TestGatewayE2EReloadRejectsBadEdit(t *testing.T) {
+	bin := chatBinary(t)
+	srv := llmtest.New(t, llmtest.Script{})
+	home := e2eHome(t, srv)
+	withConfig(t, home, "gateway:\n  health_listen: 127.0.0.1:0\ncron:\n  enabled: false\n")
+	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
+	logs := &syncBuf{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitLog := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(logs.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("log lacks %q:\n%s", want, logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLog("health on")
+	path := filepath.Join(home, "config.yaml")
+	good, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(good), "api_max_retries: 0", "api_max_retries: lots", 1)), 0o600)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitLog("rejected, keeping the last good config")
+	if !regexp.MustCompile(`config\.yaml:\d+:\d+`).MatchString(logs.String()) {
+		t.Fatalf("no file:line:col in\n%s", logs.String())
+	}
+	if st := gatewayStatus(t, bin, home); !st.Running {
+		t.Fatalf("stopped after a bad edit: %+v", st)
+	}
+	os.WriteFile(path, good, 0o600)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitLog("config reloaded (SIGHUP)")
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
 	}
 }
