@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -189,5 +190,51 @@ func TestGatewayE2EReloadRejectsBadEdit(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, logs.String())
+	}
+}
+
+// TestGatewayE2EStartRestartStop: start returns once healthy; restart
+// replaces the process with one that is not its child; stop waits.
+func TestGatewayE2EStartRestartStop(t *testing.T) {
+	bin := chatBinary(t)
+	srv := llmtest.New(t, llmtest.Script{})
+	home := e2eHome(t, srv)
+	withConfig(t, home, "gateway:\n  health_listen: 127.0.0.1:0\ncron:\n  enabled: false\n")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := chatCmd(bin, home, t.TempDir(), args...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	defer chatCmd(bin, home, t.TempDir(), "gateway", "stop").Run()
+	if out := run("gateway", "start"); !strings.Contains(out, "gateway: running (pid") {
+		t.Fatalf("start: %s", out)
+	}
+	first := gatewayStatus(t, bin, home)
+	if !first.Running || !first.Ready {
+		t.Fatalf("after start: %+v", first)
+	}
+	if out := run("gateway", "restart"); !strings.Contains(out, "stopped") || !strings.Contains(out, "running (pid") {
+		t.Fatalf("restart: %s", out)
+	}
+	second := gatewayStatus(t, bin, home)
+	if !second.Running || second.PID == first.PID {
+		t.Fatalf("after restart: %+v (first pid %d)", second, first.PID)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(second.PID), "stat"))
+	if err == nil {
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(first.PID) {
+			t.Fatal("the new gateway is a child of the old")
+		}
+	}
+	if out := run("gateway", "stop"); !strings.Contains(out, "stopped") {
+		t.Fatalf("stop: %s", out)
+	}
+	if st := gatewayStatus(t, bin, home); st.Running {
+		t.Fatalf("after stop: %+v", st)
 	}
 }

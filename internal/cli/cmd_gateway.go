@@ -46,6 +46,17 @@ also across crashes and restarts.`,
 	c.AddCommand(status,
 		&cobra.Command{Use: "run", Short: "Run the gateway in the foreground", Args: exactArgs(0, "no arguments"),
 			RunE: func(cmd *cobra.Command, _ []string) error { return app.gatewayRun(cmd.Context()) }},
+		&cobra.Command{Use: "start", Short: "Start the gateway in the background; done when it is healthy", Args: exactArgs(0, "no arguments"),
+			RunE: func(*cobra.Command, []string) error { return app.gatewayStart() }},
+		&cobra.Command{Use: "stop", Short: "Stop the background gateway (SIGTERM) and wait for it", Args: exactArgs(0, "no arguments"),
+			RunE: func(*cobra.Command, []string) error { return app.gatewayStop() }},
+		&cobra.Command{Use: "restart", Short: "Stop the gateway and start a new one (not its child); done when healthy", Args: exactArgs(0, "no arguments"),
+			RunE: func(*cobra.Command, []string) error {
+				if err := app.gatewayStop(); err != nil {
+					return err
+				}
+				return app.gatewayStart()
+			}},
 	)
 	return c
 }
