@@ -433,6 +433,13 @@ func (a *App) cronShow(ref string) error {
 // state.db, the agent runner with the CLI's routers, and local and
 // webhook delivery. close releases the store.
 func (a *App) cronScheduler() (_ *cron.Scheduler, closeFn func(), err error) {
+	return a.cronSchedulerWith(nil)
+}
+
+// cronSchedulerWith builds the scheduler; wrap, when not nil, turns the
+// local/webhook deliverer into the one used (the gateway's, which also
+// reaches the platforms).
+func (a *App) cronSchedulerWith(wrap func(cron.Deliverer) cron.Deliverer) (_ *cron.Scheduler, closeFn func(), err error) {
 	h, err := a.Home()
 	if err != nil {
 		return nil, nil, err
@@ -472,7 +479,11 @@ func (a *App) cronScheduler() (_ *cron.Scheduler, closeFn func(), err error) {
 	}
 	runner := &agentrun.Runner{Home: h, Config: cfg, Routers: a.chatRouters, Lookup: lookup, Pools: pools,
 		Env: os.Environ(), Log: a.Stderr, CronRun: a.cronToolRun}
-	s := cron.New(cron.Options{Jobs: jobs, Ledger: ledger, Runner: runner, Deliverer: &cron.Targets{Log: a.Stderr, Webhook: wh},
+	var deliverer cron.Deliverer = &cron.Targets{Log: a.Stderr, Webhook: wh}
+	if wrap != nil {
+		deliverer = wrap(deliverer)
+	}
+	s := cron.New(cron.Options{Jobs: jobs, Ledger: ledger, Runner: runner, Deliverer: deliverer,
 		Location: loc, OutputDir: filepath.Join(jobs.Dir(), cron.OutputDir), OutputKeep: cfg.Cron.OutputKeep,
 		Timeout: cfg.Cron.Timeout.D(), Concurrency: cfg.Cron.Concurrency, Log: a.Stderr})
 	return s, func() { ledger.Close() }, nil

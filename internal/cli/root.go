@@ -82,6 +82,9 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newChatCmd(app),
 		newMCPCmd(app),
 		newCronCmd(app),
+		newPairingCmd(app),
+		newGatewayCmd(app),
+		newSendCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -47,6 +47,12 @@ var readers = []struct {
 	{"mcp_servers", []string{"internal/mcp"}, ""},
 	{"sessions", []string{"internal/runtime", "internal/cli"}, ""},
 	{"command_allowlist", []string{"internal/guard"}, ""},
+	// The gateway core reads the gateway section and the chat settings
+	// every platform shares (home_channel, group_sessions_per_user,
+	// unauthorized_dm_behavior); the adapters under internal/gateway/platforms
+	// (telegram, api_server, webhooks) read their own.
+	{"gateway", []string{"internal/cli"}, ""},
+	{"platforms", []string{"internal/cli", "internal/gateway"}, ""},
 	{"cron", []string{"internal/cron", "internal/cli", "internal/tools/cronjob"}, ""},
 	{"agent.toolsets.cron", []string{"internal/cron"}, ""},
 }

@@ -11,9 +11,26 @@ import (
 // each one written in config.yaml, and docs/config-reference.md marks
 // them. When a feature lands, delete its line here.
 var NotUsedYet = map[string]string{
-	"platforms":        "the messaging gateway is not built yet",
-	"gateway":          "the messaging gateway is not built yet",
-	"auxiliary.vision": "hermes has no tool that reads images yet",
+	"platforms.discord.enabled":         "read by the discord adapter, which is not built yet",
+	"platforms.discord.base_url":        "read by the discord adapter, which is not built yet",
+	"platforms.slack.enabled":           "read by the slack adapter, which is not built yet",
+	"platforms.slack.base_url":          "read by the slack adapter, which is not built yet",
+	"platforms.matrix.enabled":          "read by the matrix adapter, which is not built yet",
+	"platforms.matrix.base_url":         "read by the matrix adapter, which is not built yet",
+	"platforms.email.enabled":           "read by the email adapter, which is not built yet",
+	"platforms.email.base_url":          "read by the email adapter, which is not built yet",
+	"platforms.discord.require_mention": "read by the discord adapter, which is not built yet",
+	"platforms.slack.require_mention":   "read by the slack adapter, which is not built yet",
+	"platforms.matrix.homeserver":       "read by the matrix adapter, which is not built yet",
+	"platforms.matrix.user_id":          "read by the matrix adapter, which is not built yet",
+	"platforms.matrix.encryption":       "read by the matrix adapter, which is not built yet",
+	"platforms.email.address":           "read by the email adapter, which is not built yet",
+	"platforms.email.imap_host":         "read by the email adapter, which is not built yet",
+	"platforms.email.imap_port":         "read by the email adapter, which is not built yet",
+	"platforms.email.smtp_host":         "read by the email adapter, which is not built yet",
+	"platforms.email.smtp_port":         "read by the email adapter, which is not built yet",
+	"platforms.email.poll_interval":     "read by the email adapter, which is not built yet",
+	"auxiliary.vision":                  "hermes has no tool that reads images yet",
 }
 
 // notUsedYet reports the reason when path is, or is under, a NotUsedYet

@@ -94,5 +94,48 @@ CREATE TABLE cron_incidents (
 	resolved_at INTEGER
 );
 CREATE INDEX cron_incidents_open ON cron_incidents(job_id) WHERE resolved_at IS NULL;
+`, // 3: the gateway ledger. An inbound message is journaled (received)
+	// before the platform is told it arrived, keyed by platform, chat and
+	// message id, so a message fetched twice is journaled once; it becomes
+	// processing while its turn runs and answered or failed after. An
+	// outbound delivery is keyed by its idempotency key and records its
+	// attempts until sent or failed.
+	`
+CREATE TABLE gateway_inbound (
+	key         TEXT PRIMARY KEY,
+	platform    TEXT NOT NULL,
+	chat_id     TEXT NOT NULL,
+	thread_id   TEXT NOT NULL DEFAULT '',
+	chat_type   TEXT NOT NULL DEFAULT '',
+	msg_id      TEXT NOT NULL,
+	user_id     TEXT NOT NULL DEFAULT '',
+	user_name   TEXT NOT NULL DEFAULT '',
+	text        TEXT NOT NULL DEFAULT '',
+	mentioned   INTEGER NOT NULL DEFAULT 0,
+	sent_at     INTEGER NOT NULL DEFAULT 0,
+	status      TEXT NOT NULL,
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	received_at INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX gateway_inbound_open ON gateway_inbound(received_at) WHERE status IN ('received', 'processing');
+
+CREATE TABLE gateway_outbound (
+	key         TEXT PRIMARY KEY,
+	platform    TEXT NOT NULL,
+	chat_id     TEXT NOT NULL,
+	thread_id   TEXT NOT NULL DEFAULT '',
+	reply_to    TEXT NOT NULL DEFAULT '',
+	inbound_key TEXT NOT NULL DEFAULT '',
+	text        TEXT NOT NULL DEFAULT '',
+	status      TEXT NOT NULL,
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	sent_id     TEXT NOT NULL DEFAULT '',
+	error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX gateway_outbound_inbound ON gateway_outbound(inbound_key) WHERE inbound_key <> '';
 `,
 }
