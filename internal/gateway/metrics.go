@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // The gateway's metrics. Labels name platforms and outcomes only, never
@@ -17,5 +18,5 @@ var (
 
 func init() {
 	registry.MustRegister(metricInbound, metricDenied, metricTurns, metricDeliveries, metricConnected,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }

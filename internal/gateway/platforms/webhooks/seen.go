@@ -144,7 +144,8 @@ func (s *seen) compact() error {
 	for h, e := range s.ids {
 		fmt.Fprintf(w, "%d %s\n", e, h)
 	}
-	if err := w.Flush(); err == nil {
+	err = w.Flush()
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
