@@ -1,0 +1,130 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hermes-go/hermes/internal/gateway/platforms/telegram/tgtest"
+	"github.com/hermes-go/hermes/internal/llmtest"
+)
+
+// tgToken is shaped as telego requires: digits, a colon, 35 characters.
+var tgToken = "123456:" + strings.Repeat("A", 35)
+
+// telegramHome is an e2e home whose gateway polls tg, with envLines
+// appended to the token in .env.
+func telegramHome(t *testing.T, srv *llmtest.Server, tg *tgtest.Server, cfg string, envLines ...string) string {
+	t.Helper()
+	home := e2eHome(t, srv)
+	withConfig(t, home, "gateway:\n  health_listen: 127.0.0.1:0\nplatforms:\n  telegram:\n    enabled: true\n    base_url: "+
+		tg.URL()+"\n"+cfg)
+	env := "TELEGRAM_BOT_TOKEN=" + tgToken + "\n" + strings.Join(envLines, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(home, ".env"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+// startTelegramGateway runs `hermes gateway run` and waits until its
+// Telegram adapter is connected; cleanup kills it.
+func startTelegramGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
+	t.Helper()
+	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
+	logs := &syncBuf{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := gatewayStatus(t, bin, home)
+		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["telegram"].Connected {
+			return cmd, logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("telegram never connected: %+v\n%s", st, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// chatRequests counts the model's chat requests (model listings aside).
+func chatRequests(srv *llmtest.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			n++
+		}
+	}
+	return n
+}
+
+// sentWith counts the messages the bot sent whose text contains s.
+func sentWith(tg *tgtest.Server, s string) int {
+	n := 0
+	for _, m := range tg.SentMessages() {
+		if strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestGatewayE2ETelegramPairing: an unknown user's DM gets a pairing code
+// and no turn; `hermes pairing approve` lets them in; a user in
+// TELEGRAM_ALLOWED_USERS goes straight through.
+func TestGatewayE2ETelegramPairing(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Contains: "hello again"}, Response: llmtest.Response{Text: "Welcome in, paired user."}},
+		{Match: llmtest.Match{Contains: "listed user here"}, Response: llmtest.Response{Text: "Hello, listed user."}},
+	}})
+	tg := tgtest.New(t, tgToken)
+	bin := chatBinary(t)
+	home := telegramHome(t, srv, tg, "    unauthorized_dm_behavior: pair\ncron:\n  enabled: false\n",
+		"TELEGRAM_ALLOWED_USERS=77")
+	gw, logs := startTelegramGateway(t, bin, home)
+
+	stranger := tgtest.User{ID: 42, FirstName: "Stranger"}
+	tg.InjectMessage(tgtest.Message{From: &stranger, Text: "hi, let me in"})
+	sent := tg.WaitSent(t, 1)
+	code := regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{8}\b`).FindString(sent[0].Text)
+	if sent[0].Chat.ID != 42 || code == "" {
+		t.Fatalf("no pairing code sent to the stranger: %+v\n%s", sent[0], logs.String())
+	}
+	if strings.Contains(logs.String(), code) {
+		t.Errorf("the pairing code was logged:\n%s", logs.String())
+	}
+	if n := chatRequests(srv); n != 0 {
+		t.Fatalf("an unknown user reached the model (%d requests)", n)
+	}
+
+	out, err := chatCmd(bin, home, t.TempDir(), "pairing", "approve", "telegram", strings.ToLower(code)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pairing approve: %v\n%s", err, out)
+	}
+	tg.InjectMessage(tgtest.Message{From: &stranger, Text: "hello again"})
+	tg.Wait(t, "the paired user's answer", func() bool { return sentWith(tg, "Welcome in, paired user.") == 1 })
+	if n := chatRequests(srv); n != 1 {
+		t.Fatalf("model requests after pairing: %d", n)
+	}
+
+	listed := tgtest.User{ID: 77, FirstName: "Listed"}
+	tg.InjectMessage(tgtest.Message{From: &listed, Text: "listed user here"})
+	tg.Wait(t, "the listed user's answer", func() bool { return sentWith(tg, "Hello, listed user.") == 1 })
+	for _, m := range tg.SentMessages() {
+		if m.Chat.ID == 77 && m.Text != "Hello, listed user." {
+			t.Errorf("the listed user was sent %q", m.Text)
+		}
+	}
+	gw.Process.Signal(syscall.SIGTERM)
+	if err := gw.Wait(); err != nil {
+		t.Fatalf("SIGTERM exit: %v\n%s", err, logs.String())
+	}
+}
