@@ -128,3 +128,51 @@ func TestGatewayE2ETelegramPairing(t *testing.T) {
 		t.Fatalf("SIGTERM exit: %v\n%s", err, logs.String())
 	}
 }
+
+// TestGatewayE2ETelegramKilledMidTurn: a gateway killed with SIGKILL
+// after fetching a Telegram message and before replying answers it after
+// a restart on the same home, exactly once.
+func TestGatewayE2ETelegramKilledMidTurn(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		// The first gateway's request hangs until the process is killed.
+		{Match: llmtest.Match{Contains: "survive the crash"}, Response: llmtest.Response{Text: "too late", Delay: llmtest.Duration(time.Minute)}},
+		{Match: llmtest.Match{Contains: "survive the crash"}, Response: llmtest.Response{Text: "Answered after the restart."}},
+		{Match: llmtest.Match{Contains: "next question"}, Response: llmtest.Response{Text: "Next answer."}},
+	}})
+	tg := tgtest.New(t, tgToken)
+	bin := chatBinary(t)
+	home := telegramHome(t, srv, tg, "cron:\n  enabled: false\n", "TELEGRAM_ALLOWED_USERS=42")
+	first, logs := startTelegramGateway(t, bin, home)
+
+	user := tgtest.User{ID: 42, FirstName: "Ada"}
+	tg.InjectMessage(tgtest.Message{From: &user, Text: "please survive the crash"})
+	deadline := time.Now().Add(30 * time.Second)
+	for chatRequests(srv) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway never asked the model:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	if n := sentWith(tg, "too late") + sentWith(tg, "Answered after the restart."); n != 0 {
+		t.Fatalf("a reply was sent before the kill: %+v", tg.SentMessages())
+	}
+
+	_, logs2 := startTelegramGateway(t, bin, home)
+	tg.Wait(t, "the answer after the restart", func() bool { return sentWith(tg, "Answered after the restart.") >= 1 })
+	// A later message answered in order shows the first is settled.
+	tg.InjectMessage(tgtest.Message{From: &user, Text: "next question"})
+	tg.Wait(t, "the next answer", func() bool { return sentWith(tg, "Next answer.") == 1 })
+	if n := sentWith(tg, "Answered after the restart."); n != 1 {
+		t.Fatalf("the message was answered %d times:\n%s", n, logs2.String())
+	}
+	if n := sentWith(tg, "too late"); n != 0 {
+		t.Fatalf("the killed turn's answer was sent %d times", n)
+	}
+	if n := chatRequests(srv); n != 3 {
+		t.Fatalf("model requests: %d, want 3 (killed, retried, next)", n)
+	}
+}
