@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,5 +175,52 @@ func TestGatewayE2ETelegramKilledMidTurn(t *testing.T) {
 	}
 	if n := chatRequests(srv); n != 3 {
 		t.Fatalf("model requests: %d, want 3 (killed, retried, next)", n)
+	}
+}
+
+// TestGatewayE2ETelegramCronDelivery: the gateway's scheduler runs jobs
+// created with `hermes cron create --deliver telegram:CHAT`; a result and
+// a failure (the model answers 401) both arrive in that chat.
+func TestGatewayE2ETelegramCronDelivery(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Key: "sk-broken-0000000000000001"}, Times: -1,
+			Response: llmtest.Response{Status: 401, Error: "invalid api key"}},
+		{Match: llmtest.Match{Contains: "the uptime report"}, Response: llmtest.Response{Text: "Cron result: all services green."}},
+	}})
+	tg := tgtest.New(t, tgToken)
+	const chat = -1001234567
+	tg.AddChat(tgtest.Supergroup(chat, "ops", false))
+	bin := chatBinary(t)
+	home := telegramHome(t, srv, tg, "cron:\n  enabled: true\nproviders:\n  broken:\n    base_url: "+srv.OpenAIBaseURL()+
+		"\n    key_env: BROKEN_KEY\n", "BROKEN_KEY=sk-broken-0000000000000001")
+	at := time.Now().UTC().Add(3 * time.Second).Format("2006-01-02 15:04:05Z")
+	target := "telegram:" + strconv.Itoa(chat)
+	for _, args := range [][]string{
+		{"cron", "create", at, "write the uptime report", "--name", "uptime", "--deliver", target},
+		{"cron", "create", at, "write the billing report", "--name", "billing", "--deliver", target,
+			"--provider", "broken", "--model", "broken-model"},
+	} {
+		if out, err := chatCmd(bin, home, t.TempDir(), args...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	_, logs := startTelegramGateway(t, bin, home)
+	tg.Wait(t, "the cron result and failure", func() bool {
+		return sentWith(tg, "Cron result: all services green.") == 1 && sentWith(tg, "billing") >= 1
+	})
+	for _, m := range tg.SentMessages() {
+		if m.Chat.ID != chat {
+			t.Errorf("sent to chat %d, want %d: %q", m.Chat.ID, chat, m.Text)
+		}
+		t.Logf("sent: %q", m.Text)
+	}
+	var failure string
+	for _, m := range tg.SentMessages() {
+		if strings.Contains(m.Text, "billing") {
+			failure = m.Text
+		}
+	}
+	if !strings.Contains(failure, "failed") || !strings.Contains(failure, "401") {
+		t.Errorf("the failure does not say why: %q\n%s", failure, logs.String())
 	}
 }
