@@ -106,6 +106,13 @@ func TestGatewayE2ETelegramPairing(t *testing.T) {
 		t.Fatalf("an unknown user reached the model (%d requests)", n)
 	}
 
+	wrong := "ABCDEFGH"
+	if code == wrong {
+		wrong = "HGFEDCBA"
+	}
+	if out, err := chatCmd(bin, home, t.TempDir(), "pairing", "approve", "telegram", wrong).CombinedOutput(); err == nil {
+		t.Fatalf("a wrong code was approved:\n%s", out)
+	}
 	out, err := chatCmd(bin, home, t.TempDir(), "pairing", "approve", "telegram", strings.ToLower(code)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pairing approve: %v\n%s", err, out)
