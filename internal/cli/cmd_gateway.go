@@ -144,12 +144,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	// The cronjob tool's run action: hermes cron run's path, delivering
 	// through the gateway (an origin job's result goes back to its chat).
 	cronRun := func(ctx context.Context, jobID string) (cron.RunRecord, error) {
-		s, closeFn, err := a.cronSchedulerWith(deliverer.WithFallback)
-		if err != nil {
-			return cron.RunRecord{}, err
-		}
-		defer closeFn()
-		return s.Run(ctx, jobID, time.Now(), "tool")
+		return a.cronRunWith(ctx, jobID, deliverer.WithFallback)
 	}
 	rt, err := runtime.Open(ctx, runtime.Options{Home: h, Config: cfg, Router: mainR, Aux: aux, Frontend: gateway.Source,
 		Cwd: cwd, Env: os.Environ(), Human: approver, Notify: func(line string) { a.gatewayLogf("%s", line) }, CronRun: cronRun})
