@@ -478,7 +478,8 @@ func (a *App) cronSchedulerWith(wrap func(cron.Deliverer) cron.Deliverer) (_ *cr
 		}
 	}
 	runner := &agentrun.Runner{Home: h, Config: cfg, Routers: a.chatRouters, Lookup: lookup, Pools: pools,
-		Env: os.Environ(), Log: a.Stderr, CronRun: a.cronToolRun}
+		Env: os.Environ(), Log: a.Stderr,
+		CronRun: func(ctx context.Context, id string) (cron.RunRecord, error) { return a.cronRunWith(ctx, id, wrap) }}
 	var deliverer cron.Deliverer = &cron.Targets{Log: a.Stderr, Webhook: wh}
 	if wrap != nil {
 		deliverer = wrap(deliverer)
@@ -493,7 +494,15 @@ func (a *App) cronSchedulerWith(wrap func(cron.Deliverer) cron.Deliverer) (_ *cr
 // in a cron run with cron.allow_agent_scheduling): the path of hermes cron
 // run, with trigger "tool".
 func (a *App) cronToolRun(ctx context.Context, jobID string) (cron.RunRecord, error) {
-	s, closeFn, err := a.cronScheduler()
+	return a.cronRunWith(ctx, jobID, nil)
+}
+
+// cronRunWith runs a job now (trigger "tool") with a scheduler whose
+// deliverer wrap makes (nil: local and webhook only): the gateway passes
+// its own, so a job run from a gateway chat or from a run the gateway's
+// scheduler started delivers to platforms and origin.
+func (a *App) cronRunWith(ctx context.Context, jobID string, wrap func(cron.Deliverer) cron.Deliverer) (cron.RunRecord, error) {
+	s, closeFn, err := a.cronSchedulerWith(wrap)
 	if err != nil {
 		return cron.RunRecord{}, err
 	}

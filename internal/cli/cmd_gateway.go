@@ -136,14 +136,23 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	jobs, err := a.cronJobs()
+	if err != nil {
+		return err
+	}
+	var deliverer *gateway.Deliverer // set once the core exists, before any turn
+	// The cronjob tool's run action: hermes cron run's path, delivering
+	// through the gateway (an origin job's result goes back to its chat).
+	cronRun := func(ctx context.Context, jobID string) (cron.RunRecord, error) {
+		return a.cronRunWith(ctx, jobID, deliverer.WithFallback)
+	}
 	rt, err := runtime.Open(ctx, runtime.Options{Home: h, Config: cfg, Router: mainR, Aux: aux, Frontend: gateway.Source,
-		Cwd: cwd, Env: os.Environ(), Human: approver, Notify: func(line string) { a.gatewayLogf("%s", line) }})
+		Cwd: cwd, Env: os.Environ(), Human: approver, Notify: func(line string) { a.gatewayLogf("%s", line) }, CronRun: cronRun})
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
 	agent := gateway.NewRuntimeAgent(rt)
-	var deliverer *gateway.Deliverer
 	deps := func(name string) (platform.Deps, error) {
 		dir := h.Path("platforms", name)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -170,7 +179,13 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		GroupPerUser: func(name string) bool { c, _ := chatSettings(live.cfg.Load(), name); return c.GroupSessionsPerUser },
 		Commands:     &gateway.Commands{Sessions: agent}, Logf: a.gatewayLogf})
 	approver.Bind(core, agent)
-	deliverer = &gateway.Deliverer{Core: core, Home: func(name string) string { c, _ := chatSettings(live.cfg.Load(), name); return c.HomeChannel }}
+	deliverer = &gateway.Deliverer{Core: core, Home: func(name string) string { c, _ := chatSettings(live.cfg.Load(), name); return c.HomeChannel },
+		Origin: func(id string) string {
+			if j, err := jobs.Get(id); err == nil {
+				return j.Origin
+			}
+			return ""
+		}}
 	if cfg.Cron.Enabled {
 		stopCron, err := a.gatewayCron(ctx, h, deliverer)
 		if err != nil {
@@ -244,18 +259,7 @@ func (a *App) gatewayCron(ctx context.Context, h *home.Home, d *gateway.Delivere
 		a.gatewayLogf("cron: another scheduler runs this home (%v); this gateway does not run jobs", err)
 		return func() {}, nil
 	}
-	jobs, err := a.cronJobs()
-	if err != nil {
-		lock.Unlock()
-		return nil, err
-	}
-	d.Origin = func(id string) string {
-		if j, err := jobs.Get(id); err == nil {
-			return j.Origin
-		}
-		return ""
-	}
-	s, closeFn, err := a.cronSchedulerWith(func(local cron.Deliverer) cron.Deliverer { d.Fallback = local; return d })
+	s, closeFn, err := a.cronSchedulerWith(d.WithFallback)
 	if err != nil {
 		lock.Unlock()
 		return nil, err

@@ -86,6 +86,7 @@ func (a *RuntimeAgent) Turn(ctx context.Context, r platform.TurnRequest) (platfo
 	}
 	l.Lock()
 	defer l.Unlock()
+	a.RT.SetOrigin(s, r.Origin)
 	text := r.Text
 	if r.System != "" {
 		text = "[" + r.System + "]\n\n" + text

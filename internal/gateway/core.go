@@ -139,6 +139,16 @@ func SessionKey(m platform.Message, perUser bool) string {
 	return k
 }
 
+// OriginOf is m's chat as a delivery target, PLATFORM:CHAT[:THREAD]: the
+// origin the cronjob tool records on a job, which Deliverer resolves.
+func OriginOf(m platform.Message) string {
+	o := m.Platform + ":" + m.ChatID
+	if m.ThreadID != "" {
+		o += ":" + m.ThreadID
+	}
+	return o
+}
+
 // Run processes the messages left open by an earlier process, then runs
 // every adapter (restarting one that fails after RestartDelay) until ctx
 // ends. Turns in flight are cancelled with ctx and stay open in the
@@ -366,7 +376,7 @@ func (c *Core) answer(ctx context.Context, session string, m platform.Message, a
 	c.mu.Unlock()
 	stopTyping := c.typing(ctx, a, m)
 	defer stopTyping()
-	res, err := c.o.Agent.Turn(ctx, platform.TurnRequest{SessionKey: session, Text: m.Text, Source: m.Platform})
+	res, err := c.o.Agent.Turn(ctx, platform.TurnRequest{SessionKey: session, Text: m.Text, Source: m.Platform, Origin: OriginOf(m)})
 	metricTurns.WithLabelValues(m.Platform, outcome(err)).Inc()
 	if err != nil {
 		if c.baseContext().Err() != nil {

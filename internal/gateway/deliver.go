@@ -31,6 +31,15 @@ var _ cron.Deliverer = (*Deliverer)(nil)
 
 type dest struct{ platform, chat, thread string }
 
+// WithFallback returns a copy of d that sends local and webhook:URL to
+// local (a scheduler's own deliverer), for cron.Scheduler: the gateway's
+// scheduler and the cronjob tool's run action each wrap theirs.
+func (d *Deliverer) WithFallback(local cron.Deliverer) cron.Deliverer {
+	c := *d
+	c.Fallback = local
+	return &c
+}
+
 // resolve turns one entry into destinations.
 func (d *Deliverer) resolve(entry, jobID string) ([]dest, error) {
 	if entry == "origin" {

@@ -93,6 +93,15 @@ func (rt *Runtime) session(id string, history []llm.Message) (*agent.Session, er
 	return &agent.Session{ID: id, System: system, Messages: history, Env: env, Recorder: recorder{rt}}, nil
 }
 
+// SetOrigin records the chat a session's messages come from
+// (PLATFORM:CHAT[:THREAD], the gateway's delivery target for it): the
+// cronjob tool then delivers a job it creates there by default.
+func (rt *Runtime) SetOrigin(s *agent.Session, target string) {
+	if s != nil {
+		cronjob.SetOrigin(s.Env, target)
+	}
+}
+
 // StopProcesses ends a session's shell and background processes (/stop,
 // and a session being replaced); the session itself goes on.
 func (rt *Runtime) StopProcesses(s *agent.Session) error {

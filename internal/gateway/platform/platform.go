@@ -140,6 +140,11 @@ type TurnRequest struct {
 	// Source says who asked, for the session's metadata ("api_server",
 	// "webhook:ROUTE").
 	Source string
+	// Origin is the chat the message came from as a delivery target
+	// (PLATFORM:CHAT[:THREAD]); "" for services (the API server,
+	// webhooks). A job the agent schedules in this turn delivers there
+	// by default.
+	Origin string
 	// Events receives progress when not nil; it must not block.
 	Events func(Event)
 }

@@ -46,7 +46,7 @@ func (Tool) Toolset() string { return "cronjob" }
 func (Tool) Description() string {
 	return "Schedule prompts to run later or repeatedly as unattended agent runs. create takes schedule " +
 		"(30m, every 2h, every day at 9am, weekdays at 9am, every monday 9am, a cron expression, in 30m, or an ISO time) " +
-		"and prompt (self-contained: the run has no memory of this chat), optional name and deliver (local or origin). " +
+		"and prompt (self-contained: the run has no memory of this chat), optional name and deliver (origin: this chat, the default in a messaging chat; local: kept on the host, the default elsewhere). " +
 		"list shows the jobs; update (a new schedule and/or prompt), pause, resume, run (now, waiting for the result) and remove take job (an id or name). Results and failures are delivered to deliver."
 }
 
@@ -57,7 +57,7 @@ func (Tool) Schema() json.RawMessage {
 		`"schedule":{"type":"string","description":"create, update: when to run"},` +
 		`"prompt":{"type":"string","description":"create, update: what the run should do, self-contained"},` +
 		`"name":{"type":"string","description":"create: a short name"},` +
-		`"deliver":{"type":"string","enum":["local","origin"],"description":"create: where results go (default local)"},` +
+		`"deliver":{"type":"string","enum":["local","origin"],"description":"create: where results go (default origin in a messaging chat, else local)"},` +
 		`"job":{"type":"string","description":"update, pause, resume, run, remove: the job id or name"}` +
 		`},"required":["action"],"additionalProperties":false}`)
 }
@@ -99,6 +99,29 @@ func (Tool) Run(ctx context.Context, env *tools.Env, raw json.RawMessage) (tools
 type RunFunc func(ctx context.Context, jobID string) (cron.RunRecord, error)
 
 type runKey struct{}
+
+type originKey struct{}
+
+// SetOrigin records the chat this session's messages come from
+// (PLATFORM:CHAT[:THREAD], a gateway delivery target): a job the agent
+// creates here delivers to origin by default, and origin is that chat.
+// Without it (the CLI, cron runs) deliver defaults to local and origin
+// is refused; "" clears it.
+func SetOrigin(env *tools.Env, target string) {
+	if env != nil && env.Values != nil {
+		env.Values.Set(originKey{}, target)
+	}
+}
+
+// originOf returns the chat SetOrigin recorded, or "".
+func originOf(env *tools.Env) string {
+	if env == nil || env.Values == nil {
+		return ""
+	}
+	x, _ := env.Values.Get(originKey{})
+	o, _ := x.(string)
+	return o
+}
 
 // Configure gives a session's tool the frontend's way to run a job now;
 // without it the run action is refused (the other actions work).
@@ -187,10 +210,18 @@ func create(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
 	if strings.TrimSpace(a.Prompt) == "" || a.Schedule == "" {
 		return tools.Errorf("cronjob: create needs schedule and prompt"), nil
 	}
+	chat := originOf(env)
 	switch a.Deliver {
 	case "":
 		a.Deliver = "local"
-	case "local", "origin":
+		if chat != "" {
+			a.Deliver = "origin"
+		}
+	case "local":
+	case "origin":
+		if chat == "" {
+			return tools.Errorf("cronjob: deliver origin: this session is not a gateway chat, so there is no chat to deliver to; use local (the user can set a platform target with hermes cron edit)"), nil
+		}
 	default:
 		return tools.Errorf("cronjob: deliver %q: the agent may deliver to local or origin; the user sets other targets with hermes cron edit", a.Deliver), nil
 	}
@@ -206,6 +237,9 @@ func create(env *tools.Env, jobs *cron.Jobs, a args) (tools.Result, error) {
 	j := cron.Job{ID: cron.NewID(), Name: strings.TrimSpace(a.Name), Prompt: a.Prompt, Schedule: s, Enabled: true,
 		State: cron.StateScheduled, CreatedAt: now.UTC(), Deliver: a.Deliver, Origin: "agent:" + env.SessionID,
 		Model: cfg.Model.Default, Provider: cfg.Model.Provider}
+	if chat != "" {
+		j.Origin = chat // the gateway's deliverer sends origin here
+	}
 	if j.Name == "" {
 		j.Name = "agent-" + j.ID[:6]
 	}

@@ -179,3 +179,48 @@ func TestRunAction(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateOrigin: deliver defaults to origin in a gateway chat (origin
+// is that chat) and to local elsewhere, where origin is refused.
+func TestCreateOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, chat, deliver  string
+		isError              bool
+		wantDeliver, wantOri string
+	}{
+		{"gateway default", "telegram:-100:7", "", false, "origin", "telegram:-100:7"},
+		{"gateway local", "telegram:5", "local", false, "local", "telegram:5"},
+		{"gateway origin", "telegram:5", "origin", false, "origin", "telegram:5"},
+		{"cli default", "", "", false, "local", "agent:s1"},
+		{"cli origin", "", "origin", true, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("cron:\n  timezone: UTC\n"), 0o600)
+			env := &tools.Env{Home: dir, SessionID: "s1", Values: &tools.Values{}}
+			SetOrigin(env, tt.chat)
+			args := map[string]string{"action": "create", "schedule": "1h", "prompt": "x", "name": "j"}
+			if tt.deliver != "" {
+				args["deliver"] = tt.deliver
+			}
+			res := call(t, env, args)
+			if res.IsError != tt.isError {
+				t.Fatalf("%+v, want error=%v", res, tt.isError)
+			}
+			jobs, _ := cron.OpenJobs(filepath.Join(dir, "cron"))
+			j, err := jobs.Get("j")
+			if tt.isError {
+				if err == nil || !strings.Contains(res.Content, "not a gateway chat") {
+					t.Fatalf("%s; job %+v", res.Content, j)
+				}
+				return
+			}
+			if err != nil || j.Deliver != tt.wantDeliver || j.Origin != tt.wantOri {
+				t.Fatalf("job deliver %q origin %q (%v), want %q %q", j.Deliver, j.Origin, err, tt.wantDeliver, tt.wantOri)
+			}
+		})
+	}
+}
