@@ -203,52 +203,38 @@ func (a *App) gatewayRun(ctx context.Context) error {
 // buildPlatforms builds every registered adapter (and, unless
 // adaptersOnly, service) that is enabled.
 func buildPlatforms(deps func(string) (platform.Deps, error), adaptersOnly ...bool) ([]platform.Adapter, []platform.Service, error) {
-	var adapters []platform.Adapter
-	var services []platform.Service
-	af := platform.Adapters()
-	names := make([]string, 0, len(af))
-	for n := range af {
+	adapters, err := buildEnabled(platform.Adapters(), deps)
+	if err != nil || (len(adaptersOnly) > 0 && adaptersOnly[0]) {
+		return adapters, nil, err
+	}
+	services, err := buildEnabled(platform.Services(), deps)
+	return adapters, services, err
+}
+
+// buildEnabled calls each factory, in name order, with its platform's
+// Deps, and keeps what is enabled.
+func buildEnabled[T any, F ~func(platform.Deps) (T, error)](factories map[string]F, deps func(string) (platform.Deps, error)) ([]T, error) {
+	names := make([]string, 0, len(factories))
+	for n := range factories {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var out []T
 	for _, n := range names {
 		d, err := deps(n)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		ad, err := af[n](d)
+		v, err := factories[n](d)
 		if errors.Is(err, platform.ErrDisabled) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("platform %s: %w", n, err)
+			return nil, fmt.Errorf("platform %s: %w", n, err)
 		}
-		adapters = append(adapters, ad)
+		out = append(out, v)
 	}
-	if len(adaptersOnly) > 0 && adaptersOnly[0] {
-		return adapters, nil, nil
-	}
-	sf := platform.Services()
-	names = names[:0]
-	for n := range sf {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		d, err := deps(n)
-		if err != nil {
-			return nil, nil, err
-		}
-		svc, err := sf[n](d)
-		if errors.Is(err, platform.ErrDisabled) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("platform %s: %w", n, err)
-		}
-		services = append(services, svc)
-	}
-	return adapters, services, nil
+	return out, nil
 }
 
 // gatewayCron runs the scheduler in this process, delivering through the

@@ -59,23 +59,11 @@ func (g *Guard) Escalate(ctx context.Context, s *Session, command, justification
 		why += "; also found " + describe(rep.Matches)
 	}
 	req := Request{SessionID: s.ID(), Command: command, Cwd: c.Cwd, Matches: rep.Matches, Reason: why}
-	id := s.addPending(req)
-	defer s.donePending(id)
-	timeout := p.timeout()
-	ans, err := g.prompt(ctx, req, timeout)
-	if err != nil {
-		out.DecidedBy = ByTimeout
-		switch {
-		case errors.Is(err, errTimeout):
-			out.Reason = fmt.Sprintf("denied: nobody answered the approval prompt within %s, and silence is not consent", timeout)
-		case ctx.Err() != nil:
-			out.Reason = "denied: the approval prompt was cancelled before anyone answered"
-		default:
-			out.Reason = fmt.Sprintf("denied: the approval prompt failed: %v", err)
-		}
+	ans, denied := g.promptPending(ctx, s, req, p.timeout())
+	if denied != "" {
+		out.DecidedBy, out.Reason = ByTimeout, denied
 		return out, nil
 	}
-	s.humanAnswered()
 	out.DecidedBy, out.Answer = ByHuman, &ans
 	// The grants are the escalation's, under the prefixed key: approving
 	// the escalation never approves the command's danger inside the

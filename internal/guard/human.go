@@ -22,25 +22,38 @@ func (g *Guard) askHuman(ctx context.Context, s *Session, command string, c Cont
 		return out, nil
 	}
 	req := Request{SessionID: s.ID(), Command: command, Cwd: c.Cwd, Matches: rep.Matches, Reason: rep.Reason}
-	id := s.addPending(req)
-	defer s.donePending(id)
-	timeout := g.Policy.timeout()
-	ans, err := g.prompt(ctx, req, timeout)
-	if err != nil {
-		out.DecidedBy = ByTimeout
-		switch {
-		case errors.Is(err, errTimeout):
-			out.Reason = fmt.Sprintf("denied: nobody answered the approval prompt within %s, and silence is not consent", timeout)
-		case ctx.Err() != nil:
-			out.Reason = "denied: the approval prompt was cancelled before anyone answered"
-		default:
-			out.Reason = fmt.Sprintf("denied: the approval prompt failed: %v", err)
-		}
+	ans, denied := g.promptPending(ctx, s, req, g.Policy.timeout())
+	if denied != "" {
+		out.DecidedBy, out.Reason = ByTimeout, denied
 		return out, nil
 	}
-	s.humanAnswered()
 	out.DecidedBy, out.Answer = ByHuman, &ans
 	return g.apply(s, command, c, ans, out)
+}
+
+// promptPending puts req to the human as a pending request of s and waits
+// at most d. Without an answer it returns the deny reason instead.
+func (g *Guard) promptPending(ctx context.Context, s *Session, req Request, d time.Duration) (Answer, string) {
+	id := s.addPending(req)
+	defer s.donePending(id)
+	ans, err := g.prompt(ctx, req, d)
+	if err != nil {
+		return Answer{}, "denied: " + promptFailure(ctx, err, d)
+	}
+	s.humanAnswered()
+	return ans, ""
+}
+
+// promptFailure says why a prompt waited d and got no answer.
+func promptFailure(ctx context.Context, err error, d time.Duration) string {
+	switch {
+	case errors.Is(err, errTimeout):
+		return fmt.Sprintf("nobody answered the approval prompt within %s, and silence is not consent", d)
+	case ctx.Err() != nil:
+		return "the approval prompt was cancelled before anyone answered"
+	default:
+		return fmt.Sprintf("the approval prompt failed: %v", err)
+	}
 }
 
 // Prompt puts req to the Human approver and waits at most d (0: the
@@ -55,16 +68,10 @@ func (g *Guard) Prompt(ctx context.Context, req Request, d time.Duration) (Answe
 		d = g.Policy.timeout()
 	}
 	ans, err := g.prompt(ctx, req, d)
-	switch {
-	case err == nil:
-		return ans, nil
-	case errors.Is(err, errTimeout):
-		return Answer{}, fmt.Errorf("nobody answered the approval prompt within %s, and silence is not consent", d)
-	case ctx.Err() != nil:
-		return Answer{}, errors.New("the approval prompt was cancelled before anyone answered")
-	default:
-		return Answer{}, fmt.Errorf("the approval prompt failed: %v", err)
+	if err != nil {
+		return Answer{}, errors.New(promptFailure(ctx, err, d))
 	}
+	return ans, nil
 }
 
 // prompt asks the human and waits at most d on the Guard's clock. ctx
