@@ -190,17 +190,34 @@ func (d *decoder) checkPlatforms(c *Config) {
 		}
 	}
 	for _, name := range sortedKeys(p.Webhooks.Routes) {
-		if p.Webhooks.Routes[name].SecretEnv == "" {
-			d.addAt(Error, "platforms.webhooks.routes."+name, "secret_env", "a webhook route needs secret_env", "name the .env variable that holds its secret")
+		if p.Webhooks.Routes[name].SecretEnv != "" {
+			continue
+		}
+		if loopbackListen(c.Gateway.HealthListen) {
+			d.addAt(Warning, "platforms.webhooks.routes."+name, "secret_env", "a webhook route without secret_env accepts any request that reaches the gateway's loopback listener", "name the .env variable that holds its secret")
+		} else {
+			d.addAt(Error, "platforms.webhooks.routes."+name, "secret_env", "a webhook route needs secret_env when the gateway listens beyond this machine (gateway.health_listen)", "name the .env variable that holds its secret, or listen on 127.0.0.1")
 		}
 	}
-	if p.APIServer.Enabled {
-		if host, _, err := net.SplitHostPort(p.APIServer.Listen); err == nil {
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-				d.addAt(Warning, "platforms.api_server", "listen", "the API server listens beyond this machine; anyone who reaches it needs only API_SERVER_KEY", "use 127.0.0.1 unless you mean it")
-			}
+	if p.APIServer.Enabled && !loopbackListen(p.APIServer.Listen) {
+		if _, _, err := net.SplitHostPort(p.APIServer.Listen); err == nil {
+			d.addAt(Warning, "platforms.api_server", "listen", "the API server listens beyond this machine; anyone who reaches it needs only API_SERVER_KEY", "use 127.0.0.1 unless you mean it")
 		}
 	}
+}
+
+// loopbackListen reports whether a host:port listen address is on
+// loopback only (localhost or a loopback IP).
+func loopbackListen(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkRedactPattern accepts a user redaction pattern only if it compiles

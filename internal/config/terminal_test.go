@@ -40,3 +40,35 @@ func TestTerminalSandboxKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookRouteWithoutSecret: a route without secret_env is a warning
+// while the gateway listens on loopback only, and an error beyond it.
+func TestWebhookRouteWithoutSecret(t *testing.T) {
+	t.Parallel()
+	route := "platforms: {webhooks: {routes: {gh: {prompt: hi}}}}\n"
+	tests := []struct {
+		src     string
+		problem string
+		sev     Severity
+	}{
+		{route, "accepts any request that reaches the gateway's loopback listener", Warning},
+		{route + "gateway: {health_listen: 'localhost:8643'}", "loopback listener", Warning},
+		{route + "gateway: {health_listen: '0.0.0.0:8643'}", "needs secret_env when the gateway listens beyond this machine", Error},
+		{route + "gateway: {health_listen: '[::]:8643'}", "needs secret_env", Error},
+		{"platforms: {webhooks: {routes: {gh: {prompt: hi, secret_env: GH}}}}\ngateway: {health_listen: '0.0.0.0:8643'}", "", Error},
+	}
+	for _, tt := range tests {
+		_, problems := Parse(FileName, []byte(tt.src))
+		var got []string
+		for _, p := range problems {
+			got = append(got, p.String())
+		}
+		all := strings.Join(got, "\n")
+		switch {
+		case tt.problem == "" && len(problems) > 0:
+			t.Errorf("%s: unexpected problems:\n%s", tt.src, all)
+		case tt.problem != "" && (len(problems) != 1 || !strings.Contains(all, tt.problem) || problems[0].Severity != tt.sev):
+			t.Errorf("%s: want one %v %q, got:\n%s", tt.src, tt.sev, tt.problem, all)
+		}
+	}
+}
