@@ -10,15 +10,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/clock"
 )
 
 // Webhook posts messages as JSON {job_id, name, status, text, error,
-// run_id, at}, signed with HMAC-SHA256 of the body in
-// X-Hermes-Signature-256 ("sha256=<hex>") when Secret is set, and
-// retries with backoff.
+// run_id, at} and retries with backoff. When Secret is set each attempt
+// is signed the way a hermes webhook route (scheme hmac) verifies it:
+// X-Hermes-Timestamp (unix seconds) and X-Hermes-Signature-256
+// ("sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"), so a captured
+// request cannot be replayed outside the receiver's window.
+// X-Hermes-Delivery (the run id and status) is the same on every retry,
+// for receivers that deduplicate.
 type Webhook struct {
 	Client   *http.Client
 	Secret   []byte
@@ -58,23 +63,28 @@ func (w *Webhook) Send(ctx context.Context, url string, m Message) error {
 				return fmt.Errorf("%w (last attempt: %v)", err, last)
 			}
 		}
-		if last = w.post(ctx, url, body); last == nil {
+		if last = w.post(ctx, url, body, m.RunID+"."+string(m.Status), clk.Now()); last == nil {
 			return nil
 		}
 	}
 	return fmt.Errorf("%d attempts failed, last: %w", attempts, last)
 }
 
-func (w *Webhook) post(ctx context.Context, url string, body []byte) error {
+func (w *Webhook) post(ctx context.Context, url string, body []byte, delivery string, now time.Time) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hermes-cron")
+	req.Header.Set("X-Hermes-Event", "cron")
+	req.Header.Set("X-Hermes-Delivery", delivery)
 	if len(w.Secret) > 0 {
+		ts := strconv.FormatInt(now.Unix(), 10)
 		mac := hmac.New(sha256.New, w.Secret)
+		mac.Write([]byte(ts + "."))
 		mac.Write(body)
+		req.Header.Set("X-Hermes-Timestamp", ts)
 		req.Header.Set("X-Hermes-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	}
 	c := w.Client

@@ -29,8 +29,9 @@ func TestWebhook(t *testing.T) {
 			return
 		}
 		mac := hmac.New(sha256.New, []byte("k"))
+		mac.Write([]byte(r.Header.Get("X-Hermes-Timestamp") + "."))
 		mac.Write(b)
-		if r.Header.Get("X-Hermes-Signature-256") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+		if r.Header.Get("X-Hermes-Timestamp") == "" || r.Header.Get("X-Hermes-Delivery") != "r.error" || r.Header.Get("X-Hermes-Signature-256") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
