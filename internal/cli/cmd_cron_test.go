@@ -34,6 +34,7 @@ type receiver struct {
 	mu   sync.Mutex
 	msgs []map[string]any
 	sigs []string
+	tss  []string
 	body [][]byte
 }
 
@@ -48,6 +49,7 @@ func newReceiver(t *testing.T) (*receiver, string) {
 		}
 		r.mu.Lock()
 		r.msgs, r.sigs, r.body = append(r.msgs, m), append(r.sigs, req.Header.Get("X-Hermes-Signature-256")), append(r.body, b)
+		r.tss = append(r.tss, req.Header.Get("X-Hermes-Timestamp"))
 		r.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
@@ -120,6 +122,7 @@ func TestCronSeedScenario(t *testing.T) {
 		t.Fatalf("the recovery is not marked: %v", msgs[2])
 	}
 	mac := hmac.New(sha256.New, []byte("s3cret-hook-value"))
+	mac.Write([]byte(rcv.tss[0] + "."))
 	mac.Write(rcv.body[0])
 	if rcv.sigs[0] != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
 		t.Fatalf("signature %q", rcv.sigs[0])
