@@ -64,7 +64,7 @@ func TestReferenceDoc(t *testing.T) {
 // file once, as a Notice; Parse stays silent about them.
 func TestCheckNotUsedYet(t *testing.T) {
 	t.Parallel()
-	data := []byte("cron:\n  enabled: true\n  timezone: UTC\nplatforms:\n  telegram: {enabled: true}\n  slack: {enabled: true}\nauxiliary:\n  vision: {model: m}\n  title: {model: m}\nagent:\n  toolsets: {cron: [terminal]}\n")
+	data := []byte("cron:\n  enabled: true\n  timezone: UTC\nplatforms:\n  telegram: {enabled: true}\n  discord: {enabled: true}\nauxiliary:\n  vision: {model: m}\n  title: {model: m}\nagent:\n  toolsets: {cron: [terminal]}\n")
 	_, problems := Check(FileName, data)
 	var got []string
 	for _, p := range problems {
@@ -75,8 +75,8 @@ func TestCheckNotUsedYet(t *testing.T) {
 	}
 	// cron is built: its keys are read and draw no notice; of platforms,
 	// only the keys of adapters not built yet do.
-	if strings.Join(got, ",") != "platforms.slack.enabled,auxiliary.vision" {
-		t.Errorf("noticed %v, want platforms.slack.enabled and auxiliary.vision once each", got)
+	if strings.Join(got, ",") != "platforms.discord.enabled,auxiliary.vision" {
+		t.Errorf("noticed %v, want platforms.discord.enabled and auxiliary.vision once each", got)
 	}
 	if _, problems := Parse(FileName, data); len(problems) != 0 {
 		t.Errorf("Parse reported %v", problems)

@@ -36,7 +36,9 @@ type Discord struct {
 // Slack configures the Slack adapter.
 type Slack struct {
 	Chat           `yaml:",inline"`
-	RequireMention bool `yaml:"require_mention" desc:"in channels, answer only when mentioned"`
+	RequireMention bool   `yaml:"require_mention" desc:"in channels, answer only when mentioned"`
+	Mode           string `yaml:"mode" desc:"socket (Socket Mode, needs SLACK_APP_TOKEN; no public URL) or events (the Events API posts to events_listen; needs SLACK_SIGNING_SECRET)" enum:"socket,events"`
+	EventsListen   string `yaml:"events_listen" desc:"where the Events API listener binds in events mode; empty is 127.0.0.1:8646" format:"hostport"`
 }
 
 // Matrix configures the Matrix adapter.
