@@ -24,6 +24,7 @@ import (
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/runtime"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/version"
 )
 
 // gatewayStatusFile is the runner's status, under the home.
@@ -195,7 +196,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	}
 	go a.gatewayReload(ctx, h, live, core)
 	srv := &gateway.Server{Core: core, Services: services, Listen: cfg.Gateway.HealthListen,
-		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf}
+		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf, Version: version.String()}
 	a.gatewayLogf("running for %s (pid %d): %d platform(s), %d service(s)", displayPath(h.Dir), os.Getpid(), len(adapters), len(services))
 	return srv.Run(ctx)
 }
@@ -312,6 +313,7 @@ type gatewayStatusJSON struct {
 	Platforms map[string]gateway.AdapterStatus `json:"platforms"`
 	Services  []string                         `json:"services"`
 	UpdatedAt time.Time                        `json:"updated_at,omitzero"`
+	Version   string                           `json:"version,omitempty"` // of the binary running the gateway
 }
 
 func (a *App) gatewayStatus(jsonOut bool) error {
@@ -329,7 +331,7 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	switch {
 	case err == nil:
 		if st.Running && alive && st.PID == lockPID {
-			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt = true, st.PID, st.Health, st.Ready, st.UpdatedAt
+			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt, out.Version = true, st.PID, st.Health, st.Ready, st.UpdatedAt, st.Version
 			if st.Platforms != nil {
 				out.Platforms = st.Platforms
 			}
@@ -353,7 +355,11 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(a.Stdout, "gateway: running (pid %d), ready=%v, health http://%s/healthz\n", out.PID, out.Ready, out.Health)
+	fmt.Fprintf(a.Stdout, "gateway: running (pid %d), ready=%v, health http://%s/healthz", out.PID, out.Ready, out.Health)
+	if out.Version != "" {
+		fmt.Fprintf(a.Stdout, ", version %s", out.Version)
+	}
+	fmt.Fprintln(a.Stdout)
 	names := make([]string, 0, len(out.Platforms))
 	for n := range out.Platforms {
 		names = append(names, n)
