@@ -85,6 +85,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newPairingCmd(app),
 		newGatewayCmd(app),
 		newSendCmd(app),
+		newDoctorCmd(app),
 	)
 	addRootChat(root, app)
 	return root
