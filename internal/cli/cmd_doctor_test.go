@@ -231,7 +231,7 @@ func TestDoctorCronSeedScenario(t *testing.T) {
 		t.Fatalf("the receiver got %d messages", len(rcv.all()))
 	}
 	r := hermes(t, dir, vars, "doctor")
-	if r.code != 1 || !regexp.MustCompile(`✗ cron jobs\s+job "weekly" \([0-9a-f]{12}\) failed its last 1 run\(s\): error: .*401.*Incorrect API key`).MatchString(r.stdout) {
+	if r.code != 1 || !regexp.MustCompile(`✗ cron jobs\s+job "weekly" \([0-9a-f]{12}\) failed its last run: error: .*401.*Incorrect API key`).MatchString(r.stdout) {
 		t.Fatalf("doctor after the failed run: %+v", r)
 	}
 	if !strings.Contains(r.stdout, "provider refused the key") {
@@ -246,5 +246,28 @@ func TestDoctorCronSeedScenario(t *testing.T) {
 	}
 	if !found || rep.OK {
 		t.Fatalf("--json: %+v", rep)
+	}
+}
+
+// --live sends one request per provider; a 401 is an invalid key.
+func TestDoctorLiveInvalidKey(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Script{Steps: []llmtest.Step{
+		{Match: llmtest.Match{Key: "sk-primary-value-123"}, Times: -1, Response: llmtest.Response{Status: 401, Error: "Incorrect API key provided"}},
+		{Match: llmtest.Match{Key: "sk-backup-value-456"}, Times: -1, Response: llmtest.Response{Text: "OK"}},
+	}})
+	dir := greenHome(t, srv.OpenAIBaseURL())
+	cfg, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	writeFile(t, filepath.Join(dir, "config.yaml"), strings.Replace(string(cfg), "http://127.0.0.1:9/v1", srv.OpenAIBaseURL(), 1), 0o600)
+	if r := hermes(t, dir, nil, "doctor"); r.code != 0 {
+		t.Fatalf("offline doctor sends nothing and passes: %+v", r)
+	}
+	r := hermes(t, dir, nil, "doctor", "--live")
+	if r.code != 1 || !regexp.MustCompile(`✗ provider custom/scripted-model\s+primary: invalid key \(401 from 127\.0\.0\.1:\d+\)`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`✓ provider custom/backup-model\s+fallback 1 answered in`).MatchString(r.stdout) {
+		t.Fatalf("--live: %+v", r)
+	}
+	if !strings.Contains(r.stdout, "replace PRIMARY_KEY in .env") {
+		t.Errorf("no fix: %s", r.stdout)
 	}
 }

@@ -46,7 +46,7 @@ func (t *target) checkCronJobs(context.Context) []Result {
 		label := fmt.Sprintf("job %q (%s)", j.Name, j.ID)
 		if j.FailureStreak > 0 {
 			rows = append(rows, Result{Name: name, Status: Fail,
-				Message: fmt.Sprintf("%s failed its last %d run(s): %s: %s", label, j.FailureStreak, j.LastStatus, firstLine(j.LastError)),
+				Message: fmt.Sprintf("%s failed its %s: %s: %s", label, lastRuns(j.FailureStreak), j.LastStatus, firstLine(j.LastError)),
 				Fix:     fixFor(j)})
 		}
 		if j.LastDeliveryError != "" && j.LastStatus.Failed() {
@@ -67,6 +67,13 @@ func (t *target) checkCronJobs(context.Context) []Result {
 		rows = append(rows, Result{Name: name, Status: OK, Message: fmt.Sprintf("%d job(s), %d enabled, none failing", len(jobs), active)})
 	}
 	return rows
+}
+
+func lastRuns(n int) string {
+	if n == 1 {
+		return "last run"
+	}
+	return fmt.Sprintf("last %d runs", n)
 }
 
 func fixFor(j cron.Job) string {
