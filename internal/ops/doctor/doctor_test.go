@@ -24,7 +24,9 @@ func (s slow) Run(ctx context.Context) []Result {
 func TestRunDeadlinesPanicsAndOrder(t *testing.T) {
 	t.Parallel()
 	checks := []Check{
-		Func{CheckName: "first", Fn: func(context.Context) []Result { return []Result{{Status: Fail, Message: "bad\nsecond line", Fix: "do x"}} }},
+		Func{CheckName: "first", Fn: func(context.Context) []Result {
+			return []Result{{Status: Fail, Message: "bad\nsecond line", Fix: "do x"}}
+		}},
 		Func{CheckName: "hang", Timeout: 50 * time.Millisecond, Fn: func(ctx context.Context) []Result { time.Sleep(10 * time.Second); return nil }},
 		Func{CheckName: "boom", Fn: func(context.Context) []Result { panic("kaput") }},
 		Func{CheckName: "empty", Fn: func(context.Context) []Result { return nil }},
