@@ -255,7 +255,12 @@ func (a *App) gatewayCron(ctx context.Context, h *home.Home, d *gateway.Delivere
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := s.Daemon(ctx, cronDaemonInterval, func(time.Time) {}); err != nil && ctx.Err() == nil {
+		beat := func(t time.Time) {
+			if err := cron.WriteHeartbeat(h.Path(home.CronDir), t); err != nil {
+				a.gatewayLogf("cron: heartbeat: %v", err)
+			}
+		}
+		if err := s.Daemon(ctx, cronDaemonInterval, beat); err != nil && ctx.Err() == nil {
 			a.gatewayLogf("cron: %v", err)
 		}
 	}()
@@ -321,6 +326,21 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	if err != nil {
 		return err
 	}
+	out, err := readGatewayStatus(h)
+	if err != nil {
+		return err
+	}
+	if jsonOut {
+		return writeJSON(a, out)
+	}
+	printGatewayStatus(a, out)
+	return nil
+}
+
+// readGatewayStatus is what `gateway status` and `doctor` know of h's
+// gateway: the pid file, whether its process lives, and the status file
+// the runner writes.
+func readGatewayStatus(h *home.Home) (gatewayStatusJSON, error) {
 	out := gatewayStatusJSON{Platforms: map[string]gateway.AdapterStatus{}, Services: []string{}}
 	lockPID, perr := fileutil.ReadPID(h.Path(home.GatewayPID))
 	alive := perr == nil && fileutil.PIDAlive(lockPID)
@@ -340,20 +360,21 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 			}
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return err
+		return out, err
 	}
 	if !out.Running && alive {
 		out.Running, out.PID = true, lockPID // started, status not written yet
 	}
-	if jsonOut {
-		return writeJSON(a, out)
-	}
+	return out, nil
+}
+
+func printGatewayStatus(a *App, out gatewayStatusJSON) {
 	if !out.Running {
 		fmt.Fprintln(a.Stdout, "gateway: not running")
 		if out.StalePID != 0 {
 			fmt.Fprintf(a.Stdout, "  stale pid file (pid %d is gone)\n", out.StalePID)
 		}
-		return nil
+		return
 	}
 	fmt.Fprintf(a.Stdout, "gateway: running (pid %d), ready=%v, health http://%s/healthz", out.PID, out.Ready, out.Health)
 	if out.Version != "" {
@@ -376,5 +397,4 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	for _, s := range out.Services {
 		fmt.Fprintf(a.Stdout, "  %s: serving\n", s)
 	}
-	return nil
 }

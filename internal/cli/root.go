@@ -87,6 +87,8 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newSendCmd(app),
 		newUpdateCmd(app),
 		newBackupCmd(app),
+		newDoctorCmd(app),
+		newSecurityCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -1,0 +1,76 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hermes-go/hermes/internal/home"
+)
+
+// Checks returns every check of h (the active profile) and of each other
+// profile of its root, whose rows are prefixed with the profile's name.
+func Checks(h *home.Home, o Options) []Check {
+	out := []Check{Func{CheckName: "version", Fn: checkVersion}}
+	out = append(out, loadTarget(h, "", o).checks()...)
+	out = append(out, Func{CheckName: "profiles", Fn: func(context.Context) []Result { return checkProfiles(h) }})
+	list, err := home.List(h.Root)
+	if err != nil {
+		return out // checkProfiles reports it
+	}
+	for _, p := range list {
+		if p.Name == h.Profile {
+			continue
+		}
+		ph := &home.Home{Root: h.Root, Profile: p.Name, Dir: p.Dir, Source: "doctor"}
+		out = append(out, loadTarget(ph, p.Name+": ", o).checks()...)
+	}
+	return out
+}
+
+// checks are one profile's checks.
+func (t *target) checks() []Check {
+	fn := func(name string, f func(context.Context) []Result) Check { return Func{CheckName: t.name(name), Fn: f} }
+	out := []Check{
+		fn("home", t.checkLayout),
+		fn("config", t.checkConfig),
+		fn(".env", t.checkEnv),
+		fn("keys", t.checkKeys),
+		fn("fallback", t.checkFallback),
+		fn("approvals", t.checkApprovals),
+		fn("redaction", t.checkRedaction),
+		fn("memory", t.checkMemory),
+		fn("skills", t.checkSkills),
+		fn("SOUL.md", t.checkSoul),
+		fn("backup", t.checkBackup),
+		fn("state.db", t.checkState),
+		fn("cron jobs", t.checkCronJobs),
+		fn("cron scheduler", t.checkScheduler),
+		fn("terminal", t.checkTerminal),
+		fn("gateway", t.checkGateway),
+	}
+	out = append(out, t.platformChecks()...)
+	out = append(out, t.mcpChecks()...)
+	out = append(out, t.providerChecks()...)
+	return out
+}
+
+// checkProfiles: the sticky profile exists and every profile folder is a
+// usable home.
+func checkProfiles(h *home.Home) []Result {
+	list, err := home.List(h.Root)
+	if err != nil {
+		return []Result{{Status: Fail, Message: err.Error(), Fix: "fix " + h.Root + "/" + home.ActiveProfile + " or run `hermes profile use default`"}}
+	}
+	var rows []Result
+	for _, p := range list[1:] {
+		if fi, err := os.Stat(p.Dir); err != nil || !fi.IsDir() {
+			rows = append(rows, Result{Status: Fail, Message: fmt.Sprintf("profile %s: %s is not a readable folder", p.Name, p.Dir),
+				Fix: "restore it from a backup, or delete it with `hermes profile delete " + p.Name + "`"})
+		}
+	}
+	if len(rows) == 0 {
+		rows = append(rows, Result{Status: OK, Message: fmt.Sprintf("%d profile(s); active: %s", len(list), h.Profile)})
+	}
+	return rows
+}
