@@ -141,8 +141,7 @@ func (a *App) update(f updateFlags) error {
 	res, err := update.Run(ctx, o, plan)
 	var rb *update.RolledBack
 	if errors.As(err, &rb) && rb.Rollback == nil {
-		logf("FAILED: %v", rb.Cause)
-		logf("rolled back: %s is hermes %s again", o.Binary, plan.Current.Version)
+		logf("rolled back: %s is hermes %s again; the update failed: %v", o.Binary, plan.Current.Version, rb.Cause)
 		return exitError{1}
 	}
 	if err != nil {
