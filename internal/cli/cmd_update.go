@@ -153,7 +153,26 @@ func (a *App) update(f updateFlags) error {
 		logf("the gateway runs the new version (pid %d)", res.GatewayPID)
 	}
 	logf("hermes update --rollback restores %s", res.From.Version)
+	a.noteOtherGateways(logf)
 	return nil
+}
+
+// noteOtherGateways names the other profiles whose gateway still runs
+// the previous binary.
+func (a *App) noteOtherGateways(logf func(string, ...any)) {
+	h, err := a.Home()
+	if err != nil {
+		return
+	}
+	profiles, err := home.List(h.Root)
+	if err != nil {
+		return
+	}
+	for _, p := range profiles {
+		if p.Dir != h.Dir && update.GatewayRunning(p.Dir) {
+			logf("note: the gateway of profile %s still runs the previous binary: hermes -p %s gateway restart", p.Name, p.Name)
+		}
+	}
 }
 
 // confirmUpdate asks on a terminal; without one it refuses and says how

@@ -48,6 +48,9 @@ func Run(ctx context.Context, o Options, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	to, err := testBinary(ctx, o, next, before, berr == nil)
+	if err == nil && p.Method == MethodRelease && to.Version != p.Available {
+		err = fmt.Errorf("the release's VERSION says %s but its binary is %s: a broken release", p.Available, to.Version)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: the installed binary was not changed", err)
 	}

@@ -203,6 +203,7 @@ func TestRunRefusesBeforeSwap(t *testing.T) {
 		{"doctor crashes", "v2", "doctor failed", func(f *fakeSteps) { f.doctor["v2"] = "crash" }},
 		{"new doctor failure", "v2", "new failure(s):\n  ✗ config: config is broken", func(f *fakeSteps) { f.doctor["v1"] = "memory"; f.doctor["v2"] = "memory,config" }},
 		{"doctor of the old one did not run", "v2", "new failure(s)", func(f *fakeSteps) { f.doctor["v1"] = "crash"; f.doctor["v2"] = "memory" }},
+		{"binary is not the released version", "v3", "VERSION says v2 but its binary is v3", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
