@@ -55,11 +55,11 @@ func Run(ctx context.Context, o Options, p *Plan) (*Result, error) {
 		return nil, fmt.Errorf("%w: the installed binary was not changed", err)
 	}
 	res.To = to
-	var gw GatewayStatus
-	if GatewayRunning(o.Home) {
-		gw, _ = o.Steps.GatewayStatus(ctx, p.Binary)
+	// Whether a gateway runs now, not when the plan was made.
+	p.Gateway = GatewayRunning(o.Home)
+	if p.Gateway {
+		gw, _ := o.Steps.GatewayStatus(ctx, p.Binary)
 		o.logf("gateway running (pid %d, version %s): it will be restarted on the new binary", gw.PID, orUnknown(gw.Version))
-		p.Gateway = true
 	}
 	if err := Install(p.Binary, next); err != nil {
 		return nil, err
