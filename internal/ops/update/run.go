@@ -65,6 +65,9 @@ func Run(ctx context.Context, o Options, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	o.logf("installed %s %s; the previous binary is kept as %s", p.Binary, to.Version, Prev(p.Binary))
+	// From here an interrupt must not leave a half-done update: the
+	// checks and a rollback run to the end (each step has its timeout).
+	ctx = context.WithoutCancel(ctx)
 	if err := afterInstall(ctx, o, p, to, res); err != nil {
 		o.logf("FAILED after the swap: %v", err)
 		return res, rollback(ctx, o, p, err)

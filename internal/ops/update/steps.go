@@ -123,8 +123,11 @@ func (b Binary) run(ctx context.Context, timeout time.Duration, bin string, args
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	what := "hermes " + strings.Join(args, " ")
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, -1, fmt.Errorf("%s did not finish within %s", what, timeout)
+	case ctx.Err() != nil:
+		return nil, -1, fmt.Errorf("%s: interrupted", what)
 	}
 	code := 0
 	var ee *exec.ExitError
