@@ -86,6 +86,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newGatewayCmd(app),
 		newSendCmd(app),
 		newBackupCmd(app),
+		newImportCmd(app),
 	)
 	addRootChat(root, app)
 	return root
