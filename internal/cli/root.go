@@ -89,6 +89,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newBackupCmd(app),
 		newDoctorCmd(app),
 		newSecurityCmd(app),
+		newImportCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -173,7 +173,7 @@ func excluded(rel string, dir, quick bool) string {
 		case home.SandboxesDir:
 			return whySandbox
 		}
-		if strings.HasPrefix(base, tmpDirPrefix) {
+		if strings.HasPrefix(base, tmpDirPrefix) || strings.HasPrefix(base, importTmpPrefix) {
 			return whyTransient
 		}
 		if quick && quickSkip(inner) {
