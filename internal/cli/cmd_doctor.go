@@ -7,6 +7,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/ops/doctor"
+	"github.com/hermes-go/hermes/internal/tools"
 )
 
 func newDoctorCmd(app *App) *cobra.Command {
@@ -74,7 +75,8 @@ func (a *App) doctor(jsonOut, fix, live, lint bool) error {
 	}
 	ctx, stop := a.commandContext()
 	defer stop()
-	opts := doctor.Options{Live: live, Getenv: a.Getenv, Gateway: doctorGateway}
+	known := append(tools.Default.Toolsets(), tools.Provided...)
+	opts := doctor.Options{Live: live, Getenv: a.Getenv, Gateway: doctorGateway, Toolsets: known}
 	rep := doctor.Run(ctx, doctor.Checks(h, opts))
 	if jsonOut {
 		if err := writeJSON(a, rep); err != nil {

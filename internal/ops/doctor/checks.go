@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/home"
 )
@@ -28,6 +29,10 @@ func Checks(h *home.Home, o Options) []Check {
 	return out
 }
 
+// StateDeadline bounds PRAGMA quick_check, which reads the whole of
+// state.db (a few milliseconds per MB).
+const StateDeadline = 20 * time.Second
+
 // checks are one profile's checks.
 func (t *target) checks() []Check {
 	fn := func(name string, f func(context.Context) []Result) Check { return Func{CheckName: t.name(name), Fn: f} }
@@ -37,13 +42,14 @@ func (t *target) checks() []Check {
 		fn(".env", t.checkEnv),
 		fn("keys", t.checkKeys),
 		fn("fallback", t.checkFallback),
+		fn("toolsets", t.checkToolsets),
 		fn("approvals", t.checkApprovals),
 		fn("redaction", t.checkRedaction),
 		fn("memory", t.checkMemory),
 		fn("skills", t.checkSkills),
 		fn("SOUL.md", t.checkSoul),
 		fn("backup", t.checkBackup),
-		fn("state.db", t.checkState),
+		Func{CheckName: t.name("state.db"), Fn: t.checkState, Timeout: StateDeadline},
 		fn("cron jobs", t.checkCronJobs),
 		fn("cron scheduler", t.checkScheduler),
 		fn("terminal", t.checkTerminal),

@@ -360,3 +360,16 @@ func TestFixStaleLocks(t *testing.T) {
 	}
 	l.Unlock()
 }
+
+func TestToolsets(t *testing.T) {
+	t.Parallel()
+	h := testHome(t, "agent:\n  toolsets:\n    cli: [terminal, mcp-gh]\n    cron: [terminal, nosuch]\nmcp_servers:\n  gh:\n    command: sh\n")
+	o := Options{Toolsets: []string{"terminal", "file"}}
+	rs := rows(t, h, o, "toolsets")
+	if !has(rs, Fail, `agent.toolsets.cron names "nosuch"`) || has(rs, Fail, `"mcp-gh"`) || has(rs, Fail, `"terminal"`) {
+		t.Fatalf("%+v", rs)
+	}
+	if rs := rows(t, h, Options{}, "toolsets"); len(rs) != 0 {
+		t.Fatalf("checked without a registry: %+v", rs)
+	}
+}
