@@ -113,7 +113,7 @@ func TestDoctorConfigSyntaxError(t *testing.T) {
 	if r.code != 1 || !regexp.MustCompile(`✗ config\s+config\.yaml:\d+:\d+: YAML syntax`).MatchString(r.stdout) {
 		t.Fatalf("broken config: %+v", r)
 	}
-	if strings.Contains(strings.ToLower(r.stdout), "defaults") {
+	if strings.Contains(r.stdout, "approvals") || strings.Contains(strings.ToLower(r.stdout), "defaults") {
 		t.Fatalf("doctor speaks of defaults on a broken config: %s", r.stdout)
 	}
 	writeFile(t, filepath.Join(dir, "config.yaml"), string(good), 0o600)
