@@ -14,6 +14,7 @@ import (
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/ops/backup"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 const baseConfig = `model:
@@ -371,5 +372,20 @@ func TestToolsets(t *testing.T) {
 	}
 	if rs := rows(t, h, Options{}, "toolsets"); len(rs) != 0 {
 		t.Fatalf("checked without a registry: %+v", rs)
+	}
+}
+
+// --live starts each MCP server and lists its tools: the everything
+// server answers, a server that exits at once fails.
+func TestMCPLive(t *testing.T) {
+	t.Parallel()
+	node, script := testenv.MCPEverything(t)
+	h := testHome(t, "mcp_servers:\n  everything:\n    command: "+node+"\n    args: [\""+script+"\", stdio]\n  dies:\n    command: sh\n    args: [\"-c\", \"exit 3\"]\n    connect_timeout: 5s\n")
+	o := Options{Live: true}
+	if rs := rows(t, h, o, "mcp everything"); !has(rs, OK, "tool(s)") || has(rs, OK, " 0 tool(s)") {
+		t.Errorf("everything: %+v", rs)
+	}
+	if rs := rows(t, h, o, "mcp dies"); !has(rs, Fail, "mcp server dies") {
+		t.Errorf("dies: %+v", rs)
 	}
 }
