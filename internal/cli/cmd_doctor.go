@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/ops/doctor"
+	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/tools"
 )
 
@@ -72,6 +74,11 @@ func (a *App) doctor(jsonOut, fix, live, lint bool) error {
 		if !jsonOut {
 			fmt.Fprintln(out)
 		}
+	}
+	if a.ownsProcess {
+		// The packages the checks call log what they find (a skill the
+		// scan blocks) as warnings; the rows already say it.
+		slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelError, ReplaceAttr: dropTime}), redact.Default())))
 	}
 	ctx, stop := a.commandContext()
 	defer stop()
