@@ -13,7 +13,9 @@ import (
 	"github.com/hermes-go/hermes/internal/cron"
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/ops/backup"
+	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/testenv"
 )
 
@@ -387,5 +389,30 @@ func TestMCPLive(t *testing.T) {
 	}
 	if rs := rows(t, h, o, "mcp dies"); !has(rs, Fail, "mcp server dies") {
 		t.Errorf("dies: %+v", rs)
+	}
+}
+
+// quick_check reads a state.db another process has open in WAL mode
+// (the gateway writing), without disturbing it.
+func TestStateDBWhileOpen(t *testing.T) {
+	t.Parallel()
+	h := testHome(t, "")
+	st, err := store.Open(h.Path("state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := st.CreateSession(context.Background(), store.Session{Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AppendMessages(context.Background(), s.ID, llm.Message{Role: llm.RoleUser, Content: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if rs := rows(t, h, Options{}, "state.db"); !has(rs, OK, "quick_check ok") {
+		t.Fatalf("%+v", rs)
+	}
+	if err := st.AppendMessages(context.Background(), s.ID, llm.Message{Role: llm.RoleAssistant, Content: "hi"}); err != nil {
+		t.Fatalf("the store cannot write after the check: %v", err)
 	}
 }
