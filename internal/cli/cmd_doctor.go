@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/ops/doctor"
+	"github.com/hermes-go/hermes/internal/redact"
+	"github.com/hermes-go/hermes/internal/tools"
 )
 
 func newDoctorCmd(app *App) *cobra.Command {
@@ -72,9 +75,15 @@ func (a *App) doctor(jsonOut, fix, live, lint bool) error {
 			fmt.Fprintln(out)
 		}
 	}
+	if a.ownsProcess {
+		// The packages the checks call log what they find (a skill the
+		// scan blocks) as warnings; the rows already say it.
+		slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelError, ReplaceAttr: dropTime}), redact.Default())))
+	}
 	ctx, stop := a.commandContext()
 	defer stop()
-	opts := doctor.Options{Live: live, Getenv: a.Getenv, Gateway: doctorGateway}
+	known := append(tools.Default.Toolsets(), tools.Provided...)
+	opts := doctor.Options{Live: live, Getenv: a.Getenv, Gateway: doctorGateway, Toolsets: known}
 	rep := doctor.Run(ctx, doctor.Checks(h, opts))
 	if jsonOut {
 		if err := writeJSON(a, rep); err != nil {

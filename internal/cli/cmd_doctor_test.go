@@ -113,7 +113,7 @@ func TestDoctorConfigSyntaxError(t *testing.T) {
 	if r.code != 1 || !regexp.MustCompile(`✗ config\s+config\.yaml:\d+:\d+: YAML syntax`).MatchString(r.stdout) {
 		t.Fatalf("broken config: %+v", r)
 	}
-	if strings.Contains(strings.ToLower(r.stdout), "defaults") {
+	if strings.Contains(r.stdout, "approvals") || strings.Contains(strings.ToLower(r.stdout), "defaults") {
 		t.Fatalf("doctor speaks of defaults on a broken config: %s", r.stdout)
 	}
 	writeFile(t, filepath.Join(dir, "config.yaml"), string(good), 0o600)
@@ -269,5 +269,30 @@ func TestDoctorLiveInvalidKey(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "replace PRIMARY_KEY in .env") {
 		t.Errorf("no fix: %s", r.stdout)
+	}
+}
+
+// The gateway rows come from what `gateway status --json` reads: a
+// running gateway (this test's own pid holds the pid file) with one
+// adapter connected and one not, and a stopped one while a platform is
+// enabled.
+func TestDoctorGatewayAdapters(t *testing.T) {
+	t.Parallel()
+	dir := greenHome(t, "")
+	cfg, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	writeFile(t, filepath.Join(dir, "config.yaml"), string(cfg)+"platforms:\n  telegram:\n    enabled: true\n", 0o600)
+	writeFile(t, filepath.Join(dir, ".env"), "PRIMARY_KEY=a\nBACKUP_KEY=b\nTELEGRAM_BOT_TOKEN=1:abc\n", 0o600)
+	r := hermes(t, dir, nil, "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "✗ gateway") || !strings.Contains(r.stdout, "not running, and telegram is enabled") {
+		t.Fatalf("gateway down: %+v", r)
+	}
+	pid := itoa(os.Getpid())
+	writeFile(t, filepath.Join(dir, "gateway.pid"), pid+"\n", 0o600)
+	writeFile(t, filepath.Join(dir, "gateway.json"), `{"running":true,"pid":`+pid+`,"health":"127.0.0.1:1","ready":true,
+		"platforms":{"telegram":{"connected":false,"error":"getMe: 401 Unauthorized","restarts":3},"future":{"connected":true,"restarts":0}},"services":[]}`, 0o600)
+	r = hermes(t, dir, nil, "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "✓ gateway") || !regexp.MustCompile(`✗ platform telegram\s+disconnected: getMe: 401 Unauthorized`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`✓ platform future\s+connected`).MatchString(r.stdout) {
+		t.Fatalf("adapters: %+v", r)
 	}
 }

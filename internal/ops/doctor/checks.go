@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/home"
 )
@@ -28,26 +29,40 @@ func Checks(h *home.Home, o Options) []Check {
 	return out
 }
 
+// StateDeadline bounds PRAGMA quick_check, which reads the whole of
+// state.db (a few milliseconds per MB).
+const StateDeadline = 20 * time.Second
+
 // checks are one profile's checks.
 func (t *target) checks() []Check {
 	fn := func(name string, f func(context.Context) []Result) Check { return Func{CheckName: t.name(name), Fn: f} }
-	out := []Check{
-		fn("home", t.checkLayout),
-		fn("config", t.checkConfig),
-		fn(".env", t.checkEnv),
-		fn("keys", t.checkKeys),
-		fn("fallback", t.checkFallback),
-		fn("approvals", t.checkApprovals),
-		fn("redaction", t.checkRedaction),
-		fn("memory", t.checkMemory),
-		fn("skills", t.checkSkills),
-		fn("SOUL.md", t.checkSoul),
-		fn("backup", t.checkBackup),
-		fn("state.db", t.checkState),
-		fn("cron jobs", t.checkCronJobs),
-		fn("cron scheduler", t.checkScheduler),
-		fn("terminal", t.checkTerminal),
-		fn("gateway", t.checkGateway),
+	// Checks that read config.yaml run only when it loads: the config row
+	// says what is wrong, and they would only guess.
+	cfg := func(c Check) []Check {
+		if t.cfg == nil {
+			return nil
+		}
+		return []Check{c}
+	}
+	var out []Check
+	for _, cs := range [][]Check{
+		{fn("home", t.checkLayout), fn("config", t.checkConfig), fn(".env", t.checkEnv)},
+		cfg(fn("keys", t.checkKeys)),
+		cfg(fn("fallback", t.checkFallback)),
+		cfg(fn("approvals", t.checkApprovals)),
+		cfg(fn("redaction", t.checkRedaction)),
+		cfg(fn("memory", t.checkMemory)),
+		cfg(fn("skills", t.checkSkills)),
+		{fn("SOUL.md", t.checkSoul), fn("backup", t.checkBackup)},
+		{Func{CheckName: t.name("state.db"), Fn: t.checkState, Timeout: StateDeadline}},
+		{fn("cron jobs", t.checkCronJobs), fn("cron scheduler", t.checkScheduler)},
+		cfg(fn("terminal", t.checkTerminal)),
+		cfg(fn("gateway", t.checkGateway)),
+	} {
+		out = append(out, cs...)
+	}
+	if t.cfg != nil && t.o.Toolsets != nil {
+		out = append(out, fn("toolsets", t.checkToolsets))
 	}
 	out = append(out, t.platformChecks()...)
 	out = append(out, t.mcpChecks()...)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/mcp"
 )
 
 // checkConfig: config.yaml parses and its values are valid; every error
@@ -210,4 +211,38 @@ func (t *target) checkRedaction(context.Context) []Result {
 			Fix: "run `hermes config set security.redact_secrets true`"}}
 	}
 	return []Result{{Name: name, Status: OK, Message: "secrets are masked in logs, sessions and deliveries"}}
+}
+
+// checkToolsets: every toolset config.yaml names for a frontend exists
+// (a name nobody registered stops the frontend from starting).
+func (t *target) checkToolsets(context.Context) []Result {
+	name := t.name("toolsets")
+	if t.cfg == nil || t.o.Toolsets == nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, n := range t.o.Toolsets {
+		known[n] = true
+	}
+	for n := range t.cfg.MCPServers {
+		known[mcp.Toolset(n)] = true
+	}
+	ts := t.cfg.Agent.Toolsets
+	var rows []Result
+	for _, f := range []struct {
+		key   string
+		names []string
+	}{{"agent.toolsets.cli", ts.CLI}, {"agent.toolsets.gateway", ts.Gateway}, {"agent.toolsets.cron", ts.Cron},
+		{"agent.toolsets.api_server", ts.APIServer}, {"agent.toolsets.mcp_serve", ts.MCPServe}, {"delegation.toolsets", t.cfg.Delegation.Toolsets}} {
+		for _, n := range f.names {
+			if !known[n] {
+				rows = append(rows, Result{Name: name, Status: Fail, Message: fmt.Sprintf("%s names %q, which no tool provides: that frontend will not start", f.key, n),
+					Fix: "remove it with `hermes config edit` (known: " + strings.Join(sortedKeys(known), ", ") + ")"})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		rows = append(rows, Result{Name: name, Status: OK, Message: fmt.Sprintf("cli: %s", strings.Join(ts.CLI, ", "))})
+	}
+	return rows
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/hermes-go/hermes/internal/cron"
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/ops/backup"
+	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 const baseConfig = `model:
@@ -359,4 +362,57 @@ func TestFixStaleLocks(t *testing.T) {
 		t.Errorf("a stale pid file was kept: %v", done)
 	}
 	l.Unlock()
+}
+
+func TestToolsets(t *testing.T) {
+	t.Parallel()
+	h := testHome(t, "agent:\n  toolsets:\n    cli: [terminal, mcp-gh]\n    cron: [terminal, nosuch]\nmcp_servers:\n  gh:\n    command: sh\n")
+	o := Options{Toolsets: []string{"terminal", "file"}}
+	rs := rows(t, h, o, "toolsets")
+	if !has(rs, Fail, `agent.toolsets.cron names "nosuch"`) || has(rs, Fail, `"mcp-gh"`) || has(rs, Fail, `"terminal"`) {
+		t.Fatalf("%+v", rs)
+	}
+	if rs := rows(t, h, Options{}, "toolsets"); len(rs) != 0 {
+		t.Fatalf("checked without a registry: %+v", rs)
+	}
+}
+
+// --live starts each MCP server and lists its tools: the everything
+// server answers, a server that exits at once fails.
+func TestMCPLive(t *testing.T) {
+	t.Parallel()
+	node, script := testenv.MCPEverything(t)
+	h := testHome(t, "mcp_servers:\n  everything:\n    command: "+node+"\n    args: [\""+script+"\", stdio]\n  dies:\n    command: sh\n    args: [\"-c\", \"exit 3\"]\n    connect_timeout: 5s\n")
+	o := Options{Live: true}
+	if rs := rows(t, h, o, "mcp everything"); !has(rs, OK, "tool(s)") || has(rs, OK, " 0 tool(s)") {
+		t.Errorf("everything: %+v", rs)
+	}
+	if rs := rows(t, h, o, "mcp dies"); !has(rs, Fail, "mcp server dies") {
+		t.Errorf("dies: %+v", rs)
+	}
+}
+
+// quick_check reads a state.db another process has open in WAL mode
+// (the gateway writing), without disturbing it.
+func TestStateDBWhileOpen(t *testing.T) {
+	t.Parallel()
+	h := testHome(t, "")
+	st, err := store.Open(h.Path("state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := st.CreateSession(context.Background(), store.Session{Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AppendMessages(context.Background(), s.ID, llm.Message{Role: llm.RoleUser, Content: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if rs := rows(t, h, Options{}, "state.db"); !has(rs, OK, "quick_check ok") {
+		t.Fatalf("%+v", rs)
+	}
+	if err := st.AppendMessages(context.Background(), s.ID, llm.Message{Role: llm.RoleAssistant, Content: "hi"}); err != nil {
+		t.Fatalf("the store cannot write after the check: %v", err)
+	}
 }

@@ -22,6 +22,9 @@ type Options struct {
 	// Gateway reads a home's gateway state the way `hermes gateway status`
 	// does; nil skips the gateway checks.
 	Gateway func(h *home.Home) (GatewayState, error)
+	// Toolsets are the toolset names the tool registry provides (tools
+	// Default and tools.Provided); nil skips the toolsets check.
+	Toolsets []string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
