@@ -4,13 +4,19 @@
 SHELL      := /bin/bash
 GO         ?= go
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS    := -s -w -X github.com/hermes-go/hermes/internal/version.Version=$(VERSION)
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null)
+VPKG       := github.com/hermes-go/hermes/internal/version
+# Source records this checkout in the binary: `hermes update` rebuilds from it
+# (docs/update.md). Released binaries record none and update from update.url.
+LDFLAGS    := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Source=$(CURDIR)
+RELEASE_LDFLAGS := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Source=
+PLATFORMS  ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 STATE      := $(CURDIR)/.cache/testdeps
 TOOLS      := $(CURDIR)/.cache/tools
 FUZZTIME   ?= 30s
 TESTFLAGS  ?=
 
-.PHONY: all build install check test test-deps test-stop vet lint demo bench fuzz clean
+.PHONY: all build install release check test test-deps test-stop vet lint demo bench fuzz clean
 
 all: build
 
@@ -22,6 +28,15 @@ build:
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/hermes
 	@echo "installed: $$($(GO) env GOBIN || true)$$( [ -n "$$($(GO) env GOBIN)" ] || echo "$$($(GO) env GOPATH)/bin")/hermes"
+
+## release: dist/ as update.url serves it: hermes-<os>-<arch> for PLATFORMS, VERSION, SHA256SUMS
+release:
+	rm -rf dist && mkdir -p dist
+	set -e; for p in $(PLATFORMS); do \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/hermes-$${p%/*}-$${p#*/} ./cmd/hermes; \
+	done
+	echo '$(VERSION)' > dist/VERSION
+	cd dist && sha256sum hermes-* > SHA256SUMS
 
 ## test-deps: bubblewrap, docker.io, sshd, busybox image, MCP test server; writes .cache/testdeps/env
 test-deps:

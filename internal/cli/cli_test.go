@@ -48,6 +48,10 @@ func TestVersion(t *testing.T) {
 	if r := hermes(t, t.TempDir(), nil, "version", "-v"); !strings.Contains(r.stdout, "linux/") {
 		t.Errorf("version -v: %q", r.stdout)
 	}
+	var v versionJSON
+	if r := hermes(t, t.TempDir(), nil, "version", "--json"); json.Unmarshal([]byte(r.stdout), &v) != nil || v.Version == "" || v.Platform == "" {
+		t.Errorf("version --json: %+v", r)
+	}
 }
 
 func TestCompletion(t *testing.T) {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -601,12 +600,6 @@ func (a *App) cronTick(ctx context.Context, jsonOut bool) error {
 	return err
 }
 
-// heartbeat is <home>/cron/heartbeat.json: the daemon's pid and last tick.
-type heartbeat struct {
-	PID  int       `json:"pid"`
-	Tick time.Time `json:"last_tick"`
-}
-
 func (a *App) cronDaemon(ctx context.Context) error {
 	h, err := a.Home()
 	if err != nil {
@@ -634,11 +627,9 @@ func (a *App) cronDaemon(ctx context.Context) error {
 	defer closeFn()
 	ctx, cancel := a.signalContext(ctx)
 	defer cancel()
-	beatPath := h.Path(home.CronDir, "heartbeat.json")
 	fmt.Fprintf(a.Stderr, "hermes cron: scheduler running for %s (pid %d); Ctrl-C stops it\n", displayPath(h.Dir), os.Getpid())
 	return s.Daemon(ctx, cronDaemonInterval, func(t time.Time) {
-		data, _ := json.Marshal(heartbeat{PID: os.Getpid(), Tick: t.UTC()})
-		if err := fileutil.WriteFile(beatPath, data, 0o600); err != nil {
+		if err := cron.WriteHeartbeat(h.Path(home.CronDir), t); err != nil {
 			fmt.Fprintln(a.Stderr, "hermes cron: heartbeat: "+err.Error())
 		}
 	})

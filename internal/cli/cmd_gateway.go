@@ -24,6 +24,7 @@ import (
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/runtime"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/version"
 )
 
 // gatewayStatusFile is the runner's status, under the home.
@@ -195,7 +196,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 	}
 	go a.gatewayReload(ctx, h, live, core)
 	srv := &gateway.Server{Core: core, Services: services, Listen: cfg.Gateway.HealthListen,
-		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf}
+		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf, Version: version.String()}
 	a.gatewayLogf("running for %s (pid %d): %d platform(s), %d service(s)", displayPath(h.Dir), os.Getpid(), len(adapters), len(services))
 	return srv.Run(ctx)
 }
@@ -254,7 +255,12 @@ func (a *App) gatewayCron(ctx context.Context, h *home.Home, d *gateway.Delivere
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := s.Daemon(ctx, cronDaemonInterval, func(time.Time) {}); err != nil && ctx.Err() == nil {
+		beat := func(t time.Time) {
+			if err := cron.WriteHeartbeat(h.Path(home.CronDir), t); err != nil {
+				a.gatewayLogf("cron: heartbeat: %v", err)
+			}
+		}
+		if err := s.Daemon(ctx, cronDaemonInterval, beat); err != nil && ctx.Err() == nil {
 			a.gatewayLogf("cron: %v", err)
 		}
 	}()
@@ -312,6 +318,7 @@ type gatewayStatusJSON struct {
 	Platforms map[string]gateway.AdapterStatus `json:"platforms"`
 	Services  []string                         `json:"services"`
 	UpdatedAt time.Time                        `json:"updated_at,omitzero"`
+	Version   string                           `json:"version,omitempty"` // of the binary running the gateway
 }
 
 func (a *App) gatewayStatus(jsonOut bool) error {
@@ -319,6 +326,21 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	if err != nil {
 		return err
 	}
+	out, err := readGatewayStatus(h)
+	if err != nil {
+		return err
+	}
+	if jsonOut {
+		return writeJSON(a, out)
+	}
+	printGatewayStatus(a, out)
+	return nil
+}
+
+// readGatewayStatus is what `gateway status` and `doctor` know of h's
+// gateway: the pid file, whether its process lives, and the status file
+// the runner writes.
+func readGatewayStatus(h *home.Home) (gatewayStatusJSON, error) {
 	out := gatewayStatusJSON{Platforms: map[string]gateway.AdapterStatus{}, Services: []string{}}
 	lockPID, perr := fileutil.ReadPID(h.Path(home.GatewayPID))
 	alive := perr == nil && fileutil.PIDAlive(lockPID)
@@ -329,7 +351,7 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	switch {
 	case err == nil:
 		if st.Running && alive && st.PID == lockPID {
-			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt = true, st.PID, st.Health, st.Ready, st.UpdatedAt
+			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt, out.Version = true, st.PID, st.Health, st.Ready, st.UpdatedAt, st.Version
 			if st.Platforms != nil {
 				out.Platforms = st.Platforms
 			}
@@ -338,22 +360,27 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 			}
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return err
+		return out, err
 	}
 	if !out.Running && alive {
 		out.Running, out.PID = true, lockPID // started, status not written yet
 	}
-	if jsonOut {
-		return writeJSON(a, out)
-	}
+	return out, nil
+}
+
+func printGatewayStatus(a *App, out gatewayStatusJSON) {
 	if !out.Running {
 		fmt.Fprintln(a.Stdout, "gateway: not running")
 		if out.StalePID != 0 {
 			fmt.Fprintf(a.Stdout, "  stale pid file (pid %d is gone)\n", out.StalePID)
 		}
-		return nil
+		return
 	}
-	fmt.Fprintf(a.Stdout, "gateway: running (pid %d), ready=%v, health http://%s/healthz\n", out.PID, out.Ready, out.Health)
+	fmt.Fprintf(a.Stdout, "gateway: running (pid %d), ready=%v, health http://%s/healthz", out.PID, out.Ready, out.Health)
+	if out.Version != "" {
+		fmt.Fprintf(a.Stdout, ", version %s", out.Version)
+	}
+	fmt.Fprintln(a.Stdout)
 	names := make([]string, 0, len(out.Platforms))
 	for n := range out.Platforms {
 		names = append(names, n)
@@ -370,5 +397,4 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	for _, s := range out.Services {
 		fmt.Fprintf(a.Stdout, "  %s: serving\n", s)
 	}
-	return nil
 }

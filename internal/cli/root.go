@@ -86,6 +86,11 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newGatewayCmd(app),
 		newSendCmd(app),
 		newSlackCmd(app),
+		newUpdateCmd(app),
+		newBackupCmd(app),
+		newDoctorCmd(app),
+		newSecurityCmd(app),
+		newImportCmd(app),
 	)
 	addRootChat(root, app)
 	return root

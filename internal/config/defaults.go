@@ -108,6 +108,7 @@ func Default() *Config {
 			Concurrency:     "forbid",
 		},
 		Sessions: Sessions{AutoTitle: true},
+		Update:   Update{Method: "auto", URL: "https://github.com/hermes-go/hermes/releases/latest/download"},
 	}
 }
 

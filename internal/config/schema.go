@@ -36,6 +36,7 @@ type Config struct {
 	Cron              Cron                 `yaml:"cron" desc:"the job scheduler"`
 	MCPServers        map[string]MCPServer `yaml:"mcp_servers" desc:"MCP servers whose tools become the toolset mcp-<name>" format:"keyname"`
 	Sessions          Sessions             `yaml:"sessions" desc:"the session store"`
+	Update            Update               `yaml:"update" desc:"where hermes update gets new versions"`
 	CommandAllowlist  []string             `yaml:"command_allowlist" desc:"commands (exact text or glob) approved permanently; never applies to compound commands"`
 }
 
@@ -225,6 +226,13 @@ type Display struct {
 	ShowUsage     bool   `yaml:"show_usage" desc:"print token usage and cost after each turn"`
 	Timestamps    bool   `yaml:"timestamps" desc:"prefix answers and progress lines with the time"`
 	Markdown      bool   `yaml:"markdown" desc:"style markdown in answers (headings, bold, code, lists) when colour is on; off prints it raw"`
+}
+
+// Update configures `hermes update`.
+type Update struct {
+	Method string `yaml:"method" desc:"auto builds from the git checkout the binary was built from (or update.source) when there is one, else downloads a release" enum:"auto,git,release"`
+	Source string `yaml:"source" desc:"the hermes git checkout to build from; empty is the one the binary recorded when it was built" format:"cwd"`
+	URL    string `yaml:"url" desc:"the directory of release files (VERSION, SHA256SUMS, hermes-<os>-<arch>); https, or http on a loopback address" format:"url"`
 }
 
 // Sessions configures the session store.

@@ -30,6 +30,7 @@ type Status struct {
 	UpdatedAt time.Time                `json:"updated_at"`
 	Platforms map[string]AdapterStatus `json:"platforms"`
 	Services  []string                 `json:"services"`
+	Version   string                   `json:"version,omitempty"` // of the binary that runs it
 }
 
 // Server runs the core with its HTTP side: /healthz and /metrics on
@@ -40,6 +41,7 @@ type Server struct {
 	Services   []platform.Service
 	Listen     string // gateway.health_listen
 	StatusPath string // written while running; "" for none
+	Version    string // the binary's version, in the status file and /healthz
 	Logf       func(string, ...any)
 	// Ready is called once the listeners are up, with the health address.
 	Ready func(addr string)
@@ -62,7 +64,7 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ready, "platforms": st})
+	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ready, "platforms": st, "version": s.Version})
 }
 
 // Run serves until ctx ends, then shuts the listeners down.
@@ -134,7 +136,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Wait()
 	if s.StatusPath != "" {
 		s.putStatus(Status{Running: false, PID: os.Getpid(), Health: addr, UpdatedAt: time.Now().UTC(), Services: names,
-			Platforms: s.Core.Status()})
+			Platforms: s.Core.Status(), Version: s.Version})
 	}
 	return runErr
 }
@@ -149,7 +151,7 @@ func (s *Server) writeStatus(ctx context.Context, addr string, services []string
 	defer tick.Stop()
 	for {
 		s.putStatus(Status{Running: true, PID: os.Getpid(), Health: addr, Ready: s.Core.Ready(), StartedAt: started,
-			UpdatedAt: time.Now().UTC(), Platforms: s.Core.Status(), Services: services})
+			UpdatedAt: time.Now().UTC(), Platforms: s.Core.Status(), Services: services, Version: s.Version})
 		select {
 		case <-ctx.Done():
 			return
