@@ -1,7 +1,7 @@
 package migrate
 
 import (
-			"errors"
+	"errors"
 	"fmt"
 	"io"
 	"os"
