@@ -85,6 +85,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newPairingCmd(app),
 		newGatewayCmd(app),
 		newSendCmd(app),
+		newMigrateCmd(app),
 	)
 	addRootChat(root, app)
 	return root

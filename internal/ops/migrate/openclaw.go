@@ -270,24 +270,26 @@ func readClawCron(b *bundle, path string, now time.Time) {
 			b.note("cron", fmt.Sprintf("jobs[%d]", i), NoEquivalent, "not a job: "+err.Error(), where)
 			continue
 		}
-		j, why := convertClawJob(cj, now)
+		j, note, why := convertClawJob(cj, now)
 		if why != "" {
 			b.note("cron", orDash(cj.Name), NoEquivalent, why, where)
 			continue
 		}
-		b.cron = append(b.cron, cronJob{Job: j, Where: where})
+		b.cron = append(b.cron, cronJob{Job: j, Where: where, Note: note})
 	}
 }
 
-func convertClawJob(cj clawJob, now time.Time) (cron.Job, string) {
+// convertClawJob returns our job and a note for the report, or why the
+// job cannot come over.
+func convertClawJob(cj clawJob, now time.Time) (cron.Job, string, string) {
 	if cj.Payload.Kind != "agentTurn" || strings.TrimSpace(cj.Payload.Message) == "" {
-		return cron.Job{}, fmt.Sprintf("payload %q (a main-session event) has no equivalent: hermes jobs run an agent turn", cj.Payload.Kind)
+		return cron.Job{}, "", fmt.Sprintf("payload %q (a main-session event) has no equivalent: hermes jobs run an agent turn", cj.Payload.Kind)
 	}
 	var in string
 	switch cj.Schedule.Kind {
 	case "every":
 		if cj.Schedule.EveryMs < 60000 {
-			return cron.Job{}, fmt.Sprintf("every %vms: the shortest interval is 1m", cj.Schedule.EveryMs)
+			return cron.Job{}, "", fmt.Sprintf("every %vms: the shortest interval is 1m", cj.Schedule.EveryMs)
 		}
 		in = fmt.Sprintf("every %dm", int64(math.Round(cj.Schedule.EveryMs/60000)))
 	case "cron":
@@ -295,11 +297,11 @@ func convertClawJob(cj clawJob, now time.Time) (cron.Job, string) {
 	case "at":
 		in = cj.Schedule.At
 	default:
-		return cron.Job{}, fmt.Sprintf("schedule kind %q is not one we know", cj.Schedule.Kind)
+		return cron.Job{}, "", fmt.Sprintf("schedule kind %q is not one we know", cj.Schedule.Kind)
 	}
 	sched, err := cron.Parse(in, time.Local, now)
 	if err != nil {
-		return cron.Job{}, "schedule: " + oneLine(err.Error())
+		return cron.Job{}, "", "schedule: " + oneLine(err.Error())
 	}
 	j := cron.Job{ID: keepID(cj.ID), Name: orDash(strings.TrimSpace(cj.Name)), Prompt: cj.Payload.Message, Schedule: sched,
 		Enabled: cj.Enabled == nil || *cj.Enabled, State: cron.StateScheduled, CreatedAt: now.UTC(), Deliver: "local"}
@@ -319,7 +321,7 @@ func convertClawJob(cj clawJob, now time.Time) (cron.Job, string) {
 		case d.Mode == "webhook":
 			j.Deliver = "webhook:" + d.To
 		case d.Channel == "" || d.Channel == "last":
-			return cron.Job{}, "announces to the last chat used, which is not recorded: create it with hermes cron create --deliver PLATFORM:CHAT"
+			return cron.Job{}, "", "announces to the last chat used, which is not recorded: create it with hermes cron create --deliver PLATFORM:CHAT"
 		case d.To == "":
 			j.Deliver = strings.ToLower(d.Channel)
 		default:
@@ -327,11 +329,12 @@ func convertClawJob(cj clawJob, now time.Time) (cron.Job, string) {
 		}
 	}
 	if err := cron.ValidTarget(j.Deliver); err != nil {
-		return cron.Job{}, "delivery target: " + err.Error()
+		return cron.Job{}, "", "delivery target: " + err.Error()
 	}
+	note := ""
 	if cj.Schedule.TZ != "" && cj.Schedule.Kind == "cron" {
 		if loc, err := time.LoadLocation(cj.Schedule.TZ); err != nil || loc.String() != time.Local.String() {
-			j.Schedule.Display += " (was in " + cj.Schedule.TZ + "; hermes reads it in cron.timezone)"
+			note = "its zone was " + cj.Schedule.TZ + ": hermes reads cron expressions in cron.timezone"
 		}
 	}
 	if !j.Enabled {
@@ -341,9 +344,9 @@ func convertClawJob(cj clawJob, now time.Time) (cron.Job, string) {
 	} else if next, ok := sched.Next(now, time.Local); ok {
 		j.NextRunAt = &next
 	} else {
-		return cron.Job{}, "a one-shot whose time (" + sched.Display + ") has passed"
+		return cron.Job{}, "", "a one-shot whose time (" + sched.Display + ") has passed"
 	}
-	return j, ""
+	return j, note, ""
 }
 
 // readClawPairing reads credentials/<channel>-allowFrom.json.

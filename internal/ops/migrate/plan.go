@@ -64,8 +64,8 @@ type fileCopy struct {
 
 // cronJob is a converted job.
 type cronJob struct {
-	Job   cron.Job
-	Where string
+	Job         cron.Job
+	Where, Note string
 }
 
 // grant is an approved user of a platform.

@@ -242,7 +242,7 @@ func (p *planner) planCron(b *bundle) error {
 			p.add(it, nil, nil)
 			continue
 		}
-		it.Status = Imported
+		it.Status, it.Reason = Imported, c.Note
 		existing = append(existing, j)
 		p.add(it, []string{js.Path()}, func() error {
 			return js.Update(func(jobs []cron.Job) ([]cron.Job, error) {
