@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -168,5 +169,24 @@ func TestParseOpenAICalls(t *testing.T) {
 	got := parseOpenAICalls(`[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}},{"id":"c2","function":{"name":"g","arguments":{"b":2}}}]`)
 	if len(got) != 2 || got[0].Arguments != `{"a":1}` || got[1].Arguments != `{"b":2}` || !reflect.DeepEqual(got[1].Name, "g") {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// TestRulesNameOurKeys: every key a rule maps onto is in our schema.
+func TestRulesNameOurKeys(t *testing.T) {
+	t.Parallel()
+	c := &config.Config{}
+	for _, rules := range [][]rule{hermesRules, clawRules} {
+		for _, r := range rules {
+			if r.Dst == "" || strings.HasPrefix(r.Dst, "env:") {
+				continue
+			}
+			key := strings.Replace(r.Dst, "*", "x", 1)
+			_, err := config.Get(c, key)
+			var unknown *config.UnknownKeyError
+			if errors.As(err, &unknown) {
+				t.Errorf("%s -> %s: %v", r.Src, r.Dst, err)
+			}
+		}
 	}
 }

@@ -34,7 +34,7 @@ func readSmall(path string) ([]byte, error) {
 
 // hermesRules map the Python Hermes Agent's config.yaml onto ours
 // (docs/migrate.md has the table).
-var hermesRules = compile([]rule{
+var hermesRules = compile(append(auxRules(), []rule{
 	{Src: "model", Dst: "model.default"}, // the old form: model: "vendor/name"
 	{Src: "model.default", Dst: "model.default"},
 	{Src: "model.model", Dst: "model.default"},
@@ -80,10 +80,6 @@ var hermesRules = compile([]rule{
 	{Src: "delegation.max_iterations", Dst: "delegation.max_turns"},
 	{Src: "display.show_reasoning", Dst: "display.show_reasoning"},
 	{Src: "timezone", Dst: "cron.timezone"},
-	{Src: "auxiliary.*.provider", Dst: "auxiliary.*.provider", Conv: oneOf(hermesProviders)},
-	{Src: "auxiliary.*.model", Dst: "auxiliary.*.model", Conv: nonEmpty},
-	{Src: "auxiliary.*.base_url", Dst: "auxiliary.*.base_url", Conv: nonEmpty},
-	{Src: "auxiliary.*.timeout", Dst: "auxiliary.*.timeout"},
 	{Src: "mcp_servers.*.command", Dst: "mcp_servers.*.command"},
 	{Src: "mcp_servers.*.args", Dst: "mcp_servers.*.args"},
 	{Src: "mcp_servers.*.url", Dst: "mcp_servers.*.url"},
@@ -92,7 +88,30 @@ var hermesRules = compile([]rule{
 	{Src: "_config_version", Why: "the source's own bookkeeping"},
 	{Src: "mcp_servers.*.env", Why: "MCP server env may hold secrets: copy it by hand, secrets into .env"},
 	{Src: "mcp_servers.*.headers", Why: "MCP server headers may hold secrets: copy them by hand, secrets into .env"},
-})
+}...))
+
+// auxRules map the auxiliary tasks we have (title_generation is our
+// title); the Python agent's other tasks have no equivalent.
+func auxRules() []rule {
+	var out []rule
+	tasks := map[string]string{"compression": "compression", "vision": "vision", "web_extract": "web_extract",
+		"title_generation": "title", "session_search": "session_search", "approval": "approval"}
+	names := make([]string, 0, len(tasks))
+	for n := range tasks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, from := range names {
+		to := "auxiliary." + tasks[from] + "."
+		src := "auxiliary." + from + "."
+		out = append(out,
+			rule{Src: src + "provider", Dst: to + "provider", Conv: oneOf(hermesProviders)},
+			rule{Src: src + "model", Dst: to + "model", Conv: nonEmpty},
+			rule{Src: src + "base_url", Dst: to + "base_url", Conv: nonEmpty},
+			rule{Src: src + "timeout", Dst: to + "timeout"})
+	}
+	return out
+}
 
 // hermesProviders maps the Python agent's provider names onto ours.
 var hermesProviders = map[string]string{
