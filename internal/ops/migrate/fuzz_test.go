@@ -3,6 +3,7 @@ package migrate
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -188,5 +189,21 @@ func TestRulesNameOurKeys(t *testing.T) {
 				t.Errorf("%s -> %s: %v", r.Src, r.Dst, err)
 			}
 		}
+	}
+}
+
+func TestLongReportIsSummarized(t *testing.T) {
+	t.Parallel()
+	r := &Report{From: FromHermes}
+	for i := 0; i < 100; i++ {
+		r.Items = append(r.Items, Item{Kind: "session", Name: fmt.Sprintf("s%d", i), Status: Imported})
+	}
+	r.Items = append(r.Items, Item{Kind: "session", Name: "broken", Status: Failed, Reason: "bad row"})
+	r.count()
+	var sb strings.Builder
+	r.WriteText(&sb)
+	out := sb.String()
+	if strings.Contains(out, "s42") || !strings.Contains(out, "imported  100") || !strings.Contains(out, "broken") {
+		t.Errorf("report:\n%s", out)
 	}
 }

@@ -33,6 +33,9 @@ func (r *Report) WriteText(w io.Writer) {
 			continue
 		}
 		fmt.Fprintf(tw, "\n%s\n", k)
+		if len(rows) > maxRows {
+			rows = summarize(tw, rows)
+		}
 		for _, it := range rows {
 			detail := it.Reason
 			if it.Target != "" && (it.Status == Imported || it.Status == WouldImport) {
@@ -63,6 +66,28 @@ func (r *Report) WriteText(w io.Writer) {
 	if c.Imported > 0 {
 		fmt.Fprintln(w, "Next: hermes doctor")
 	}
+}
+
+// maxRows is how many items of one kind are listed one by one; past it
+// (a long session history) the report counts them and lists only those
+// that did not come over.
+const maxRows = 30
+
+func summarize(w io.Writer, rows []Item) []Item {
+	n := map[Status]int{}
+	var keep []Item
+	for _, it := range rows {
+		n[it.Status]++
+		if it.Status == Failed || it.Status == NoEquivalent {
+			keep = append(keep, it)
+		}
+	}
+	for _, st := range []Status{Imported, WouldImport, Skipped, NoEquivalent, Failed} {
+		if n[st] > 0 {
+			fmt.Fprintf(w, "  %s\t%d\t(--json lists each)\n", mark(st), n[st])
+		}
+	}
+	return keep
 }
 
 func name(from string) string {
