@@ -2,9 +2,9 @@ package migrate
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"encoding/json"
 	"os"
 	"reflect"
 	"strings"
