@@ -23,7 +23,7 @@ listed with their file:line), .env, credential pools, SOUL.md, memories,
 skills, cron jobs, sessions with their messages, and pairing approvals.
 
 SOURCE defaults to ~/.hermes for --from hermes (usable when this hermes'
-home is elsewhere: HERMES_HOME or a profile) and to ~/.openclaw for
+home is elsewhere, e.g. HERMES_HOME=~/.hermes-go) and to ~/.openclaw for
 --from openclaw. Without --from the kind is told from the layout.
 
 Nothing of ours is overwritten without --force; what is replaced is first

@@ -135,6 +135,12 @@ func (p *planner) backup() error {
 		files = append(files, p.o.Home.Path(home.EnvFile))
 	}
 	dir := p.o.Home.Path("migrate-backup-" + p.rep.Started.Format("20060102-150405"))
+	for n := 2; ; n++ { // never reuse an earlier run's backup
+		if _, err := os.Lstat(dir); err != nil {
+			break // free (or unreadable: EnsureDir says why)
+		}
+		dir = p.o.Home.Path(fmt.Sprintf("migrate-backup-%s-%d", p.rep.Started.Format("20060102-150405"), n))
+	}
 	made := false
 	for _, f := range files {
 		fi, err := os.Lstat(f)

@@ -209,7 +209,12 @@ func TestConflictsNeedForce(t *testing.T) {
 	if err := config.Set(h.Path(home.ConfigFile), "agent.max_turns", "40"); err != nil {
 		t.Fatal(err)
 	}
+	oldEnv := "# mine\nOPENROUTER_API_KEY=sk-or-v1-mine-0000000000000000000000000\nKEEP_ME=1\n"
+	if err := os.WriteFile(h.Path(home.EnvFile), []byte(oldEnv), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r := run(t, h, src, FromHermes, false, false)
+	want(t, r, "env", "OPENROUTER_API_KEY", Skipped)
 	if it := want(t, r, "soul", "SOUL.md", Skipped); !strings.Contains(it.Reason, "--force") {
 		t.Errorf("reason %q does not mention --force", it.Reason)
 	}
@@ -220,8 +225,19 @@ func TestConflictsNeedForce(t *testing.T) {
 	f := run(t, h, src, FromHermes, false, true)
 	want(t, f, "soul", "SOUL.md", Imported)
 	want(t, f, "config", "agent.max_turns", Imported)
-	if f.BackupDir == "" {
-		t.Fatal("no backup dir")
+	want(t, f, "env", "OPENROUTER_API_KEY", Imported)
+	env, _, _ := config.LoadEnv(h.Path(home.EnvFile))
+	if v, _ := env.Lookup("OPENROUTER_API_KEY"); v != fixtureORKey {
+		t.Errorf("OPENROUTER_API_KEY not replaced: %q", v)
+	}
+	if v, _ := env.Lookup("KEEP_ME"); v != "1" {
+		t.Errorf("KEEP_ME lost")
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.BackupDir, ".env")); !strings.HasPrefix(string(b), oldEnv) {
+		t.Errorf("the old .env is not in the backup: %q", b)
+	}
+	if f.BackupDir == "" || f.BackupDir == r.BackupDir {
+		t.Fatalf("backup dirs: %q then %q", r.BackupDir, f.BackupDir)
 	}
 	if b, err := os.ReadFile(filepath.Join(f.BackupDir, "SOUL.md")); err != nil || string(b) != string(ours) {
 		t.Errorf("the old SOUL.md is not in the backup: %q %v", b, err)

@@ -96,8 +96,11 @@ func (p *planner) planEnv(b *bundle) error {
 			it.Status, it.Reason = Skipped, "another source variable already maps to "+e.Name
 		case set && cur == e.Value:
 			it.Status, it.Reason = Skipped, "already set"
+		case set && !p.o.Force:
+			it.Status, it.Reason = Skipped, ".env sets "+e.Name+" to another value: kept ours; rerun with --force to replace it"
 		case set:
-			it.Status, it.Reason = Skipped, ".env already sets "+e.Name+" to another value: kept ours; edit .env by hand to switch"
+			it.Reason = ".env set " + e.Name + " to another value: replaced (--force; the old .env is in the backup)"
+			fallthrough
 		default:
 			it.Status = Imported
 			seen[e.Name] = true
@@ -124,6 +127,11 @@ func (p *planner) applyEnv() {
 		}
 		return
 	}
+	replace := map[string]bool{}
+	for _, e := range p.envAdd {
+		replace[e.Name] = true
+	}
+	old = dropAssignments(old, p.dest.env, replace)
 	var sb strings.Builder
 	sb.Write(old)
 	if len(old) > 0 && old[len(old)-1] != '\n' {
@@ -142,6 +150,30 @@ func (p *planner) applyEnv() {
 	for _, i := range p.envIdx {
 		p.rep.Items[i].Status = Imported
 	}
+}
+
+// dropAssignments removes from .env the lines that assign the names
+// being replaced (every repeat, multi-line values whole).
+func dropAssignments(data []byte, env *config.Env, names map[string]bool) []byte {
+	drop := map[int]bool{}
+	for _, e := range env.Entries() {
+		if names[e.Name] {
+			for l := e.Line; l <= max(e.EndLine, e.Line); l++ {
+				drop[l] = true
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return data
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	var sb strings.Builder
+	for i, l := range lines {
+		if !drop[i+1] {
+			sb.WriteString(l)
+		}
+	}
+	return []byte(sb.String())
 }
 
 // quoteEnv writes a value so that .env reads it back unchanged.
