@@ -160,7 +160,7 @@ func readHermes(src string, now time.Time) (*bundle, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		b.note("config", home.ConfigFile, Failed, err.Error(), filepath.Join(src, home.ConfigFile))
 	}
-	readEnvFile(b, filepath.Join(src, home.EnvFile), hermesEnv)
+	readEnvFile(b, filepath.Join(src, home.EnvFile), nil) // the Python agent's variables have our names
 	readHermesAuth(b, filepath.Join(src, home.AuthFile))
 	for _, f := range []fileCopy{
 		{Kind: "soul", Name: "SOUL.md", Src: filepath.Join(src, "SOUL.md"), Dst: home.SoulFile},
@@ -178,9 +178,6 @@ func readHermes(src string, now time.Time) (*bundle, error) {
 	readHermesPairing(b, src)
 	return b, readHermesState(b, filepath.Join(src, home.StateDB))
 }
-
-// hermesEnv: the Python agent's variables are ours by the same names.
-var hermesEnv = map[string]string{}
 
 // knownEnv are the variables hermes reads by default (providers, tools,
 // platforms); key_env may name others, which then come over by hand.

@@ -64,7 +64,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "What was replaced is in %s.\n", r.BackupDir)
 	}
 	if c.Imported > 0 {
-		fmt.Fprintln(w, "Next: hermes doctor")
+		fmt.Fprintln(w, "Next: hermes doctor (or hermes config check)")
 	}
 }
 
