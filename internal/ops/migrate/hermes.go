@@ -86,6 +86,8 @@ var hermesRules = compile(append(auxRules(), []rule{
 	{Src: "mcp_servers.*.timeout", Dst: "mcp_servers.*.timeout"},
 	{Src: "mcp_servers.*.enabled", Dst: "mcp_servers.*.enabled"},
 	{Src: "_config_version", Why: "the source's own bookkeeping"},
+	{Src: "fallback_model.*", Why: "add the fallback with hermes fallback add PROVIDER MODEL"},
+	{Src: "fallback_providers", Why: "add each fallback with hermes fallback add PROVIDER MODEL"},
 	{Src: "mcp_servers.*.env", Why: "MCP server env may hold secrets: copy it by hand, secrets into .env"},
 	{Src: "mcp_servers.*.headers", Why: "MCP server headers may hold secrets: copy them by hand, secrets into .env"},
 }...))
