@@ -91,6 +91,7 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newDoctorCmd(app),
 		newSecurityCmd(app),
 		newImportCmd(app),
+		newMigrateCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -412,3 +412,28 @@ func hash(salt []byte, code string) string {
 	h.Write([]byte(code))
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Grant lets user in on platform without a code, keeping the time at
+// which they were first approved elsewhere (`hermes migrate` brings over
+// another agent's approvals). It returns false, writing nothing, when the
+// user is already approved.
+func (s *Store) Grant(platform, user, name string, at time.Time) (bool, error) {
+	if strings.TrimSpace(user) == "" {
+		return false, errors.New("grant: empty user")
+	}
+	added := false
+	err := s.update(platform, func(st *state) (bool, error) {
+		for _, a := range st.Approved {
+			if a.User == user {
+				return false, nil
+			}
+		}
+		if at.IsZero() {
+			at = s.now()
+		}
+		st.Approved = append(st.Approved, Approved{User: user, Name: name, At: at.UTC()})
+		added = true
+		return true, nil
+	})
+	return added, err
+}

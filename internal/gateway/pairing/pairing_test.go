@@ -238,3 +238,28 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
+
+func TestGrant(t *testing.T) {
+	t.Parallel()
+	s, c := newStore(t)
+	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	if ok, err := s.Grant("telegram", "u9", "Ada", at); !ok || err != nil {
+		t.Fatalf("grant: %v %v", ok, err)
+	}
+	if ok, err := s.Grant("telegram", "u9", "Ada", c.t); ok || err != nil {
+		t.Fatalf("second grant: %v %v", ok, err)
+	}
+	if ok, _ := s.IsApproved("telegram", "u9"); !ok {
+		t.Fatal("not approved")
+	}
+	list, _ := s.List()
+	if len(list) != 1 || len(list[0].Approved) != 1 || !list[0].Approved[0].At.Equal(at) {
+		t.Fatalf("list: %+v", list)
+	}
+	if _, err := s.Grant("Tele gram", "u1", "", at); err == nil {
+		t.Error("bad platform accepted")
+	}
+	if _, err := s.Grant("telegram", " ", "", at); err == nil {
+		t.Error("empty user accepted")
+	}
+}
