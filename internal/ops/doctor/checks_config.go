@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/llm/pool"
 	"github.com/hermes-go/hermes/internal/mcp"
 )
 
@@ -34,6 +37,9 @@ func (t *target) checkConfig(context.Context) []Result {
 			rows = append(rows, Result{Name: name, Status: st, Message: problemText(p), Fix: fix})
 		}
 		return rows
+	}
+	if !t.cfgFile {
+		return []Result{{Name: name, Status: OK, Message: "no config.yaml: the documented defaults apply (`hermes config edit` makes one)"}}
 	}
 	if len(t.warnings) == 0 {
 		return []Result{{Name: name, Status: OK, Message: "config.yaml parses and its values are valid"}}
@@ -81,8 +87,9 @@ func (t *target) checkEnv(context.Context) []Result {
 	return rows
 }
 
-// needed is a variable the config relies on, and what for.
-type needed struct{ name, what string }
+// needed is a variable the config relies on, what for, and the
+// credential pool whose keys stand in for it ("" for none).
+type needed struct{ name, what, pool string }
 
 // neededVars lists the variables config.yaml names: provider keys of the
 // primary and every fallback, platform tokens of enabled platforms,
@@ -95,32 +102,32 @@ func (t *target) neededVars() []needed {
 	if chain, err := llm.Chain(&all); err == nil {
 		for _, ep := range chain {
 			if ep.KeyEnv != "" && !ep.Keyless {
-				out = append(out, needed{ep.KeyEnv, "the key of " + ep.Label()})
+				out = append(out, needed{ep.KeyEnv, "the key of " + ep.Label(), ep.Pool})
 			}
 		}
 	}
 	p := c.Platforms
 	if p.Telegram.Enabled {
-		out = append(out, needed{"TELEGRAM_BOT_TOKEN", "platforms.telegram"})
+		out = append(out, needed{"TELEGRAM_BOT_TOKEN", "platforms.telegram", ""})
 	}
 	if p.Discord.Enabled {
-		out = append(out, needed{"DISCORD_BOT_TOKEN", "platforms.discord"})
+		out = append(out, needed{"DISCORD_BOT_TOKEN", "platforms.discord", ""})
 	}
 	if p.Slack.Enabled {
-		out = append(out, needed{"SLACK_BOT_TOKEN", "platforms.slack"}, needed{"SLACK_APP_TOKEN", "platforms.slack"})
+		out = append(out, needed{"SLACK_BOT_TOKEN", "platforms.slack", ""}, needed{"SLACK_APP_TOKEN", "platforms.slack", ""})
 	}
 	if p.Email.Enabled {
-		out = append(out, needed{"EMAIL_PASSWORD", "platforms.email"})
+		out = append(out, needed{"EMAIL_PASSWORD", "platforms.email", ""})
 	}
 	if p.Webhooks.Enabled {
 		for _, r := range sortedKeys(p.Webhooks.Routes) {
 			if v := p.Webhooks.Routes[r].SecretEnv; v != "" {
-				out = append(out, needed{v, "platforms.webhooks.routes." + r})
+				out = append(out, needed{v, "platforms.webhooks.routes." + r, ""})
 			}
 		}
 	}
 	if c.Cron.WebhookSecretEnv != "" {
-		out = append(out, needed{c.Cron.WebhookSecretEnv, "cron.webhook_secret_env"})
+		out = append(out, needed{c.Cron.WebhookSecretEnv, "cron.webhook_secret_env", ""})
 	}
 	return out
 }
@@ -139,7 +146,7 @@ func (t *target) checkKeys(context.Context) []Result {
 			continue
 		}
 		seen[n.name] = true
-		if _, ok := t.lookup(n.name); ok {
+		if _, ok := t.lookup(n.name); ok || t.pooled(n.pool) {
 			continue
 		}
 		msg := fmt.Sprintf("%s (%s) is not set", n.name, n.what)
@@ -245,4 +252,22 @@ func (t *target) checkToolsets(context.Context) []Result {
 		rows = append(rows, Result{Name: name, Status: OK, Message: fmt.Sprintf("cli: %s", strings.Join(ts.CLI, ", "))})
 	}
 	return rows
+}
+
+// pooled reports whether the credential pool name (auth.json) holds a key
+// added with `hermes auth add`, which stands in for its variable.
+func (t *target) pooled(name string) bool {
+	if name == "" || !exists(t.h.Path(home.AuthFile)) {
+		return false
+	}
+	p, err := pool.Open(t.h.Path(home.AuthFile), clock.Real{}).Pool(name)
+	if err != nil {
+		return false
+	}
+	for _, e := range p.Entries {
+		if e.Source == "manual" {
+			return true
+		}
+	}
+	return false
 }

@@ -39,8 +39,11 @@ func (t *target) checkLayout(context.Context) []Result {
 	name := t.name("home")
 	h := t.h
 	fi, err := os.Stat(h.Dir)
+	if isNotExist(err) {
+		return []Result{{Name: name, Status: Fail, Message: h.Dir + " does not exist", Fix: "run `hermes doctor --fix` (or any hermes command) to create it"}}
+	}
 	if err != nil {
-		return []Result{{Name: name, Status: Fail, Message: fmt.Sprintf("%s: %v", h.Dir, err), Fix: "run any hermes command to create it, or `hermes doctor --fix`"}}
+		return []Result{{Name: name, Status: Fail, Message: err.Error(), Fix: "make " + h.Dir + " readable by you"}}
 	}
 	if !fi.IsDir() {
 		return []Result{{Name: name, Status: Fail, Message: h.Dir + " is not a folder", Fix: "move it aside; hermes makes a new home"}}

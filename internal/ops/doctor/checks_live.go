@@ -10,8 +10,11 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
+	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/llm/pool"
 	"github.com/hermes-go/hermes/internal/mcp"
 )
 
@@ -48,7 +51,14 @@ func (t *target) liveRequest(ctx context.Context, role string, ep llm.Endpoint) 
 	ep.Timeout = LiveTimeout
 	ctx, cancel := context.WithTimeout(ctx, LiveTimeout)
 	defer cancel()
-	r := llm.NewRouter([]llm.Endpoint{ep}, llm.Options{Env: t.lookup, Retries: 0})
+	// Keys added with `hermes auth add` are tried as the agent would; the
+	// pool records the request as `hermes model test` does.
+	var pools *pool.Store
+	if ep.Pool != "" && exists(t.h.Path(home.AuthFile)) {
+		pools = pool.Open(t.h.Path(home.AuthFile), clock.Real{})
+		defer pools.Flush()
+	}
+	r := llm.NewRouter([]llm.Endpoint{ep}, llm.Options{Pools: pools, Env: t.lookup, Retries: 0})
 	start := time.Now()
 	_, err := r.Chat(ctx, llm.Request{MaxTokens: 16, Messages: []llm.Message{{Role: llm.RoleUser, Content: "Reply with the single word OK."}}}, nil)
 	if err == nil {

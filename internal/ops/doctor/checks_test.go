@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/cron"
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm"
+	"github.com/hermes-go/hermes/internal/llm/pool"
 	"github.com/hermes-go/hermes/internal/ops/backup"
 	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/testenv"
@@ -414,5 +416,21 @@ func TestStateDBWhileOpen(t *testing.T) {
 	}
 	if err := st.AppendMessages(context.Background(), s.ID, llm.Message{Role: llm.RoleAssistant, Content: "hi"}); err != nil {
 		t.Fatalf("the store cannot write after the check: %v", err)
+	}
+}
+
+// A key added with `hermes auth add` stands in for the variable.
+func TestKeysFromPool(t *testing.T) {
+	t.Parallel()
+	h := testHome(t, "")
+	write(t, h.Path(".env"), "BACKUP_KEY=b\n")
+	if rs := rows(t, h, Options{}, "keys"); !has(rs, Fail, "PRIMARY_KEY") {
+		t.Fatalf("no key: %+v", rs)
+	}
+	if _, err := pool.Open(h.Path("auth.json"), clock.Real{}).Add("custom", "sk-manual-key-123", "main"); err != nil {
+		t.Fatal(err)
+	}
+	if rs := rows(t, h, Options{}, "keys"); !has(rs, OK, "") {
+		t.Fatalf("pooled key: %+v", rs)
 	}
 }

@@ -65,6 +65,7 @@ type target struct {
 	o      Options
 
 	cfg      *config.Config // nil when config.yaml does not load
+	cfgFile  bool           // config.yaml exists (else the defaults apply)
 	cfgErr   error
 	warnings []config.Problem // unknown keys and other warnings
 
@@ -80,7 +81,7 @@ func loadTarget(h *home.Home, prefix string, o Options) *target {
 	if err != nil {
 		t.cfgErr = err
 	} else {
-		t.cfg, t.warnings = l.Config, l.Warnings
+		t.cfg, t.warnings, t.cfgFile = l.Config, l.Warnings, l.Exists
 	}
 	t.env, t.envWarn, t.envErr = config.LoadEnv(h.Path(home.EnvFile))
 	if b, err := os.ReadFile(h.Path(home.EnvFile)); err == nil {
