@@ -81,6 +81,11 @@ func (a *Adapter) session(ctx context.Context, h platform.Handler) error {
 	}
 	a.up(h)
 	idle := c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)
+	if idle {
+		a.logf("email: connected to %s as %s; waiting for mail with IDLE", a.imapAddr, a.username)
+	} else {
+		a.logf("email: connected to %s as %s; the server has no IDLE, polling every %s", a.imapAddr, a.username, a.poll)
+	}
 	stuck := 0
 	for {
 		retry, err := a.drain(ctx, c, h)
