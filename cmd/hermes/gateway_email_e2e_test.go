@@ -23,7 +23,7 @@ const (
 func emailHome(t *testing.T, srv *llmtest.Server, mb *emailtest.Server, cfg string, envLines ...string) string {
 	t.Helper()
 	home := e2eHome(t, srv)
-	withConfig(t, home, "gateway:\n  health_listen: 127.0.0.1:0\nplatforms:\n"+mb.Config()+cfg)
+	withConfig(t, home, "gateway:\n  health_listen: 127.0.0.1:0\nplatforms:\n"+mb.Config()+"    poll_interval: 5s\n"+cfg)
 	env := "EMAIL_PASSWORD=" + e2eMailPass + "\n" + strings.Join(envLines, "\n") + "\n"
 	if err := os.WriteFile(filepath.Join(home, ".env"), []byte(env), 0o600); err != nil {
 		t.Fatal(err)

@@ -191,3 +191,43 @@ func TestIgnored(t *testing.T) {
 		t.Fatal("the password was logged")
 	}
 }
+
+// TestStrangerCannotJoinThread: a mail quoting the Message-IDs of
+// alice's thread from another (allowed) sender gets a thread and session
+// of its own, and alice's thread goes on unchanged.
+func TestStrangerCannotJoinThread(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.srv.Deliver(t, emailtest.Mail{From: alice, Subject: "Plans", MessageID: "plans@mail.example.test", Body: "secret plans"})
+	reply := r.srv.WaitSent(t, 1)[0]
+	r.srv.Deliver(t, emailtest.Mail{From: "bob@example.test", Subject: "Re: Plans", MessageID: "bob1@mail.example.test", InReplyTo: reply.MessageID,
+		References: []string{"plans@mail.example.test", reply.MessageID}, Body: "what plans?"})
+	r.srv.Deliver(t, emailtest.Mail{From: alice, Subject: "Re: Plans", InReplyTo: reply.MessageID,
+		References: []string{"plans@mail.example.test", reply.MessageID}, Body: "more plans"})
+	r.waitTurns(t, 2)
+	r.srv.WaitSent(t, 2)
+	r.waitDone(t)
+	turns := r.agent.Turns()
+	if len(turns) != 2 {
+		t.Fatalf("turns %+v (bob is not allowed: no turn)", turns)
+	}
+	if turns[0].Session != turns[1].Session {
+		t.Fatalf("alice's thread was split: %q %q", turns[0].Session, turns[1].Session)
+	}
+	th, ok, err := r.a.threads.load(threadIDOf("plans@mail.example.test"))
+	if err != nil || !ok || th.Chat != alice {
+		t.Fatalf("alice's thread: %+v %v %v", th, ok, err)
+	}
+	for _, id := range th.Refs {
+		if id == "bob1@mail.example.test" {
+			t.Fatalf("bob's Message-ID joined alice's thread: %q", th.Refs)
+		}
+	}
+	if tid, ok := r.a.threads.lookup("bob1@mail.example.test"); !ok || tid == th.ID {
+		t.Fatalf("bob's mail is in thread %q (alice's is %q)", tid, th.ID)
+	}
+	if len(th.Refs) != 4 {
+		t.Fatalf("alice's thread refs %q, want root, reply, her mail, the second reply", th.Refs)
+	}
+}
+

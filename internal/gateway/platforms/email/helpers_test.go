@@ -131,6 +131,10 @@ func newRig(t *testing.T, opts ...emailtest.Options) *rig {
 	d := deps(t, r.srv, env, r.logs)
 	r.ws = d.Config.Terminal.Cwd
 	r.a = newAdapter(t, d)
+	// go-imap's test server announces only mail that arrives after IDLE
+	// began (real servers report what is pending); a mail landing between
+	// the last STORE and the IDLE waits for the next look.
+	r.a.poll = 2 * time.Second
 	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), redact.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -47,9 +47,17 @@ func (a *Adapter) inbound(raw []byte) (platform.Message, bool, error) {
 		id = "hermes-" + hashID(string(raw)) + "@" + domainOf(a.address)
 	}
 	tid, root := a.threads.resolve(id, m.InReplyTo, m.Refs)
-	_, known, err := a.threads.load(tid)
+	t, known, err := a.threads.load(tid)
 	if err != nil {
 		return platform.Message{}, false, err
+	}
+	if known && t.Chat != m.From {
+		// Someone else's thread (a reply-all, or a stranger quoting its
+		// Message-IDs): a thread, and a session, of the sender's own.
+		tid = threadIDOf(root + "\x00" + m.From)
+		if _, known, err = a.threads.load(tid); err != nil {
+			return platform.Message{}, false, err
+		}
 	}
 	subject := baseSubject(m.Subject)
 	if _, err := a.threads.record(tid, root, subject, m.From, id); err != nil {

@@ -43,6 +43,7 @@ func (a *Adapter) Send(ctx context.Context, o platform.Outbound) (platform.Sent,
 	if err != nil {
 		return platform.Sent{}, err
 	}
+	known = known && t.Chat == to && len(t.Refs) > 0 // never another correspondent's thread
 	var h gomail.Header
 	h.SetDate(a.now())
 	h.SetAddressList("From", []*gomail.Address{{Address: a.address}})

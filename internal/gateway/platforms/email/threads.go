@@ -143,6 +143,9 @@ func (s *threadStore) record(id, root, subject, chat, msgID string) (thread, err
 		if m == "" {
 			continue
 		}
+		if _, taken := s.lookup(m); taken && m == root && m != msgID {
+			continue // the root belongs to the thread that saw it first
+		}
 		if err := fileutil.WriteFile(s.indexPath(m), []byte(id), 0o600); err != nil {
 			return thread{}, err
 		}
