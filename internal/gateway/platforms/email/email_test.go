@@ -230,4 +230,3 @@ func TestStrangerCannotJoinThread(t *testing.T) {
 		t.Fatalf("alice's thread refs %q, want root, reply, her mail, the second reply", th.Refs)
 	}
 }
-
