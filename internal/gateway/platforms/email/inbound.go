@@ -26,7 +26,7 @@ const maxIDLen = 200
 func (a *Adapter) inbound(raw []byte) (platform.Message, bool, error) {
 	m, err := parseMail(raw, a.authserv)
 	if err != nil {
-		a.logf("email: ignored an unreadable mail: %v", err)
+		a.logf("email: ignored an unreadable mail: %s", a.scrub(err.Error()))
 		return platform.Message{}, false, nil
 	}
 	switch {
