@@ -211,7 +211,7 @@ func (d *decoder) checkEmail(e Email) {
 	if e.BaseURL != "" {
 		d.addAt(Error, "platforms.email", "base_url", "email has no base_url", "set imap_host, imap_port, smtp_host and smtp_port instead")
 	}
-	if e.UnauthorizedDMBehavior == "pair" {
+	if e.UnauthorizedDMBehavior != "ignore" {
 		d.addAt(Error, "platforms.email", "unauthorized_dm_behavior", "email sends no pairing codes: a From address is easy to forge", "list senders in EMAIL_ALLOWED_USERS in .env, and use ignore")
 	}
 	if e.TLS == "none" {
