@@ -60,10 +60,17 @@ func (a *Adapter) inbound(raw []byte) (platform.Message, bool, error) {
 		}
 	}
 	subject := baseSubject(m.Subject)
-	if _, err := a.threads.record(tid, root, subject, m.From, id); err != nil {
+	t, err = a.threads.record(tid, root, subject, m.From, id)
+	if err != nil {
 		return platform.Message{}, false, err
 	}
-	text := commandOf(m.Text)
+	text := m.Text
+	if answersAsk(t, m.InReplyTo) {
+		text = commandOf(text)
+	} else if first := strings.TrimSpace(text); strings.HasPrefix(first, "/") {
+		text, _, _ = strings.Cut(first, "\n")
+		text = strings.TrimSpace(text)
+	}
 	if !strings.HasPrefix(text, "/") {
 		if !known && subject != "" {
 			text = "Subject: " + subject + "\n\n" + text
@@ -95,6 +102,17 @@ var rePrefix = regexp.MustCompile(`(?i)^\s*((re|fwd?|aw|sv|wg)(\[\d+\])?\s*:\s*)
 func baseSubject(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.TrimSpace(rePrefix.ReplaceAllString(s, ""))
+}
+
+// answersAsk reports whether a mail replying to inReplyTo answers one
+// of the approval requests sent in t.
+func answersAsk(t thread, inReplyTo []string) bool {
+	for _, id := range inReplyTo {
+		if slices.Contains(t.Asks, id) {
+			return true
+		}
+	}
+	return false
 }
 
 var approval = regexp.MustCompile(`(?i)^(approve(\s+all)?|deny)([\s.,:;!-]+(.*))?$`)

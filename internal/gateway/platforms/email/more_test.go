@@ -316,3 +316,41 @@ func run(t *testing.T, a *Adapter, h platform.Handler) (stop func() error) {
 	t.Cleanup(func() { _ = stop() })
 	return stop
 }
+
+// TestApprovalWordsOnlyAnswerAsks: "deny ..." or "approve" as the first
+// line of a mail that does not answer an approval request is text for
+// the agent; "/status" is a command anywhere.
+func TestApprovalWordsOnlyAnswerAsks(t *testing.T) {
+	t.Parallel()
+	a := newAdapter(t, deps(t, nil, nil, &logBuf{}))
+	mk := func(m emailtest.Mail) platform.Message {
+		t.Helper()
+		m.Raw = nil
+		raw := (&emailtest.Server{User: botAddr}).Bytes(m)
+		msg, ok, err := a.inbound(raw)
+		if err != nil || !ok {
+			t.Fatalf("inbound: %v %v", ok, err)
+		}
+		return msg
+	}
+	m := mk(emailtest.Mail{From: alice, Subject: "Access", MessageID: "acc@x.test", Body: "Deny access to the shared folder for Bob"})
+	if strings.HasPrefix(m.Text, "/") {
+		t.Fatalf("a new mail became a command: %q", m.Text)
+	}
+	if m := mk(emailtest.Mail{From: alice, Subject: "s", Body: "/status\n\nAlice"}); m.Text != "/status" {
+		t.Fatalf("command %q", m.Text)
+	}
+	// An approval request in the thread, then a reply to it.
+	if _, err := a.threads.recordAsk(m.ThreadID, "acc@x.test", "Access", alice, "ask1@example.test"); err != nil {
+		t.Fatal(err)
+	}
+	r := mk(emailtest.Mail{From: alice, Subject: "Re: Access", InReplyTo: "ask1@example.test", References: []string{"acc@x.test", "ask1@example.test"},
+		Body: "deny: not now"})
+	if r.Text != "/deny not now" || r.ThreadID != m.ThreadID {
+		t.Fatalf("reply to the ask: %q in %q", r.Text, r.ThreadID)
+	}
+	other := mk(emailtest.Mail{From: alice, Subject: "Re: Access", InReplyTo: "acc@x.test", References: []string{"acc@x.test"}, Body: "approve"})
+	if other.Text != "approve" {
+		t.Fatalf("a reply to a non-ask became %q", other.Text)
+	}
+}

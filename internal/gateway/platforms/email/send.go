@@ -83,7 +83,11 @@ func (a *Adapter) Send(ctx context.Context, o platform.Outbound) (platform.Sent,
 	}
 	// The thread learns the mail before it leaves, so a reply to it is
 	// recognised even if this process dies right after sending.
-	if _, err := a.threads.record(t.ID, t.Root, t.Subject, to, msgID); err != nil {
+	record := a.threads.record
+	if len(o.Buttons) > 0 {
+		record = a.threads.recordAsk
+	}
+	if _, err := record(t.ID, t.Root, t.Subject, to, msgID); err != nil {
 		return platform.Sent{}, err
 	}
 	if err := a.submit(ctx, to, buf.Bytes()); err != nil {

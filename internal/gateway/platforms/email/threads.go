@@ -26,6 +26,9 @@ type thread struct {
 	Subject string   `json:"subject"` // the thread's subject without "Re: "
 	Chat    string   `json:"chat"`    // the correspondent's address
 	Refs    []string `json:"refs"`    // Message-IDs in order, Root first
+	// Asks are the approval requests sent in the thread (the latest
+	// few): a reply to one of them may answer it with one word.
+	Asks []string `json:"asks,omitempty"`
 }
 
 // threadStore keeps threads and an index from every Message-ID seen or
@@ -111,6 +114,15 @@ func (s *threadStore) resolve(msgID string, inReplyTo, refs []string) (id, root 
 // record adds msgID to thread id (created with root, subject and chat
 // when new) and indexes it.
 func (s *threadStore) record(id, root, subject, chat, msgID string) (thread, error) {
+	return s.update(id, root, subject, chat, msgID, false)
+}
+
+// recordAsk is record for an approval request.
+func (s *threadStore) recordAsk(id, root, subject, chat, msgID string) (thread, error) {
+	return s.update(id, root, subject, chat, msgID, true)
+}
+
+func (s *threadStore) update(id, root, subject, chat, msgID string, ask bool) (thread, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok, err := s.load(id)
@@ -127,6 +139,12 @@ func (s *threadStore) record(id, root, subject, chat, msgID string) (thread, err
 		t.Refs = append(t.Refs, msgID)
 		if len(t.Refs) > maxRefs {
 			t.Refs = append(t.Refs[:1:1], t.Refs[len(t.Refs)-maxRefs+1:]...)
+		}
+	}
+	if ask && msgID != "" && !slices.Contains(t.Asks, msgID) {
+		t.Asks = append(t.Asks, msgID)
+		if len(t.Asks) > 5 {
+			t.Asks = t.Asks[len(t.Asks)-5:]
 		}
 	}
 	if err := fileutil.EnsureDir(filepath.Join(s.dir, "ids"), 0o700); err != nil {
