@@ -87,7 +87,8 @@ func Default() *Config {
 			Discord:  Discord{Chat: defaultChat(), RequireMention: true},
 			Slack:    Slack{Chat: defaultChat(), RequireMention: true},
 			Matrix:   Matrix{Chat: defaultChat()},
-			Email:    Email{Chat: defaultChat(), IMAPPort: 993, SMTPPort: 587, PollInterval: dur(time.Minute)},
+			Email: Email{Chat: Chat{GroupSessionsPerUser: true, UnauthorizedDMBehavior: "ignore"}, IMAPPort: 993, SMTPPort: 587,
+				PollInterval: dur(time.Minute), TLS: "auto"},
 			APIServer: APIServer{
 				Listen:    "127.0.0.1:8642",
 				ModelName: "hermes",

@@ -57,7 +57,10 @@ type Email struct {
 	IMAPPort     int      `yaml:"imap_port" desc:"IMAP port" min:"1" max:"65535"`
 	SMTPHost     string   `yaml:"smtp_host" desc:"SMTP server"`
 	SMTPPort     int      `yaml:"smtp_port" desc:"SMTP port" min:"1" max:"65535"`
-	PollInterval Duration `yaml:"poll_interval" desc:"how often the inbox is read" min:"5s" max:"24h"`
+	PollInterval Duration `yaml:"poll_interval" desc:"how often the inbox is read when the server has no IDLE (and the longest an IDLE waits before a fresh look)" min:"5s" max:"24h"`
+	TLS          string   `yaml:"tls" desc:"auto is implicit TLS on ports 993 and 465 and STARTTLS elsewhere; none (plain text) only to a loopback host" enum:"auto,implicit,starttls,none"`
+	Username     string   `yaml:"username" desc:"login name for IMAP and SMTP; empty is address"`
+	AuthservID   string   `yaml:"authserv_id" desc:"trust only the Authentication-Results headers with this authserv-id (your server's name); empty trusts the topmost one"`
 }
 
 // APIServer configures the OpenAI-compatible API server.

@@ -188,6 +188,7 @@ func (d *decoder) checkPlatforms(c *Config) {
 				d.addAt(Error, "platforms.email", k.key, "email needs "+k.key, "")
 			}
 		}
+		d.checkEmail(p.Email)
 	}
 	for _, name := range sortedKeys(p.Webhooks.Routes) {
 		if p.Webhooks.Routes[name].SecretEnv != "" {
@@ -218,6 +219,26 @@ func loopbackListen(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkEmail refuses what the email adapter cannot honour: a base_url
+// (email has hosts and ports), pairing codes by mail, plain text to a
+// host beyond this machine.
+func (d *decoder) checkEmail(e Email) {
+	if e.BaseURL != "" {
+		d.addAt(Error, "platforms.email", "base_url", "email has no base_url", "set imap_host, imap_port, smtp_host and smtp_port instead")
+	}
+	if e.UnauthorizedDMBehavior != "ignore" {
+		d.addAt(Error, "platforms.email", "unauthorized_dm_behavior", "email sends no pairing codes: a From address is easy to forge", "list senders in EMAIL_ALLOWED_USERS in .env, and use ignore")
+	}
+	if e.TLS == "none" {
+		for _, h := range []struct{ key, host string }{{"imap_host", e.IMAPHost}, {"smtp_host", e.SMTPHost}} {
+			if ip := net.ParseIP(h.host); h.host != "" && h.host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				d.addAt(Error, "platforms.email", "tls", "tls: none would send the password in plain text to "+h.host, "use auto, implicit or starttls; none is for a loopback host (a local bridge or test server)")
+				break
+			}
+		}
+	}
 }
 
 // checkRedactPattern accepts a user redaction pattern only if it compiles

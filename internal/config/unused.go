@@ -15,18 +15,10 @@ var NotUsedYet = map[string]string{
 	"platforms.discord.base_url":        "read by the discord adapter, which is not built yet",
 	"platforms.matrix.enabled":          "read by the matrix adapter, which is not built yet",
 	"platforms.matrix.base_url":         "read by the matrix adapter, which is not built yet",
-	"platforms.email.enabled":           "read by the email adapter, which is not built yet",
-	"platforms.email.base_url":          "read by the email adapter, which is not built yet",
 	"platforms.discord.require_mention": "read by the discord adapter, which is not built yet",
 	"platforms.matrix.homeserver":       "read by the matrix adapter, which is not built yet",
 	"platforms.matrix.user_id":          "read by the matrix adapter, which is not built yet",
 	"platforms.matrix.encryption":       "read by the matrix adapter, which is not built yet",
-	"platforms.email.address":           "read by the email adapter, which is not built yet",
-	"platforms.email.imap_host":         "read by the email adapter, which is not built yet",
-	"platforms.email.imap_port":         "read by the email adapter, which is not built yet",
-	"platforms.email.smtp_host":         "read by the email adapter, which is not built yet",
-	"platforms.email.smtp_port":         "read by the email adapter, which is not built yet",
-	"platforms.email.poll_interval":     "read by the email adapter, which is not built yet",
 	"auxiliary.vision":                  "hermes has no tool that reads images yet",
 }
 
