@@ -22,6 +22,7 @@ import (
 	"github.com/hermes-go/hermes/internal/gateway/pairing"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/runtime"
 	"github.com/hermes-go/hermes/internal/store"
 )
@@ -79,8 +80,14 @@ func chatSettings(cfg *config.Config, name string) (config.Chat, bool) {
 	return config.Chat{}, false
 }
 
+// gatewayLogf records a gateway line in the log file and, in the
+// foreground, prints it on stderr (redacted) as well.
 func (a *App) gatewayLogf(format string, args ...any) {
-	fmt.Fprintf(a.Stderr, "%s hermes gateway: %s\n", time.Now().Format(time.TimeOnly), fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	a.fileLogger("gateway").Info(msg)
+	if a.stderrLogs() {
+		fmt.Fprintf(a.Stderr, "%s hermes gateway: %s\n", time.Now().Format(time.TimeOnly), redact.Default().String(msg))
+	}
 }
 
 func (a *App) gatewayRun(ctx context.Context) error {
@@ -93,6 +100,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		return err
 	}
 	cfg := loaded.Config
+	a.openLogs(h, cfg, "gateway")
 	live := &liveConfig{}
 	live.cfg.Store(cfg)
 	pidPath := h.Path(home.GatewayPID)
@@ -319,29 +327,9 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 	if err != nil {
 		return err
 	}
-	out := gatewayStatusJSON{Platforms: map[string]gateway.AdapterStatus{}, Services: []string{}}
-	lockPID, perr := fileutil.ReadPID(h.Path(home.GatewayPID))
-	alive := perr == nil && fileutil.PIDAlive(lockPID)
-	if perr == nil && !alive && lockPID > 0 {
-		out.StalePID = lockPID
-	}
-	st, err := gateway.ReadStatus(h.Path(gatewayStatusFile))
-	switch {
-	case err == nil:
-		if st.Running && alive && st.PID == lockPID {
-			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt = true, st.PID, st.Health, st.Ready, st.UpdatedAt
-			if st.Platforms != nil {
-				out.Platforms = st.Platforms
-			}
-			if st.Services != nil {
-				out.Services = st.Services
-			}
-		}
-	case !errors.Is(err, fs.ErrNotExist):
+	out, err := gatewayState(h)
+	if err != nil {
 		return err
-	}
-	if !out.Running && alive {
-		out.Running, out.PID = true, lockPID // started, status not written yet
 	}
 	if jsonOut {
 		return writeJSON(a, out)
@@ -371,4 +359,34 @@ func (a *App) gatewayStatus(jsonOut bool) error {
 		fmt.Fprintf(a.Stdout, "  %s: serving\n", s)
 	}
 	return nil
+}
+
+// gatewayState is what `gateway status --json` and `hermes status` show:
+// the pid lock and the status file the running gateway writes.
+func gatewayState(h *home.Home) (gatewayStatusJSON, error) {
+	out := gatewayStatusJSON{Platforms: map[string]gateway.AdapterStatus{}, Services: []string{}}
+	lockPID, perr := fileutil.ReadPID(h.Path(home.GatewayPID))
+	alive := perr == nil && fileutil.PIDAlive(lockPID)
+	if perr == nil && !alive && lockPID > 0 {
+		out.StalePID = lockPID
+	}
+	st, err := gateway.ReadStatus(h.Path(gatewayStatusFile))
+	switch {
+	case err == nil:
+		if st.Running && alive && st.PID == lockPID {
+			out.Running, out.PID, out.Health, out.Ready, out.UpdatedAt = true, st.PID, st.Health, st.Ready, st.UpdatedAt
+			if st.Platforms != nil {
+				out.Platforms = st.Platforms
+			}
+			if st.Services != nil {
+				out.Services = st.Services
+			}
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return out, err
+	}
+	if !out.Running && alive {
+		out.Running, out.PID = true, lockPID // started, status not written yet
+	}
+	return out, nil
 }

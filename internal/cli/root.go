@@ -30,6 +30,7 @@ func runApp(app *App, args []string) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
+	defer app.closeLogs()
 	if app.poolStore != nil {
 		if ferr := app.poolStore.Flush(); ferr != nil {
 			fmt.Fprintln(stderr, "hermes: warning: "+ferr.Error())
@@ -85,6 +86,8 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newPairingCmd(app),
 		newGatewayCmd(app),
 		newSendCmd(app),
+		newLogsCmd(app),
+		newStatusCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -108,6 +108,7 @@ func Default() *Config {
 			Concurrency:     "forbid",
 		},
 		Sessions: Sessions{AutoTitle: true},
+		Logging:  Logging{Level: "info", MaxSizeMB: 10, Keep: 5},
 	}
 }
 

@@ -55,6 +55,7 @@ var readers = []struct {
 	{"platforms", []string{"internal/cli", "internal/gateway"}, ""},
 	{"cron", []string{"internal/cron", "internal/cli", "internal/tools/cronjob"}, ""},
 	{"agent.toolsets.cron", []string{"internal/cron"}, ""},
+	{"logging", []string{"internal/cli"}, ""},
 }
 
 func TestEveryKeyIsRead(t *testing.T) {

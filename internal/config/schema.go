@@ -37,6 +37,7 @@ type Config struct {
 	MCPServers        map[string]MCPServer `yaml:"mcp_servers" desc:"MCP servers whose tools become the toolset mcp-<name>" format:"keyname"`
 	Sessions          Sessions             `yaml:"sessions" desc:"the session store"`
 	CommandAllowlist  []string             `yaml:"command_allowlist" desc:"commands (exact text or glob) approved permanently; never applies to compound commands"`
+	Logging           Logging              `yaml:"logging" desc:"the log files under logs/ that hermes logs reads"`
 }
 
 // Model selects the primary provider and model.
@@ -225,6 +226,14 @@ type Display struct {
 	ShowUsage     bool   `yaml:"show_usage" desc:"print token usage and cost after each turn"`
 	Timestamps    bool   `yaml:"timestamps" desc:"prefix answers and progress lines with the time"`
 	Markdown      bool   `yaml:"markdown" desc:"style markdown in answers (headings, bold, code, lists) when colour is on; off prints it raw"`
+}
+
+// Logging configures the rotated, redacted log files of the long-running
+// commands (gateway run, cron daemon, chat).
+type Logging struct {
+	Level     string `yaml:"level" desc:"the lowest level written to logs/hermes.log" enum:"debug,info,warn,error"`
+	MaxSizeMB int    `yaml:"max_size_mb" desc:"size in MB at which hermes.log is rotated to hermes.log.1" min:"1" max:"1024"`
+	Keep      int    `yaml:"keep" desc:"rotated files kept (hermes.log.1 ... hermes.log.N)" min:"1" max:"100"`
 }
 
 // Sessions configures the session store.

@@ -114,7 +114,8 @@ func (w *LineWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		line := strings.TrimSpace(strings.TrimPrefix(string(w.buf[:i]), w.Prefix))
+		line := strings.TrimSpace(string(w.buf[:i]))
+		line = strings.TrimSpace(strings.TrimPrefix(line, strings.TrimSpace(w.Prefix)))
 		w.buf = w.buf[i+1:]
 		if line != "" {
 			w.L.Log(context.Background(), w.Level, line)
