@@ -238,7 +238,11 @@ func (p *printer) gateway(g Gateway) {
 		if c.Connected {
 			parts = append(parts, n+" connected")
 		} else {
-			parts = append(parts, strings.TrimSpace(n+" disconnected "+c.Error))
+			d := n + " disconnected"
+			if c.Error != "" {
+				d += " (" + oneLine(c.Error, 80) + ")"
+			}
+			parts = append(parts, d)
 		}
 	}
 	text := fmt.Sprintf("running (pid %d)", g.PID)
