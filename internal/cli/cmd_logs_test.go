@@ -205,3 +205,35 @@ func TestCronLogLinesReachTheLogFile(t *testing.T) {
 		t.Errorf("hermes logs: %+v", r)
 	}
 }
+
+// TestCronDaemonLogsToFile: the real `cron daemon` writes its records to
+// logs/hermes.log, where hermes logs finds them; Ctrl-C (the context)
+// stops it.
+func TestCronDaemonLogsToFile(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() { done <- runCtx(ctx, home, "cron", "daemon") }()
+	path := filepath.Join(home, "logs", "hermes.log")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), "scheduler running") {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no record in %s: %q; daemon: %+v", path, data, <-done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if r := <-done; r.code != 0 || !strings.Contains(r.stderr, "scheduler running for") {
+		t.Fatalf("daemon: %+v", r)
+	}
+	r := hermes(t, home, nil, "logs", "--component", "cron", "--since", "5m")
+	if r.code != 0 || !strings.Contains(r.stdout, "INFO  cron     scheduler running") || !strings.Contains(r.stdout, "pid=") {
+		t.Errorf("hermes logs: %+v", r)
+	}
+}

@@ -29,6 +29,9 @@ func runApp(app *App, args []string) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	if app.ctx != nil {
+		root.SetContext(app.ctx) // commands that take cmd.Context() stop with it too
+	}
 	err := root.Execute()
 	defer app.closeLogs()
 	if app.poolStore != nil {
