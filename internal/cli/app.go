@@ -171,7 +171,7 @@ func (a *App) openLogs(h *home.Home, c *config.Config, component string) {
 	a.fileLog = slog.New(file)
 	a.bothLog = slog.New(logging.Fanout(file, a.stderrHandler()))
 	if a.ownsProcess {
-		slog.SetDefault(a.bothLog.With(logging.ComponentKey, component))
+		logging.SetDefault(a.bothLog, component)
 	}
 }
 

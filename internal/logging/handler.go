@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hermes-go/hermes/internal/redact"
 )
@@ -39,9 +40,24 @@ func NewFileHandler(w io.Writer, level slog.Leveler, r *redact.Redactor) slog.Ha
 	return redact.NewHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}), r)
 }
 
-// For returns the process's default logger for a component: the records
-// carry component=name.
+// base is the process's logger without a component (SetDefault); nil
+// until a long-running command sets it.
+var base atomic.Pointer[slog.Logger]
+
+// SetDefault makes l (without a component) the process's logger and
+// l.With(component=component) slog's default, so plain slog calls are
+// tagged with the command's component and For tags with its own.
+func SetDefault(l *slog.Logger, component string) {
+	base.Store(l)
+	slog.SetDefault(l.With(ComponentKey, component))
+}
+
+// For returns the process's logger for a component: the records carry
+// component=name (once, whatever the default's component is).
 func For(name string) *slog.Logger {
+	if l := base.Load(); l != nil {
+		return l.With(ComponentKey, name)
+	}
 	return slog.Default().With(ComponentKey, name)
 }
 

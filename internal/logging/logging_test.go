@@ -324,3 +324,24 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
+
+// TestForTagsOnce: a subsystem's logger names its component once, even
+// under a default that carries the command's.
+func TestForTagsOnce(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := OpenWriter(filepath.Join(dir, MainFile), Options{})
+	defer w.Close()
+	prev := slog.Default()
+	defer func() { slog.SetDefault(prev); base.Store(nil) }()
+	SetDefault(slog.New(NewFileHandler(w, slog.LevelInfo, newRedactor(t))), "gateway")
+	slog.Info("plain")
+	For("mcp").Info("from mcp")
+	es, err := Read(dir, Filter{})
+	if err != nil || len(es) != 2 || es[0].Component != "gateway" || es[1].Component != "mcp" || strings.Count(es[1].Line, `"component"`) != 1 {
+		t.Fatalf("%v %+v", err, es)
+	}
+	// A line with the key twice names the last one.
+	if e := ParseLine(`{"msg":"m","component":"gateway","component":"mcp"}`); e.Component != "mcp" {
+		t.Errorf("component %q", e.Component)
+	}
+}

@@ -93,8 +93,8 @@ func (e *Entry) field(key string, v json.RawMessage) {
 	case key == slog.MessageKey && isString && e.Msg == "":
 		e.Msg = s
 		return
-	case key == ComponentKey && isString && e.Component == "":
-		e.Component = s
+	case key == ComponentKey && isString:
+		e.Component = s // the last one: For's, over a default's
 		return
 	}
 	e.Attrs = append(e.Attrs, Attr{Key: key, Value: v})
