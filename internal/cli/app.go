@@ -131,7 +131,11 @@ func (a *App) freezeRedaction(c *config.Config) {
 	// Warnings logged anywhere in the process go to stderr through the
 	// frozen redactor, like every other way out of the process. Only the
 	// real process sets this: tests run many Apps at once in one process.
-	slog.SetDefault(slog.New(a.stderrHandler()))
+	h := a.stderrHandler()
+	if h == nil {
+		h = slog.DiscardHandler
+	}
+	slog.SetDefault(slog.New(h))
 }
 
 // stderrHandler shows warnings on stderr, redacted; nil when

@@ -227,3 +227,21 @@ func BenchmarkStatus(b *testing.B) {
 		}
 	}
 }
+
+// TestMainWithQuietStderr runs the real Main (which sets the process's
+// slog default) in a child process, as the background gateway runs:
+// HERMES_LOG_STDERR=off.
+func TestMainWithQuietStderr(t *testing.T) {
+	if args := os.Getenv("HERMES_TEST_MAIN_ARGS"); args != "" {
+		os.Exit(Main(strings.Fields(args), strings.NewReader(""), os.Stdout, os.Stderr))
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainWithQuietStderr$")
+	cmd.Env = append(os.Environ(), "HERMES_TEST_MAIN_ARGS=status", "HERMES_LOG_STDERR=off", "HERMES_HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "gateway    not running") {
+		t.Fatalf("%v: %s", err, out)
+	}
+}
