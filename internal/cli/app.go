@@ -20,6 +20,7 @@ import (
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/home"
 	"github.com/hermes-go/hermes/internal/llm/pool"
+	"github.com/hermes-go/hermes/internal/logging"
 	"github.com/hermes-go/hermes/internal/redact"
 )
 
@@ -36,6 +37,11 @@ type App struct {
 	env         *config.Env
 	poolStore   *pool.Store
 	ownsProcess bool // Main, not a test: may set process-wide state (the slog default)
+	// logs is the log file of a long-running command (openLogs); nil for
+	// the others, whose records go to stderr only.
+	logs    *logging.Writer
+	fileLog *slog.Logger // records to the log file only
+	bothLog *slog.Logger // records to the file, warnings also to stderr
 	// ctx is the context commands start from; nil is context.Background()
 	// (tests set a cancelled one).
 	ctx context.Context
@@ -125,8 +131,79 @@ func (a *App) freezeRedaction(c *config.Config) {
 	// Warnings logged anywhere in the process go to stderr through the
 	// frozen redactor, like every other way out of the process. Only the
 	// real process sets this: tests run many Apps at once in one process.
+	h := a.stderrHandler()
+	if h == nil {
+		h = slog.DiscardHandler
+	}
+	slog.SetDefault(slog.New(h))
+}
+
+// stderrHandler shows warnings on stderr, redacted; nil when
+// HERMES_LOG_STDERR=off (a background gateway, whose stderr is a file).
+func (a *App) stderrHandler() slog.Handler {
+	if !a.stderrLogs() {
+		return nil
+	}
 	text := slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: dropTime})
-	slog.SetDefault(slog.New(redact.NewHandler(text, redact.Default())))
+	return redact.NewHandler(text, redact.Default())
+}
+
+// stderrLogs reports whether log lines are shown on stderr.
+func (a *App) stderrLogs() bool { return a.Getenv("HERMES_LOG_STDERR") != "off" }
+
+// openLogs sends this process's records to <home>/logs/hermes.log (at
+// logging.level, rotated at logging.max_size_mb, keeping logging.keep),
+// tagged component=component; warnings still show on stderr. For the
+// long-running commands: gateway run, cron daemon, chat. A log file that
+// cannot be opened is a warning, not a failure.
+func (a *App) openLogs(h *home.Home, c *config.Config, component string) {
+	if a.logs != nil {
+		return
+	}
+	level, err := logging.ParseLevel(c.Logging.Level)
+	if err != nil {
+		level = slog.LevelInfo
+	}
+	w, err := logging.OpenWriter(h.Path(home.LogsDir, logging.MainFile),
+		logging.Options{MaxSize: int64(c.Logging.MaxSizeMB) << 20, Keep: c.Logging.Keep})
+	if err != nil {
+		fmt.Fprintln(a.Stderr, "warning: "+err.Error()+"; logging to stderr only")
+		return
+	}
+	file := logging.NewFileHandler(w, level, redact.Default())
+	a.logs = w
+	a.fileLog = slog.New(file)
+	a.bothLog = slog.New(logging.Fanout(file, a.stderrHandler()))
+	if a.ownsProcess {
+		logging.SetDefault(a.bothLog, component)
+	}
+}
+
+// fileLogger returns the log-file-only logger of a component: for lines a
+// command also prints to stderr itself. Without openLogs it discards.
+func (a *App) fileLogger(component string) *slog.Logger {
+	if a.fileLog == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.fileLog.With(logging.ComponentKey, component)
+}
+
+// logWriter is an io.Writer for a package that logs lines (the cron
+// scheduler's Log): each line goes to stderr as before and, as a record
+// of component at level, to the log file.
+func (a *App) logWriter(component string, level slog.Level, prefix string) io.Writer {
+	lw := &logging.LineWriter{L: a.fileLogger(component), Level: level, Prefix: prefix}
+	if !a.stderrLogs() {
+		return lw
+	}
+	return io.MultiWriter(a.Stderr, lw)
+}
+
+// closeLogs closes the log file at the end of the command.
+func (a *App) closeLogs() {
+	if a.logs != nil {
+		a.logs.Close()
+	}
 }
 
 // dropTime leaves the timestamp out of log lines printed to a terminal.

@@ -29,7 +29,7 @@ func hermes(t *testing.T, home string, env map[string]string, args ...string) re
 	return result{out.String(), errb.String(), code}
 }
 
-func writeFile(t *testing.T, path, data string, mode os.FileMode) {
+func writeFile(t testing.TB, path, data string, mode os.FileMode) {
 	t.Helper()
 	os.MkdirAll(filepath.Dir(path), 0o700)
 	if err := os.WriteFile(path, []byte(data), mode); err != nil {

@@ -69,6 +69,11 @@ func (a *App) runChat(ctx context.Context, f *chatFlags, maxTurnsSet bool) error
 	if err != nil {
 		return err
 	}
+	if h, herr := a.Home(); herr == nil {
+		if l, cerr := a.Config(); cerr == nil {
+			a.openLogs(h, l.Config, "chat")
+		}
+	}
 	if f.query == "" {
 		stop := a.interrupts(&o)
 		defer stop()

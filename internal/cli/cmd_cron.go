@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -477,15 +478,15 @@ func (a *App) cronSchedulerWith(wrap func(cron.Deliverer) cron.Deliverer) (_ *cr
 		}
 	}
 	runner := &agentrun.Runner{Home: h, Config: cfg, Routers: a.chatRouters, Lookup: lookup, Pools: pools,
-		Env: os.Environ(), Log: a.Stderr,
+		Env: os.Environ(), Log: a.logWriter("agent", slog.LevelInfo, "·"),
 		CronRun: func(ctx context.Context, id string) (cron.RunRecord, error) { return a.cronRunWith(ctx, id, wrap) }}
-	var deliverer cron.Deliverer = &cron.Targets{Log: a.Stderr, Webhook: wh}
+	var deliverer cron.Deliverer = &cron.Targets{Log: a.logWriter("cron", slog.LevelWarn, "hermes cron:"), Webhook: wh}
 	if wrap != nil {
 		deliverer = wrap(deliverer)
 	}
 	s := cron.New(cron.Options{Jobs: jobs, Ledger: ledger, Runner: runner, Deliverer: deliverer,
 		Location: loc, OutputDir: filepath.Join(jobs.Dir(), cron.OutputDir), OutputKeep: cfg.Cron.OutputKeep,
-		Timeout: cfg.Cron.Timeout.D(), Concurrency: cfg.Cron.Concurrency, Log: a.Stderr})
+		Timeout: cfg.Cron.Timeout.D(), Concurrency: cfg.Cron.Concurrency, Log: a.logWriter("cron", slog.LevelInfo, "hermes cron:")})
 	return s, func() { ledger.Close() }, nil
 }
 
@@ -612,6 +613,7 @@ func (a *App) cronDaemon(ctx context.Context) error {
 	if !loaded.Config.Cron.Enabled {
 		return errors.New("cron.enabled is false in config.yaml: set it with hermes config set cron.enabled true")
 	}
+	a.openLogs(h, loaded.Config, "cron")
 	lock, err := fileutil.LockFile(context.Background(), h.Path(home.CronLock), fileutil.LockOptions{})
 	if err != nil {
 		return fmt.Errorf("another scheduler runs this home (%v): stop it first, or use hermes cron tick", err)
@@ -628,9 +630,11 @@ func (a *App) cronDaemon(ctx context.Context) error {
 	ctx, cancel := a.signalContext(ctx)
 	defer cancel()
 	fmt.Fprintf(a.Stderr, "hermes cron: scheduler running for %s (pid %d); Ctrl-C stops it\n", displayPath(h.Dir), os.Getpid())
+	a.fileLogger("cron").Info("scheduler running", "home", h.Dir, "pid", os.Getpid())
 	return s.Daemon(ctx, cronDaemonInterval, func(t time.Time) {
 		if err := cron.WriteHeartbeat(h.Path(home.CronDir), t); err != nil {
 			fmt.Fprintln(a.Stderr, "hermes cron: heartbeat: "+err.Error())
+			a.fileLogger("cron").Error("heartbeat", "err", err)
 		}
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hermes-go/hermes/internal/gateway/pairing"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/redact"
 	"github.com/hermes-go/hermes/internal/runtime"
 	"github.com/hermes-go/hermes/internal/store"
 	"github.com/hermes-go/hermes/internal/version"
@@ -80,8 +81,14 @@ func chatSettings(cfg *config.Config, name string) (config.Chat, bool) {
 	return config.Chat{}, false
 }
 
+// gatewayLogf records a gateway line in the log file and, in the
+// foreground, prints it on stderr (redacted) as well.
 func (a *App) gatewayLogf(format string, args ...any) {
-	fmt.Fprintf(a.Stderr, "%s hermes gateway: %s\n", time.Now().Format(time.TimeOnly), fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	a.fileLogger("gateway").Info(msg)
+	if a.stderrLogs() {
+		fmt.Fprintf(a.Stderr, "%s hermes gateway: %s\n", time.Now().Format(time.TimeOnly), redact.Default().String(msg))
+	}
 }
 
 func (a *App) gatewayRun(ctx context.Context) error {
@@ -94,6 +101,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		return err
 	}
 	cfg := loaded.Config
+	a.openLogs(h, cfg, "gateway")
 	live := &liveConfig{}
 	live.cfg.Store(cfg)
 	pidPath := h.Path(home.GatewayPID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/gateway"
 	"github.com/hermes-go/hermes/internal/home"
+	"github.com/hermes-go/hermes/internal/logging"
 )
 
 // gatewayWait bounds how long start and stop wait for the gateway.
@@ -75,7 +77,7 @@ func (a *App) gatewayStart() error {
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := a.openGatewayLog(logPath)
 	if err != nil {
 		return err
 	}
@@ -85,7 +87,9 @@ func (a *App) gatewayStart() error {
 		args = append([]string{"--profile", a.profileFlag}, args...)
 	}
 	cmd := exec.Command(self, args...)
-	cmd.Env = os.Environ()
+	// The child logs to logs/hermes.log itself; its stderr (this file)
+	// keeps only what bypasses the logger: a panic, a runtime error.
+	cmd.Env = append(os.Environ(), "HERMES_LOG_STDERR=off")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -110,6 +114,26 @@ func (a *App) gatewayStart() error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// openGatewayLog opens logs/gateway.log for a background gateway's
+// stdout and stderr, rotated first when it is over logging.max_size_mb,
+// and marks the start with a record, so `hermes logs` dates the raw lines
+// that follow it.
+func (a *App) openGatewayLog(path string) (*os.File, error) {
+	opts := logging.Options{}
+	if l, err := a.Config(); err == nil {
+		opts = logging.Options{MaxSize: int64(l.Config.Logging.MaxSizeMB) << 20, Keep: l.Config.Logging.Keep}
+	}
+	if err := logging.RotateIfLarge(path, opts); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	slog.New(slog.NewJSONHandler(f, nil)).With(logging.ComponentKey, "gateway").Info("gateway start: output of the background gateway follows")
+	return f, nil
 }
 
 func healthy(addr string) bool {

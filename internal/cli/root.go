@@ -29,7 +29,11 @@ func runApp(app *App, args []string) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	if app.ctx != nil {
+		root.SetContext(app.ctx) // commands that take cmd.Context() stop with it too
+	}
 	err := root.Execute()
+	defer app.closeLogs()
 	if app.poolStore != nil {
 		if ferr := app.poolStore.Flush(); ferr != nil {
 			fmt.Fprintln(stderr, "hermes: warning: "+ferr.Error())
@@ -92,6 +96,8 @@ Profiles are separate homes under ~/.hermes/profiles/<name>/, chosen with
 		newSecurityCmd(app),
 		newImportCmd(app),
 		newMigrateCmd(app),
+		newLogsCmd(app),
+		newStatusCmd(app),
 	)
 	addRootChat(root, app)
 	return root

@@ -110,6 +110,7 @@ func Default() *Config {
 		},
 		Sessions: Sessions{AutoTitle: true},
 		Update:   Update{Method: "auto", URL: "https://github.com/hermes-go/hermes/releases/latest/download"},
+		Logging:  Logging{Level: "info", MaxSizeMB: 10, Keep: 5},
 	}
 }
 

@@ -56,6 +56,7 @@ var readers = []struct {
 	{"cron", []string{"internal/cron", "internal/cli", "internal/tools/cronjob"}, ""},
 	{"agent.toolsets.cron", []string{"internal/cron"}, ""},
 	{"update", []string{"internal/cli"}, ""},
+	{"logging", []string{"internal/cli"}, ""},
 }
 
 func TestEveryKeyIsRead(t *testing.T) {

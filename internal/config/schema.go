@@ -38,6 +38,7 @@ type Config struct {
 	Sessions          Sessions             `yaml:"sessions" desc:"the session store"`
 	Update            Update               `yaml:"update" desc:"where hermes update gets new versions"`
 	CommandAllowlist  []string             `yaml:"command_allowlist" desc:"commands (exact text or glob) approved permanently; never applies to compound commands"`
+	Logging           Logging              `yaml:"logging" desc:"the log files under logs/ that hermes logs reads"`
 }
 
 // Model selects the primary provider and model.
@@ -233,6 +234,14 @@ type Update struct {
 	Method string `yaml:"method" desc:"auto builds from the git checkout the binary was built from (or update.source) when there is one, else downloads a release" enum:"auto,git,release"`
 	Source string `yaml:"source" desc:"the hermes git checkout to build from; empty is the one the binary recorded when it was built" format:"cwd"`
 	URL    string `yaml:"url" desc:"the directory of release files (VERSION, SHA256SUMS, hermes-<os>-<arch>); https, or http on a loopback address" format:"url"`
+}
+
+// Logging configures the rotated, redacted log files of the long-running
+// commands (gateway run, cron daemon, chat).
+type Logging struct {
+	Level     string `yaml:"level" desc:"the lowest level written to logs/hermes.log" enum:"debug,info,warn,error"`
+	MaxSizeMB int    `yaml:"max_size_mb" desc:"size in MB at which hermes.log is rotated to hermes.log.1" min:"1" max:"1024"`
+	Keep      int    `yaml:"keep" desc:"rotated files kept (hermes.log.1 ... hermes.log.N)" min:"1" max:"100"`
 }
 
 // Sessions configures the session store.

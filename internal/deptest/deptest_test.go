@@ -21,7 +21,8 @@ var frontends = []string{"internal/chat", "internal/mcpserve", "internal/gateway
 
 // base packages may be imported by every package and import only each
 // other.
-var base = []string{"internal/home", "internal/config", "internal/redact", "internal/clock", "internal/fileutil", "internal/lazyre", "internal/version"}
+var base = []string{"internal/home", "internal/config", "internal/redact", "internal/clock", "internal/fileutil", "internal/lazyre", "internal/version",
+	"internal/logging"} // logging: every subsystem may log through logging.For(component)
 
 // rule: packages under from (the package or its sub-packages), other than
 // those under exempt, must not import anything under deny, except what is
