@@ -58,6 +58,7 @@ also across crashes and restarts.`,
 				return app.gatewayStart()
 			}},
 	)
+	c.AddCommand(newGatewayInstallCmds(app)...)
 	return c
 }
 
@@ -176,6 +177,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		}}
 	core := gateway.New(gateway.Options{Store: st, Agent: agent, Adapters: adapters, Authorize: auth.Decide,
 		Retries: cfg.Gateway.DeliveryRetries, BusyMode: cfg.Gateway.BusyMode, RestartDelay: cfg.Gateway.RestartDelay.D(),
+		DrainTimeout: cfg.Gateway.DrainTimeout.D(),
 		GroupPerUser: func(name string) bool { c, _ := chatSettings(live.cfg.Load(), name); return c.GroupSessionsPerUser },
 		Commands:     &gateway.Commands{Sessions: agent}, Logf: a.gatewayLogf})
 	approver.Bind(core, agent)
@@ -193,9 +195,10 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		}
 		defer stopCron()
 	}
-	go a.gatewayReload(ctx, h, live, core)
+	notify, watchdog := gateway.SystemdNotifier(a.gatewayLogf)
+	go a.gatewayReload(ctx, h, live, core, notify)
 	srv := &gateway.Server{Core: core, Services: services, Listen: cfg.Gateway.HealthListen,
-		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf}
+		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf, Notify: notify, Watchdog: watchdog}
 	a.gatewayLogf("running for %s (pid %d): %d platform(s), %d service(s)", displayPath(h.Dir), os.Getpid(), len(adapters), len(services))
 	return srv.Run(ctx)
 }
@@ -272,7 +275,7 @@ type liveConfig struct {
 // change. Allowlists, pairing behaviour, home channels, group sessions,
 // busy mode, retries, restart delay and the approval timeout follow;
 // platforms, listeners and the model need a restart.
-func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig, core *gateway.Core) {
+func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig, core *gateway.Core, notify func(string)) {
 	hup := make(chan os.Signal, 1)
 	if a.ownsProcess {
 		signal.Notify(hup, syscall.SIGHUP)
@@ -280,7 +283,7 @@ func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig,
 	}
 	var next *config.Config
 	var nextEnv *config.Env
-	r := &gateway.Reloader{Paths: []string{h.Path(home.ConfigFile), h.Path(home.EnvFile)}, Logf: a.gatewayLogf,
+	r := &gateway.Reloader{Paths: []string{h.Path(home.ConfigFile), h.Path(home.EnvFile)}, Logf: a.gatewayLogf, Notify: notify,
 		Load: func() error {
 			l, err := config.Load(h.Path(home.ConfigFile))
 			if err != nil {
@@ -297,7 +300,7 @@ func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig,
 			live.cfg.Store(next)
 			live.env.Store(nextEnv)
 			g := next.Gateway
-			core.SetSettings(g.DeliveryRetries, g.BusyMode, g.RestartDelay.D())
+			core.SetSettings(g.DeliveryRetries, g.BusyMode, g.RestartDelay.D(), g.DrainTimeout.D())
 		}}
 	r.Run(ctx, hup)
 }
