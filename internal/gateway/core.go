@@ -75,7 +75,8 @@ type Core struct {
 	out      *outbox
 	adapters map[string]platform.Adapter
 
-	alive chan chan struct{} // Alive's requests, answered by Run's loop
+	alive   chan chan struct{} // Alive's requests, answered by Run's loop
+	changed chan struct{}      // an adapter's connection changed (for the status file)
 
 	mu       sync.Mutex
 	draining bool             // shutting down: no new turns start
@@ -117,7 +118,7 @@ func New(o Options) *Core {
 	if o.GroupPerUser == nil {
 		o.GroupPerUser = func(string) bool { return true }
 	}
-	c := &Core{o: o, adapters: map[string]platform.Adapter{}, lanes: map[string]*lane{}, alive: make(chan chan struct{}),
+	c := &Core{o: o, adapters: map[string]platform.Adapter{}, lanes: map[string]*lane{}, alive: make(chan chan struct{}), changed: make(chan struct{}, 1),
 		status: map[string]AdapterStatus{}, pending: map[string]chan guard.Answer{}, origin: map[string]platform.Message{}}
 	c.out = &outbox{st: o.Store, retries: o.Retries, backoff: o.Backoff, now: o.Now, logf: o.Logf}
 	for _, a := range o.Adapters {
@@ -328,7 +329,7 @@ func (c *Core) Inbound(ctx context.Context, m platform.Message) error {
 	if m.Platform == "" || m.ChatID == "" || m.ID == "" {
 		return errors.New("inbound message without platform, chat or id")
 	}
-	fresh, err := c.o.Store.JournalInbound(ctx, toRow(m), c.o.Now())
+	fresh, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.JournalInbound(ctx, toRow(m), c.o.Now()) })
 	if err != nil {
 		return err
 	}
@@ -350,6 +351,10 @@ func (c *Core) Connected(name string, up bool, err error) {
 		st.Error = err.Error()
 	}
 	c.status[name] = st
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
 	v := 0.0
 	if up {
 		v = 1
@@ -451,7 +456,10 @@ func (c *Core) process(ctx context.Context, key string) {
 		c.finish(base, key, c.flush(base, a, parts))
 		return
 	}
-	if ok, err := c.o.Store.StartInbound(base, key, c.o.Now()); err != nil || !ok {
+	if ok, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.StartInbound(base, key, c.o.Now()) }); err != nil || !ok {
+		if err != nil {
+			c.o.Logf("ledger: %v", err)
+		}
 		return
 	}
 	reply, buttons := c.answer(ctx, session, m, a, row.Status == store.InboundProcessing)
@@ -460,7 +468,9 @@ func (c *Core) process(ctx context.Context, key string) {
 		// start with a note that it was interrupted.
 		mark, cancel := context.WithTimeout(context.WithoutCancel(base), 5*time.Second)
 		defer cancel()
-		if _, err := c.o.Store.InterruptInbound(mark, key, InterruptedByRestart, c.o.Now()); err != nil {
+		if _, err := ledgerWrite(&c.out.wmu, func() (bool, error) {
+			return c.o.Store.InterruptInbound(mark, key, InterruptedByRestart, c.o.Now())
+		}); err != nil {
 			c.o.Logf("ledger: %v", err)
 		}
 		return
@@ -550,7 +560,7 @@ func (c *Core) reply(ctx context.Context, a platform.Adapter, m platform.Message
 		ds[i] = store.Delivery{Key: "reply:" + m.Key() + ":" + strconv.Itoa(i), Platform: m.Platform, ChatID: m.ChatID,
 			ThreadID: m.ThreadID, ReplyTo: m.ID, InboundKey: m.Key(), Text: p}
 	}
-	if err := c.o.Store.QueueDeliveries(ctx, ds, c.o.Now()); err != nil {
+	if _, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return true, c.o.Store.QueueDeliveries(ctx, ds, c.o.Now()) }); err != nil {
 		return err
 	}
 	for i, d := range ds {
@@ -585,7 +595,7 @@ func (c *Core) finish(ctx context.Context, key string, err error) {
 	if err != nil {
 		status, text = store.InboundFailed, err.Error()
 	}
-	if _, ferr := c.o.Store.FinishInbound(ctx, key, status, text, c.o.Now()); ferr != nil {
+	if _, ferr := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.FinishInbound(ctx, key, status, text, c.o.Now()) }); ferr != nil {
 		c.o.Logf("ledger: %v", ferr)
 	}
 }

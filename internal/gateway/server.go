@@ -187,7 +187,8 @@ func (s *Server) loop(ctx context.Context, errc <-chan error) error {
 	}
 }
 
-// writeStatus rewrites the status file each second while running.
+// writeStatus rewrites the status file each second while running, and at
+// once when an adapter connects or drops.
 func (s *Server) writeStatus(ctx context.Context, addr string, services []string) {
 	if s.StatusPath == "" {
 		return
@@ -202,6 +203,7 @@ func (s *Server) writeStatus(ctx context.Context, addr string, services []string
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-s.Core.changed:
 		}
 	}
 }
