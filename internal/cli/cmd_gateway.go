@@ -49,9 +49,17 @@ also across crashes and restarts.`,
 		&cobra.Command{Use: "start", Short: "Start the gateway in the background; done when it is healthy", Args: exactArgs(0, "no arguments"),
 			RunE: func(*cobra.Command, []string) error { return app.gatewayStart() }},
 		&cobra.Command{Use: "stop", Short: "Stop the background gateway (SIGTERM) and wait for it", Args: exactArgs(0, "no arguments"),
-			RunE: func(*cobra.Command, []string) error { return app.gatewayStop() }},
+			RunE: func(*cobra.Command, []string) error {
+				if done, err := app.gatewaySystemd("stop"); done {
+					return err
+				}
+				return app.gatewayStop()
+			}},
 		&cobra.Command{Use: "restart", Short: "Stop the gateway and start a new one (not its child); done when healthy", Args: exactArgs(0, "no arguments"),
 			RunE: func(*cobra.Command, []string) error {
+				if done, err := app.gatewaySystemd("restart"); done {
+					return err
+				}
 				if err := app.gatewayStop(); err != nil {
 					return err
 				}

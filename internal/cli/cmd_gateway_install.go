@@ -207,3 +207,51 @@ func (a *App) gatewayDocker(image string) error {
 		"the -p 127.0.0.1:... publishing keeps them reachable from this host's loopback only.")
 	return nil
 }
+
+// gatewayUnitActive finds an installed, active systemd unit of this
+// profile's gateway (user unit first, then system unit): such a gateway
+// is stopped and restarted through systemctl, or Restart=always would
+// bring back what `stop` ended, and `restart` would race systemd.
+func (a *App) gatewayUnitActive() (gateway.Systemctl, string, bool) {
+	for _, system := range []bool{false, true} {
+		u, path, err := a.gatewayUnit(system)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		s := a.systemctl(!system)
+		if s.Run == nil {
+			continue
+		}
+		name := gateway.UnitName(u.Profile)
+		args := []string{"is-active", "--quiet", name}
+		if !system {
+			args = append([]string{"--user"}, args...)
+		}
+		if _, err := s.Run(args...); err == nil {
+			return s, name, true
+		}
+	}
+	return gateway.Systemctl{}, "", false
+}
+
+// gatewaySystemd runs `systemctl [--user] VERB UNIT` for a gateway that
+// systemd runs; false when none does. With Type=notify, start and
+// restart return once the gateway said READY=1 (every adapter connected).
+func (a *App) gatewaySystemd(verb string) (bool, error) {
+	s, name, ok := a.gatewayUnitActive()
+	if !ok {
+		return false, nil
+	}
+	args := []string{verb, name}
+	if s.User {
+		args = append([]string{"--user"}, args...)
+	}
+	if out, err := s.Run(args...); err != nil {
+		return true, fmt.Errorf("systemctl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	fmt.Fprintf(a.Stdout, "gateway: systemctl %s done (systemd runs this gateway)\n", strings.Join(args, " "))
+	return true, nil
+}

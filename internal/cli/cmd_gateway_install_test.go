@@ -132,3 +132,26 @@ func TestGatewayInstallDocker(t *testing.T) {
 		t.Error("--docker wrote a unit")
 	}
 }
+
+// TestGatewayRestartThroughSystemd: a gateway that an installed, active
+// unit runs is stopped and restarted with systemctl, not by signal (which
+// Restart=always would undo, or race).
+func TestGatewayRestartThroughSystemd(t *testing.T) {
+	t.Parallel()
+	e := newInstallEnv(t, true, false)
+	if r := e.run("gateway", "install"); r.code != 0 {
+		t.Fatalf("install: %+v", r)
+	}
+	os.Remove(e.log)
+	if r := e.run("gateway", "restart"); r.code != 0 || !strings.Contains(r.stdout, "systemctl --user restart hermes-gateway.service") {
+		t.Fatalf("restart: %+v", r)
+	}
+	if r := e.run("gateway", "stop"); r.code != 0 {
+		t.Fatalf("stop: %+v", r)
+	}
+	want := []string{"--user is-active --quiet hermes-gateway.service", "--user restart hermes-gateway.service",
+		"--user is-active --quiet hermes-gateway.service", "--user stop hermes-gateway.service"}
+	if got := e.calls(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("systemctl calls %q, want %q", got, want)
+	}
+}
