@@ -51,15 +51,24 @@ also across crashes and restarts.`,
 		&cobra.Command{Use: "start", Short: "Start the gateway in the background; done when it is healthy", Args: exactArgs(0, "no arguments"),
 			RunE: func(*cobra.Command, []string) error { return app.gatewayStart() }},
 		&cobra.Command{Use: "stop", Short: "Stop the background gateway (SIGTERM) and wait for it", Args: exactArgs(0, "no arguments"),
-			RunE: func(*cobra.Command, []string) error { return app.gatewayStop() }},
+			RunE: func(*cobra.Command, []string) error {
+				if done, err := app.gatewaySystemd("stop"); done {
+					return err
+				}
+				return app.gatewayStop()
+			}},
 		&cobra.Command{Use: "restart", Short: "Stop the gateway and start a new one (not its child); done when healthy", Args: exactArgs(0, "no arguments"),
 			RunE: func(*cobra.Command, []string) error {
+				if done, err := app.gatewaySystemd("restart"); done {
+					return err
+				}
 				if err := app.gatewayStop(); err != nil {
 					return err
 				}
 				return app.gatewayStart()
 			}},
 	)
+	c.AddCommand(newGatewayInstallCmds(app)...)
 	return c
 }
 
@@ -185,6 +194,7 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		}}
 	core := gateway.New(gateway.Options{Store: st, Agent: agent, Adapters: adapters, Authorize: auth.Decide,
 		Retries: cfg.Gateway.DeliveryRetries, BusyMode: cfg.Gateway.BusyMode, RestartDelay: cfg.Gateway.RestartDelay.D(),
+		DrainTimeout: cfg.Gateway.DrainTimeout.D(),
 		GroupPerUser: func(name string) bool { c, _ := chatSettings(live.cfg.Load(), name); return c.GroupSessionsPerUser },
 		Commands:     &gateway.Commands{Sessions: agent}, Logf: a.gatewayLogf})
 	approver.Bind(core, agent)
@@ -202,9 +212,10 @@ func (a *App) gatewayRun(ctx context.Context) error {
 		}
 		defer stopCron()
 	}
-	go a.gatewayReload(ctx, h, live, core)
+	notify, watchdog := gateway.SystemdNotifier(a.gatewayLogf)
+	go a.gatewayReload(ctx, h, live, core, notify)
 	srv := &gateway.Server{Core: core, Services: services, Listen: cfg.Gateway.HealthListen,
-		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf, Version: version.String()}
+		StatusPath: h.Path(gatewayStatusFile), Logf: a.gatewayLogf, Version: version.String(), Notify: notify, Watchdog: watchdog}
 	a.gatewayLogf("running for %s (pid %d): %d platform(s), %d service(s)", displayPath(h.Dir), os.Getpid(), len(adapters), len(services))
 	return srv.Run(ctx)
 }
@@ -286,7 +297,7 @@ type liveConfig struct {
 // change. Allowlists, pairing behaviour, home channels, group sessions,
 // busy mode, retries, restart delay and the approval timeout follow;
 // platforms, listeners and the model need a restart.
-func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig, core *gateway.Core) {
+func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig, core *gateway.Core, notify func(string)) {
 	hup := make(chan os.Signal, 1)
 	if a.ownsProcess {
 		signal.Notify(hup, syscall.SIGHUP)
@@ -294,7 +305,7 @@ func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig,
 	}
 	var next *config.Config
 	var nextEnv *config.Env
-	r := &gateway.Reloader{Paths: []string{h.Path(home.ConfigFile), h.Path(home.EnvFile)}, Logf: a.gatewayLogf,
+	r := &gateway.Reloader{Paths: []string{h.Path(home.ConfigFile), h.Path(home.EnvFile)}, Logf: a.gatewayLogf, Notify: notify,
 		Load: func() error {
 			l, err := config.Load(h.Path(home.ConfigFile))
 			if err != nil {
@@ -311,7 +322,7 @@ func (a *App) gatewayReload(ctx context.Context, h *home.Home, live *liveConfig,
 			live.cfg.Store(next)
 			live.env.Store(nextEnv)
 			g := next.Gateway
-			core.SetSettings(g.DeliveryRetries, g.BusyMode, g.RestartDelay.D())
+			core.SetSettings(g.DeliveryRetries, g.BusyMode, g.RestartDelay.D(), g.DrainTimeout.D())
 		}}
 	r.Run(ctx, hup)
 }

@@ -22,7 +22,8 @@ import (
 const gatewayWait = 60 * time.Second
 
 // gatewayStop sends SIGTERM to the running gateway and waits until its
-// lock is free.
+// lock is free: it drains its running turns (gateway.drain_timeout), cuts
+// off the rest, which the next start answers, and exits.
 func (a *App) gatewayStop() error {
 	h, err := a.Home()
 	if err != nil {
@@ -37,10 +38,15 @@ func (a *App) gatewayStop() error {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		return fmt.Errorf("stop gateway pid %d: %w", pid, err)
 	}
-	deadline := time.Now().Add(gatewayWait)
+	// The gateway drains running turns for gateway.drain_timeout first.
+	wait := gatewayWait
+	if l, err := a.Config(); err == nil {
+		wait += l.Config.Gateway.DrainTimeout.D()
+	}
+	deadline := time.Now().Add(wait)
 	for gatewayLocked(pidPath) {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("gateway pid %d did not stop within %s: kill it with kill -9 %d (nothing journaled is lost)", pid, gatewayWait, pid)
+			return fmt.Errorf("gateway pid %d did not stop within %s: kill it with kill -9 %d (nothing journaled is lost)", pid, wait, pid)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -105,7 +111,7 @@ func (a *App) gatewayStart() error {
 			return fmt.Errorf("the gateway exited at start (%v): see %s", err, displayPath(logPath))
 		default:
 		}
-		if st, err := gateway.ReadStatus(h.Path(gatewayStatusFile)); err == nil && st.Running && st.PID == pid && healthy(st.Health) {
+		if st, err := gateway.ReadStatus(h.Path(gatewayStatusFile)); err == nil && st.Running && st.PID == pid && st.Ready && healthy(st.Health) {
 			fmt.Fprintf(a.Stdout, "gateway: running (pid %d), health http://%s/healthz, log %s\n", pid, st.Health, displayPath(logPath))
 			return nil
 		}

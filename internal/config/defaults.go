@@ -100,6 +100,7 @@ func Default() *Config {
 			BusyMode:               "queue",
 			RestartDelay:           dur(5 * time.Second),
 			DeliveryRetries:        5,
+			DrainTimeout:           dur(30 * time.Second),
 		},
 		Cron: Cron{
 			Enabled:         true,

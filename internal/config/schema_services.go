@@ -92,6 +92,7 @@ type Gateway struct {
 	BusyMode               string   `yaml:"busy_mode" desc:"a message that arrives while the agent runs: queue it or interrupt the run" enum:"queue,interrupt"`
 	RestartDelay           Duration `yaml:"restart_delay" desc:"pause before a restarted platform reconnects" min:"0s" max:"10m"`
 	DeliveryRetries        int      `yaml:"delivery_retries" desc:"attempts to send a reply before it is recorded as failed" min:"1" max:"50"`
+	DrainTimeout           Duration `yaml:"drain_timeout" desc:"on stop or restart, time running turns get to finish; the rest are cut off and answered after the restart" min:"0s" max:"1h"`
 }
 
 // Cron configures the scheduler.

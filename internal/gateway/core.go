@@ -47,6 +47,10 @@ type Options struct {
 	BusyMode string
 	// RestartDelay is gateway.restart_delay.
 	RestartDelay time.Duration
+	// DrainTimeout is gateway.drain_timeout: on shutdown, how long running
+	// turns may finish before they are cut off (marked interrupted by
+	// restart and resumed at the next start); 0 cuts them off at once.
+	DrainTimeout time.Duration
 	// GroupPerUser says, per platform, whether groups have one session
 	// per participant (platforms.<name>.group_sessions_per_user).
 	GroupPerUser func(platform string) bool
@@ -56,19 +60,32 @@ type Options struct {
 	Now      func() time.Time
 }
 
+// InterruptedByRestart is the ledger's note on a message whose turn a
+// shutdown cut off.
+const InterruptedByRestart = "interrupted by restart"
+
+// resumeNote goes with a message whose earlier turn was started and cut
+// off (by a drain that timed out, or a crash).
+const resumeNote = "The gateway stopped while you were answering this message, so your earlier attempt was cut off " +
+	"(tool calls it made may or may not have taken effect). Answer it now."
+
 // Core is the gateway's message loop; it implements platform.Handler.
 type Core struct {
 	o        Options
 	out      *outbox
 	adapters map[string]platform.Adapter
 
-	mu      sync.Mutex
-	lanes   map[string]*lane // by session key
-	status  map[string]AdapterStatus
-	wg      sync.WaitGroup
-	baseCtx context.Context
-	pending map[string]chan guard.Answer // approvals waiting, by session key
-	origin  map[string]platform.Message  // the last message of each session, where approvals are asked
+	alive   chan chan struct{} // Alive's requests, answered by Run's loop
+	changed chan struct{}      // an adapter's connection changed (for the status file)
+
+	mu       sync.Mutex
+	draining bool             // shutting down: no new turns start
+	lanes    map[string]*lane // by session key
+	status   map[string]AdapterStatus
+	wg       sync.WaitGroup
+	baseCtx  context.Context
+	pending  map[string]chan guard.Answer // approvals waiting, by session key
+	origin   map[string]platform.Message  // the last message of each session, where approvals are asked
 }
 
 // AdapterStatus is the connection state of one adapter.
@@ -101,7 +118,7 @@ func New(o Options) *Core {
 	if o.GroupPerUser == nil {
 		o.GroupPerUser = func(string) bool { return true }
 	}
-	c := &Core{o: o, adapters: map[string]platform.Adapter{}, lanes: map[string]*lane{},
+	c := &Core{o: o, adapters: map[string]platform.Adapter{}, lanes: map[string]*lane{}, alive: make(chan chan struct{}), changed: make(chan struct{}, 1),
 		status: map[string]AdapterStatus{}, pending: map[string]chan guard.Answer{}, origin: map[string]platform.Message{}}
 	c.out = &outbox{st: o.Store, retries: o.Retries, backoff: o.Backoff, now: o.Now, logf: o.Logf}
 	for _, a := range o.Adapters {
@@ -112,12 +129,19 @@ func New(o Options) *Core {
 }
 
 // SetSettings applies reloaded gateway settings: delivery retries, busy
-// mode and restart delay take effect for what happens next.
-func (c *Core) SetSettings(retries int, busyMode string, restartDelay time.Duration) {
+// mode, restart delay and drain timeout take effect for what happens next.
+func (c *Core) SetSettings(retries int, busyMode string, restartDelay, drainTimeout time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.o.BusyMode, c.o.RestartDelay = busyMode, restartDelay
+	c.o.BusyMode, c.o.RestartDelay, c.o.DrainTimeout = busyMode, restartDelay, drainTimeout
 	c.out.setRetries(retries)
+}
+
+// DrainTimeout is how long a shutdown waits for running turns.
+func (c *Core) DrainTimeout() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.o.DrainTimeout
 }
 
 func (c *Core) restartDelay() time.Duration {
@@ -151,11 +175,16 @@ func OriginOf(m platform.Message) string {
 
 // Run processes the messages left open by an earlier process, then runs
 // every adapter (restarting one that fails after RestartDelay) until ctx
-// ends. Turns in flight are cancelled with ctx and stay open in the
-// ledger for the next start.
+// ends. Then it drains: no new turn starts, the running ones have
+// DrainTimeout to finish and send their replies, and those still running
+// are cut off, marked interrupted by restart, and left open in the ledger
+// for the next start.
 func (c *Core) Run(ctx context.Context) error {
+	turns, cutOff := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutOff()
 	c.mu.Lock()
-	c.baseCtx = ctx
+	c.baseCtx = turns
+	c.draining = false
 	c.mu.Unlock()
 	if err := c.recover(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -171,10 +200,87 @@ func (c *Core) Run(ctx context.Context) error {
 			c.runAdapter(ctx, a)
 		}()
 	}
-	<-ctx.Done()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case reply := <-c.alive:
+			c.answerAlive(ctx, reply)
+		}
+	}
+	c.mu.Lock()
+	c.draining = true
+	c.mu.Unlock()
 	wg.Wait()
-	c.wg.Wait()
+	c.drainTurns(cutOff)
 	return nil
+}
+
+// drainTurns waits up to DrainTimeout for the running turns, then cuts
+// the rest off and waits for them to record it.
+func (c *Core) drainTurns(cutOff context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	timeout := c.DrainTimeout()
+	if n := c.running(); n > 0 && timeout > 0 {
+		c.o.Logf("draining: waiting up to %s for %d running turn(s)", timeout, n)
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case reply := <-c.alive:
+			c.answerAlive(context.Background(), reply)
+			continue
+		case <-t.C:
+		}
+		break
+	}
+	if n := c.running(); n > 0 {
+		c.o.Logf("drain timeout (%s): interrupting %d turn(s); they are answered after the restart", timeout, n)
+	}
+	cutOff()
+	<-done
+}
+
+// running counts the lanes with a turn in progress.
+func (c *Core) running() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, l := range c.lanes {
+		if l.running {
+			n++
+		}
+	}
+	return n
+}
+
+// Alive reports whether Run's loop answers and the ledger can be read
+// within ctx: what the systemd watchdog is fed on. A wedged loop or store
+// stops the pings, so systemd restarts the gateway.
+func (c *Core) Alive(ctx context.Context) bool {
+	reply := make(chan struct{})
+	select {
+	case c.alive <- reply:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case <-reply:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (c *Core) answerAlive(ctx context.Context, reply chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := c.o.Store.InboundMessage(ctx, "\x00alive"); errors.Is(err, store.ErrNotFound) {
+		close(reply)
+	}
 }
 
 func (c *Core) runAdapter(ctx context.Context, a platform.Adapter) {
@@ -223,7 +329,7 @@ func (c *Core) Inbound(ctx context.Context, m platform.Message) error {
 	if m.Platform == "" || m.ChatID == "" || m.ID == "" {
 		return errors.New("inbound message without platform, chat or id")
 	}
-	fresh, err := c.o.Store.JournalInbound(ctx, toRow(m), c.o.Now())
+	fresh, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.JournalInbound(ctx, toRow(m), c.o.Now()) })
 	if err != nil {
 		return err
 	}
@@ -245,6 +351,10 @@ func (c *Core) Connected(name string, up bool, err error) {
 		st.Error = err.Error()
 	}
 	c.status[name] = st
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
 	v := 0.0
 	if up {
 		v = 1
@@ -282,6 +392,9 @@ func (c *Core) enqueue(m platform.Message) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.draining {
+		return // journaled: the next start answers it
+	}
 	l := c.lanes[key]
 	if l == nil {
 		l = &lane{}
@@ -304,7 +417,7 @@ func (c *Core) drain(laneKey string, l *lane) {
 	for {
 		c.mu.Lock()
 		base := c.baseCtx
-		if len(l.queue) == 0 || base == nil || base.Err() != nil {
+		if len(l.queue) == 0 || base == nil || base.Err() != nil || c.draining {
 			l.running = false
 			if len(l.queue) == 0 {
 				delete(c.lanes, laneKey)
@@ -343,12 +456,24 @@ func (c *Core) process(ctx context.Context, key string) {
 		c.finish(base, key, c.flush(base, a, parts))
 		return
 	}
-	if ok, err := c.o.Store.StartInbound(base, key, c.o.Now()); err != nil || !ok {
+	if ok, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.StartInbound(base, key, c.o.Now()) }); err != nil || !ok {
+		if err != nil {
+			c.o.Logf("ledger: %v", err)
+		}
 		return
 	}
-	reply, buttons := c.answer(ctx, session, m, a)
+	reply, buttons := c.answer(ctx, session, m, a, row.Status == store.InboundProcessing)
 	if base.Err() != nil {
-		return // shutting down: stays processing, done again after restart
+		// Cut off by a shutdown: stays open, processed again at the next
+		// start with a note that it was interrupted.
+		mark, cancel := context.WithTimeout(context.WithoutCancel(base), 5*time.Second)
+		defer cancel()
+		if _, err := ledgerWrite(&c.out.wmu, func() (bool, error) {
+			return c.o.Store.InterruptInbound(mark, key, InterruptedByRestart, c.o.Now())
+		}); err != nil {
+			c.o.Logf("ledger: %v", err)
+		}
+		return
 	}
 	if reply == "" {
 		c.finish(base, key, nil)
@@ -359,7 +484,7 @@ func (c *Core) process(ctx context.Context, key string) {
 
 // answer produces the reply to m: a denial, a command's answer or an
 // agent turn.
-func (c *Core) answer(ctx context.Context, session string, m platform.Message, a platform.Adapter) (string, [][]platform.Button) {
+func (c *Core) answer(ctx context.Context, session string, m platform.Message, a platform.Adapter, resumed bool) (string, [][]platform.Button) {
 	d := Decision{}
 	if c.o.Authorize != nil {
 		d = c.o.Authorize(ctx, m)
@@ -376,7 +501,11 @@ func (c *Core) answer(ctx context.Context, session string, m platform.Message, a
 	c.mu.Unlock()
 	stopTyping := c.typing(ctx, a, m)
 	defer stopTyping()
-	res, err := c.o.Agent.Turn(ctx, platform.TurnRequest{SessionKey: session, Text: m.Text, Source: m.Platform, Origin: OriginOf(m)})
+	req := platform.TurnRequest{SessionKey: session, Text: m.Text, Source: m.Platform, Origin: OriginOf(m)}
+	if resumed {
+		req.System = resumeNote
+	}
+	res, err := c.o.Agent.Turn(ctx, req)
 	metricTurns.WithLabelValues(m.Platform, outcome(err)).Inc()
 	if err != nil {
 		if c.baseContext().Err() != nil {
@@ -431,7 +560,7 @@ func (c *Core) reply(ctx context.Context, a platform.Adapter, m platform.Message
 		ds[i] = store.Delivery{Key: "reply:" + m.Key() + ":" + strconv.Itoa(i), Platform: m.Platform, ChatID: m.ChatID,
 			ThreadID: m.ThreadID, ReplyTo: m.ID, InboundKey: m.Key(), Text: p}
 	}
-	if err := c.o.Store.QueueDeliveries(ctx, ds, c.o.Now()); err != nil {
+	if _, err := ledgerWrite(&c.out.wmu, func() (bool, error) { return true, c.o.Store.QueueDeliveries(ctx, ds, c.o.Now()) }); err != nil {
 		return err
 	}
 	for i, d := range ds {
@@ -466,7 +595,7 @@ func (c *Core) finish(ctx context.Context, key string, err error) {
 	if err != nil {
 		status, text = store.InboundFailed, err.Error()
 	}
-	if _, ferr := c.o.Store.FinishInbound(ctx, key, status, text, c.o.Now()); ferr != nil {
+	if _, ferr := ledgerWrite(&c.out.wmu, func() (bool, error) { return c.o.Store.FinishInbound(ctx, key, status, text, c.o.Now()) }); ferr != nil {
 		c.o.Logf("ledger: %v", ferr)
 	}
 }

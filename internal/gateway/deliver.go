@@ -185,7 +185,7 @@ func (d *Deliverer) send(ctx context.Context, entry, jobID, id, text string) err
 		for i, p := range parts {
 			ds[i] = store.Delivery{Key: deliveryKey(id, to, i), Platform: to.platform, ChatID: to.chat, ThreadID: to.thread, Text: p}
 		}
-		if err := d.Core.o.Store.QueueDeliveries(ctx, ds, d.Core.o.Now()); err != nil {
+		if _, err := ledgerWrite(&d.Core.out.wmu, func() (bool, error) { return true, d.Core.o.Store.QueueDeliveries(ctx, ds, d.Core.o.Now()) }); err != nil {
 			return err
 		}
 		for _, x := range ds {

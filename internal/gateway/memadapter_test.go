@@ -99,7 +99,7 @@ func echo() funcAgent {
 
 func allowAll(context.Context, platform.Message) Decision { return Decision{Allow: true} }
 
-func openStore(t *testing.T, path string) *store.Store {
+func openStore(t testing.TB, path string) *store.Store {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "state.db")

@@ -21,6 +21,7 @@ const ResentPrefix = "(resent) "
 type outbox struct {
 	st      *store.Store
 	mu      sync.Mutex
+	wmu     sync.Mutex // ledger writes take turns (ledgerWrite)
 	retries int
 	backoff func(attempt int) time.Duration
 	now     func() time.Time
@@ -51,7 +52,7 @@ func (o *outbox) send(ctx context.Context, a platform.Adapter, key string, butto
 	retries := max(o.retries, 1)
 	o.mu.Unlock()
 	for mine := 0; ; mine++ {
-		before, err := o.st.AttemptDelivery(ctx, key, o.now())
+		before, err := ledgerWrite(&o.wmu, func() (int, error) { return o.st.AttemptDelivery(ctx, key, o.now()) })
 		if err != nil {
 			return err
 		}
@@ -64,18 +65,22 @@ func (o *outbox) send(ctx context.Context, a platform.Adapter, key string, butto
 		sent, serr := a.Send(ctx, platform.Outbound{ChatID: d.ChatID, ThreadID: d.ThreadID, Text: text,
 			ReplyTo: d.ReplyTo, Buttons: buttons, Key: key})
 		if serr == nil {
-			_, err := o.st.FinishDelivery(context.WithoutCancel(ctx), key, store.OutboundSent, sent.ID, "", o.now())
+			_, err := ledgerWrite(&o.wmu, func() (bool, error) {
+				return o.st.FinishDelivery(context.WithoutCancel(ctx), key, store.OutboundSent, sent.ID, "", o.now())
+			})
 			return err
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if before+1 >= retries {
-			_, _ = o.st.FinishDelivery(ctx, key, store.OutboundFailed, "", serr.Error(), o.now())
+			_, _ = ledgerWrite(&o.wmu, func() (bool, error) {
+				return o.st.FinishDelivery(ctx, key, store.OutboundFailed, "", serr.Error(), o.now())
+			})
 			o.logf("delivery %s to %s failed after %d attempts: %v", key, d.Platform, before+1, serr)
 			return fmt.Errorf("send to %s: %w", d.Platform, serr)
 		}
-		_ = o.st.NoteDeliveryError(ctx, key, serr.Error(), o.now())
+		_, _ = ledgerWrite(&o.wmu, func() (bool, error) { return true, o.st.NoteDeliveryError(ctx, key, serr.Error(), o.now()) })
 		t := time.NewTimer(o.backoff(before))
 		select {
 		case <-ctx.Done():
@@ -131,4 +136,14 @@ func split(text string, n int) []string {
 		out = append(out, text)
 	}
 	return out
+}
+
+// ledgerWrite runs one ledger write with the gateway's writers taking
+// turns: SQLite has one writer at a time, and hundreds of lanes polling
+// its busy handler at once starve some past the busy timeout (a 500-chat
+// burst lost replies that way); a Go mutex queues them instead.
+func ledgerWrite[T any](mu *sync.Mutex, f func() (T, error)) (T, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	return f()
 }

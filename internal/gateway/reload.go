@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
 )
 
 // Reloader reloads the configuration on SIGHUP or when one of Paths
@@ -18,6 +20,9 @@ type Reloader struct {
 	Apply    func()
 	Logf     func(string, ...any)
 	Interval time.Duration // polling; 0 is 2s
+	// Notify, when set, tells systemd RELOADING=1 before a reload and
+	// READY=1 after it (applied or rejected).
+	Notify func(state string)
 
 	stamps []string
 }
@@ -52,6 +57,10 @@ func (r *Reloader) Changed() bool {
 
 // Reload loads and, when valid, applies; it reports whether it applied.
 func (r *Reloader) Reload(why string) bool {
+	if r.Notify != nil {
+		r.Notify(reloadingState())
+		defer r.Notify(daemon.SdNotifyReady)
+	}
 	if err := r.Load(); err != nil {
 		r.Logf("config reload (%s) rejected, keeping the last good config: %v", why, err)
 		return false

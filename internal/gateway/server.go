@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hermes-go/hermes/internal/fileutil"
@@ -45,6 +46,11 @@ type Server struct {
 	Logf       func(string, ...any)
 	// Ready is called once the listeners are up, with the health address.
 	Ready func(addr string)
+	// Notify, when set, receives the systemd states: READY=1 once every
+	// adapter is connected, WATCHDOG=1 every Watchdog/2 while the core's
+	// loop answers, STOPPING=1 at shutdown.
+	Notify   func(state string)
+	Watchdog time.Duration
 }
 
 // servicePrefix is the path a shared-listener service is mounted at.
@@ -118,16 +124,10 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); errc <- s.Core.Run(coreCtx) }()
 	go func() { defer wg.Done(); s.writeStatus(coreCtx, addr, names) }()
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			runErr = err
-		}
-	}
+	runErr := s.loop(ctx, errc)
+	s.notify(daemon.SdNotifyStopping)
 	stopCore()
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second+s.Core.DrainTimeout())
 	defer cancel()
 	_ = main.Shutdown(shut)
 	for _, srv := range own {
@@ -141,7 +141,56 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
-// writeStatus rewrites the status file each second while running.
+func (s *Server) notify(state string) {
+	if s.Notify != nil {
+		s.Notify(state)
+	}
+}
+
+// loop runs until ctx ends or a listener fails, telling systemd READY=1
+// once healthy and feeding its watchdog while the core answers.
+func (s *Server) loop(ctx context.Context, errc <-chan error) error {
+	ready := time.NewTicker(100 * time.Millisecond)
+	defer ready.Stop()
+	var wd <-chan time.Time
+	if s.Notify != nil && s.Watchdog > 0 {
+		t := time.NewTicker(s.Watchdog / 2)
+		defer t.Stop()
+		wd = t.C
+	}
+	readyC := ready.C
+	if s.Notify == nil {
+		readyC = nil
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		case <-readyC:
+			if s.Core.Ready() {
+				s.notify(daemon.SdNotifyReady)
+				ready.Stop()
+				readyC = nil
+			}
+		case <-wd:
+			actx, cancel := context.WithTimeout(ctx, s.Watchdog/4)
+			if s.Core.Alive(actx) {
+				s.notify(daemon.SdNotifyWatchdog)
+			} else if ctx.Err() == nil {
+				s.Logf("watchdog: the gateway loop or its ledger did not answer; not pinging systemd")
+			}
+			cancel()
+		}
+	}
+}
+
+// writeStatus rewrites the status file each second while running, and at
+// once when an adapter connects or drops.
 func (s *Server) writeStatus(ctx context.Context, addr string, services []string) {
 	if s.StatusPath == "" {
 		return
@@ -156,6 +205,7 @@ func (s *Server) writeStatus(ctx context.Context, addr string, services []string
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-s.Core.changed:
 		}
 	}
 }

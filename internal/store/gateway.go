@@ -294,3 +294,16 @@ func (s *Store) SessionByKey(ctx context.Context, source, key string) (Session, 
 func (s *Store) SetSessionKey(ctx context.Context, id, key string) error {
 	return s.update(ctx, id, "key", `UPDATE sessions SET key = ? WHERE id = ?`, key, id)
 }
+
+// InterruptInbound notes on a message still processing why its turn was
+// cut off (a restart's drain timed out); it stays open, so the next start
+// processes it again. false: it is not processing.
+func (s *Store) InterruptInbound(ctx context.Context, key, reason string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE gateway_inbound SET error = ?, updated_at = ?
+		WHERE key = ? AND status = 'processing'`, s.red.String(reason), millis(at), key)
+	if err != nil {
+		return false, fmt.Errorf("interrupt inbound %s: %w", key, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
