@@ -222,6 +222,11 @@ func TestBackupOutputDirKeepQuickDryRun(t *testing.T) {
 		!strings.Contains(r.stdout, "logs/ (logs)") || !strings.Contains(r.stdout, "would include 18 files") {
 		t.Errorf("dry run: %+v\n%v -> %v", r, before, after)
 	}
+	notZip := filepath.Join(dir, "notes.txt")
+	writeFile(t, notZip, "precious", 0o600)
+	if r := hermes(t, h, nil, "backup", "--output", notZip); r.code != 1 || !strings.Contains(r.stderr, "is not a zip") {
+		t.Errorf("--output over a text file: %+v", r)
+	}
 	if r := hermes(t, h, nil, "backup", "--keep", "-1"); r.code != 2 {
 		t.Errorf("--keep -1: %+v", r)
 	}

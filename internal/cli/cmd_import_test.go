@@ -216,6 +216,12 @@ func refusedZips(t *testing.T, dir string) map[string]string {
 		return p
 	}
 	good := ent{"config.yaml", "model:\n  default: evil\n", 0}
+	dbFile := filepath.Join(t.TempDir(), "x.db")
+	fillStateDB(t, dbFile, 1)
+	dbBytes, err := os.ReadFile(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]string{
 		"path traversal":            mk("dotdot.zip", good, ent{"memories/MEMORY.md", "x", 0}, ent{"../escaped", "x", 0}),
 		"absolute path":             mk("abs.zip", good, ent{"/tmp/hermes-abs-test", "x", 0}),
@@ -225,6 +231,7 @@ func refusedZips(t *testing.T, dir string) map[string]string {
 		"symbolic link in the home": mk("parentlink.zip", good, ent{"skills/linked/SKILL.md", "x", 0}),
 		"zip bomb":                  mk("bomb.zip", good, ent{"cron/output/z", strings.Repeat("\x00", 4<<20), 0}),
 		"not an SQLite database":    mk("notdb.zip", good, ent{"state.db", "not a database", 0}),
+		"is not one":                mk("dbovertext.zip", ent{"config.yaml", string(dbBytes), 0}),
 	}
 }
 

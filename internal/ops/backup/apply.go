@@ -227,7 +227,8 @@ func restoreDB(ctx context.Context, src, dst string) error {
 		if err != nil {
 			return err
 		}
-		return runSteps(ctx, bk, func(int) {})
+		_, err = runSteps(ctx, bk, func(int) {})
+		return err
 	})
 	if err != nil {
 		return err

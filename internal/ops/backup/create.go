@@ -115,7 +115,23 @@ func Target(root, output string, now time.Time) (string, error) {
 	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
 		return "", fmt.Errorf("--output %s: its folder %s does not exist", output, filepath.Dir(abs))
 	}
+	if err == nil && !isZipOrEmpty(abs) {
+		return "", fmt.Errorf("--output %s exists and is not a zip; choose another path", output)
+	}
 	return abs, nil
+}
+
+// isZipOrEmpty reports whether the file at p is empty or starts like a
+// zip, so --output never replaces an unrelated file.
+func isZipOrEmpty(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [4]byte
+	n, _ := io.ReadFull(f, head[:])
+	return n == 0 || string(head[:n]) == "PK\x03\x04"
 }
 
 // freeName returns dir/hermes-backup-<now>.zip, with -2, -3... when a
@@ -278,7 +294,7 @@ func (w *zipWriter) add(it Item) error {
 	if it.DB {
 		tmp := filepath.Join(w.tmpDir, fmt.Sprintf("db-%d", w.files))
 		base := w.done
-		err := copyDB(w.ctx, it.Abs, tmp, func(copied int64) { w.report(base + min(copied, it.Size)/2) })
+		_, err := copyDB(w.ctx, it.Abs, tmp, func(copied int64) { w.report(base + min(copied, it.Size)/2) })
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
