@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,9 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // treeOf snapshots a directory: every path with its type, mode and, for
@@ -387,5 +391,63 @@ func TestBackupWhileWriting(t *testing.T) {
 	db.QueryRow(`SELECT count(*) FROM sessions WHERE source='telegram'`).Scan(&n)
 	if n < startWrites {
 		t.Errorf("restored %d busy sessions, %d were committed before the backup", n, startWrites)
+	}
+}
+
+// TestImportConfirmUnderPTY: on a terminal the import asks before
+// overwriting config.yaml and .env that differ; a yes overwrites, a no
+// keeps the home's file, and the rest is imported either way.
+func TestImportConfirmUnderPTY(t *testing.T) {
+	t.Parallel()
+	src := backupHome(t)
+	zipPath := runBackupJSON(t, src, "--output", filepath.Join(t.TempDir(), "b.zip")).Path
+	dst := t.TempDir()
+	writeFile(t, filepath.Join(dst, "config.yaml"), "model:\n  default: local\n", 0o600)
+	writeFile(t, filepath.Join(dst, ".env"), "MINE=1\n", 0o600)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		testenv.Missing(t, "a pseudo-terminal", err.Error())
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	var stdout bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		app := &App{Stdin: tty, Stdout: &stdout, Stderr: tty, Getenv: func(k string) string {
+			return map[string]string{"HERMES_HOME": dst}[k]
+		}}
+		done <- runApp(app, []string{"import", zipPath})
+	}()
+	out := &ptyOutput{}
+	go io.Copy(out, ptmx)
+	answer := func(prompt, reply string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), prompt) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no prompt %q:\n%s", prompt, out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ptmx.Write([]byte(reply + "\n"))
+	}
+	answer("overwrite .env with the archive's version? [y/N]", "n")
+	answer("overwrite config.yaml with the archive's version? [y/N]", "y")
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("import exit %d: %s\n%s", code, stdout.String(), out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("import did not finish")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, ".env")); string(b) != "MINE=1\n" {
+		t.Errorf(".env = %q, want the home's own", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "config.yaml")); string(b) != "model:\n  default: m\n" {
+		t.Errorf("config.yaml = %q, want the archive's", b)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "memories/USER.md")); err != nil || !strings.Contains(stdout.String(), "kept the home's own") {
+		t.Errorf("the rest was not imported: %v\n%s", err, stdout.String())
 	}
 }
