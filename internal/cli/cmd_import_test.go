@@ -2,6 +2,7 @@ package cli
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -449,5 +451,90 @@ func TestImportConfirmUnderPTY(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dst, "memories/USER.md")); err != nil || !strings.Contains(stdout.String(), "kept the home's own") {
 		t.Errorf("the rest was not imported: %v\n%s", err, stdout.String())
+	}
+}
+
+// TestHelperStateWriter is not a test: TestBackupWhileProcessWrites runs
+// the test binary with HERMES_TEST_STATE_WRITER set to make it a separate
+// process that writes to state.db like a gateway, printing a line per
+// committed session, until it is killed.
+func TestHelperStateWriter(t *testing.T) {
+	path := os.Getenv("HERMES_TEST_STATE_WRITER")
+	if path == "" {
+		t.Skip("runs only as the writer process of TestBackupWhileProcessWrites")
+	}
+	st, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		s, err := st.CreateSession(ctx, store.Session{Source: "telegram", Title: fmt.Sprint("chat ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AppendMessages(ctx, s.ID, llm.Message{Role: llm.RoleUser, Content: strings.Repeat("payload ", 8<<10)}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("committed")
+	}
+}
+
+// TestBackupWhileProcessWrites: another process (as the gateway is)
+// commits to state.db in WAL mode all through `hermes backup`; the
+// restored database passes PRAGMA integrity_check and holds every session
+// committed before the backup began.
+func TestBackupWhileProcessWrites(t *testing.T) {
+	t.Parallel()
+	src := backupHome(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStateWriter$")
+	cmd.Env = append(os.Environ(), "HERMES_TEST_STATE_WRITER="+filepath.Join(src, "state.db"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var commits atomic.Int64
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "committed" {
+				commits.Add(1)
+			}
+		}
+	}()
+	target := int64(300)
+	if testing.Short() {
+		target = 100
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for commits.Load() < target {
+		if time.Now().After(deadline) {
+			t.Fatalf("the writer committed only %d sessions", commits.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := commits.Load()
+	zipPath := runBackupJSON(t, src, "--output", filepath.Join(t.TempDir(), "b.zip")).Path
+	if commits.Load() == before {
+		t.Errorf("the writer committed nothing during the backup")
+	}
+	cmd.Process.Kill()
+	dst := t.TempDir()
+	if r := hermes(t, dst, nil, "import", zipPath); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	restored := filepath.Join(dst, "state.db")
+	integrityCheck(t, restored)
+	db, _ := sql.Open("sqlite", restored)
+	defer db.Close()
+	var n int64
+	db.QueryRow(`SELECT count(*) FROM sessions WHERE source='telegram'`).Scan(&n)
+	if n < before {
+		t.Errorf("restored %d sessions, %d were committed before the backup", n, before)
 	}
 }
