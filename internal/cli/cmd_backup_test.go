@@ -177,6 +177,18 @@ func TestBackupContents(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(h, ".hermes-backup-tmp-*")); len(left) != 0 {
 		t.Errorf("scratch left: %v", left)
 	}
+	// A backup saved under another name in the home is left out too; a
+	// zip of the user's own is not.
+	renamed := filepath.Join(h, "skills", "pre-update.zip")
+	if err := os.Rename(path, renamed); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(h, "skills", "mine.zip"), "PK\x05\x06"+strings.Repeat("\x00", 18), 0o600)
+	next := runBackupJSON(t, h, "--output", filepath.Join(t.TempDir(), "next.zip"))
+	want := slices.Sorted(slices.Values(append(slices.Clone(wantInBackup), "skills/mine.zip")))
+	if got := zipNames(t, next.Path); !slices.Equal(got, want) {
+		t.Errorf("second backup holds\n%q\nwant\n%q", got, want)
+	}
 }
 
 func TestBackupJSONAndRecord(t *testing.T) {

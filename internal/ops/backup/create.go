@@ -26,6 +26,10 @@ import (
 // time holds.
 const LockName = "backup.lock"
 
+// archiveComment marks a zip as a hermes backup, so a backup saved
+// under another name inside the home is still left out of the next one.
+const archiveComment = "hermes-backup v1"
+
 // tmpDirPrefix names the scratch folder of a running backup (database
 // copies), next to the zip being written.
 const tmpDirPrefix = ".hermes-backup-tmp-"
@@ -252,6 +256,9 @@ func writeZip(ctx context.Context, plan *Plan, target string, progress func(done
 		if err := w.add(it); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.zw.SetComment(archiveComment); err != nil {
+		return nil, err
 	}
 	if err := w.zw.Close(); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)

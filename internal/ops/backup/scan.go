@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -122,6 +123,10 @@ func (p *Plan) add(abs, rel string, d fs.DirEntry) error {
 		p.Skipped = append(p.Skipped, Skip{Rel: rel, Why: why})
 		return nil
 	}
+	if strings.HasSuffix(rel, ".zip") && isBackupZip(abs) {
+		p.Skipped = append(p.Skipped, Skip{Rel: rel, Why: whyBackup})
+		return nil
+	}
 	db, err := isSQLite(abs)
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", abs, err)
@@ -225,6 +230,16 @@ func isCheckout(abs, rel string) bool {
 	}
 	_, err := os.Lstat(filepath.Join(abs, ".git"))
 	return err == nil
+}
+
+// isBackupZip reports whether the zip at path was written by a backup.
+func isBackupZip(path string) bool {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return false
+	}
+	defer zr.Close()
+	return zr.Comment == archiveComment
 }
 
 // isSQLite reports whether the file at path starts with SQLite's header.
