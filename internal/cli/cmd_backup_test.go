@@ -340,3 +340,28 @@ func TestLateBar(t *testing.T) {
 		t.Errorf("no bar on the terminal: %q", out.String())
 	}
 }
+
+// TestBackupLinkedHome: a home that is a symbolic link to its folder is
+// backed up and imported like any other.
+func TestBackupLinkedHome(t *testing.T) {
+	t.Parallel()
+	real := backupHome(t)
+	link := filepath.Join(t.TempDir(), "hermes")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	got := runBackupJSON(t, link, "--output", filepath.Join(t.TempDir(), "b.zip"))
+	if names := zipNames(t, got.Path); !slices.Equal(names, wantInBackup) {
+		t.Errorf("zip holds %q", names)
+	}
+	dst := filepath.Join(t.TempDir(), "restored")
+	os.Mkdir(dst, 0o700)
+	dstLink := filepath.Join(t.TempDir(), "hermes")
+	os.Symlink(dst, dstLink)
+	if r := hermes(t, dstLink, nil, "import", got.Path); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "SOUL.md")); err != nil || string(b) != "You are calm.\n" {
+		t.Errorf("SOUL.md: %q %v", b, err)
+	}
+}

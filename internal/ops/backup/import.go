@@ -83,6 +83,9 @@ func OpenImport(zipPath, root string, lim Limits) (im *Import, err error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
+	if root, err = resolveRoot(root); err != nil {
+		return nil, err
+	}
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w (is it a hermes backup zip?)", zipPath, err)

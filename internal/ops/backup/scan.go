@@ -67,8 +67,17 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // profiles/, every other) and returns what a backup includes. skip, when
 // not empty, is a path never included (the backup being written).
 func Scan(root string, quick bool, skip string) (*Plan, error) {
+	root, err := resolveRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if skip != "" {
+		if dir, err := resolveRoot(filepath.Dir(skip)); err == nil {
+			skip = filepath.Join(dir, filepath.Base(skip))
+		}
+	}
 	p := &Plan{Root: root}
-	err := filepath.WalkDir(root, func(abs string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(abs string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", abs, err)
 		}
@@ -134,6 +143,21 @@ func (p *Plan) add(abs, rel string, d fs.DirEntry) error {
 	p.Items = append(p.Items, Item{Rel: rel, Abs: abs, Size: fi.Size(), DB: db, Mode: fi.Mode().Perm()})
 	p.Total += fi.Size()
 	return nil
+}
+
+// resolveRoot makes root absolute and follows links, so a home that is a
+// symbolic link (~/.hermes -> /data/hermes) is walked. A missing root is
+// returned as it is.
+func resolveRoot(root string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return abs, nil
+	}
+	return real, err
 }
 
 func mustRel(root, abs string) string {
