@@ -302,8 +302,8 @@ func (w *zipWriter) add(it Item) error {
 		tmp := filepath.Join(w.tmpDir, fmt.Sprintf("db-%d", w.files))
 		base := w.done
 		_, err := copyDB(w.ctx, it.Abs, tmp, func(copied int64) { w.report(base + min(copied, it.Size)/2) })
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+		if _, serr := os.Stat(it.Abs); err != nil && errors.Is(serr, fs.ErrNotExist) {
+			return nil // removed since the scan
 		}
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)

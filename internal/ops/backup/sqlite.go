@@ -45,7 +45,8 @@ func dsn(path string, pragmas ...string) string {
 // copied so far (it may go back when a write restarts the copy). It
 // returns how often another connection's write restarted the copy.
 func copyDB(ctx context.Context, src, dst string, progress func(copied int64)) (restarts int, err error) {
-	db, err := sql.Open("sqlite", dsn(src, "busy_timeout(10000)", "query_only(1)"))
+	// mode=rw: never create src (a database removed since the scan).
+	db, err := sql.Open("sqlite", dsn(src, "busy_timeout(10000)", "query_only(1)")+"&mode=rw")
 	if err != nil {
 		return 0, fmt.Errorf("open %s: %w", src, err)
 	}
@@ -64,7 +65,7 @@ func copyDB(ctx context.Context, src, dst string, progress func(copied int64)) (
 		if !ok {
 			return errors.New("the SQLite driver has no online backup API")
 		}
-		bk, err := b.NewBackup(dst)
+		bk, err := b.NewBackup(dsn(dst))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -119,4 +120,18 @@ func TestRestoreDBInPlace(t *testing.T) {
 		t.Fatalf("open connection sees %d rows, %v", n, err)
 	}
 	check(t, dst, "integrity_check")
+}
+
+// TestCopyDBNeverCreatesSource: a database removed since the scan is not
+// recreated empty by the copy.
+func TestCopyDBNeverCreatesSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "gone.db")
+	if _, err := copyDB(context.Background(), src, filepath.Join(dir, "copy.db"), nil); err == nil {
+		t.Fatal("copied a missing database")
+	}
+	if _, err := os.Stat(src); err == nil {
+		t.Error("the copy created the missing source")
+	}
 }
