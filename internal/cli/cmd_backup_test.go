@@ -2,20 +2,26 @@ package cli
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/ops/backup"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // backupHome builds a realistic home: every kind of file the spec lists,
@@ -141,7 +147,7 @@ func TestBackupContents(t *testing.T) {
 	t.Parallel()
 	h := backupHome(t)
 	r := hermes(t, h, nil, "backup")
-	if r.code != 0 {
+	if r.code != 0 || r.stderr != "" { // no progress bar off a terminal
 		t.Fatalf("%+v", r)
 	}
 	for _, want := range []string{"config.yaml", "memories/", "profiles/work/", "state.db", "(online copy)", "18 files", "sha256 "} {
@@ -170,6 +176,18 @@ func TestBackupContents(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(h, ".hermes-backup-tmp-*")); len(left) != 0 {
 		t.Errorf("scratch left: %v", left)
+	}
+	// A backup saved under another name in the home is left out too; a
+	// zip of the user's own is not.
+	renamed := filepath.Join(h, "skills", "pre-update.zip")
+	if err := os.Rename(path, renamed); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(h, "skills", "mine.zip"), "PK\x05\x06"+strings.Repeat("\x00", 18), 0o600)
+	next := runBackupJSON(t, h, "--output", filepath.Join(t.TempDir(), "next.zip"))
+	want := slices.Sorted(slices.Values(append(slices.Clone(wantInBackup), "skills/mine.zip")))
+	if got := zipNames(t, next.Path); !slices.Equal(got, want) {
+		t.Errorf("second backup holds\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -222,6 +240,11 @@ func TestBackupOutputDirKeepQuickDryRun(t *testing.T) {
 		!strings.Contains(r.stdout, "logs/ (logs)") || !strings.Contains(r.stdout, "would include 18 files") {
 		t.Errorf("dry run: %+v\n%v -> %v", r, before, after)
 	}
+	notZip := filepath.Join(dir, "notes.txt")
+	writeFile(t, notZip, "precious", 0o600)
+	if r := hermes(t, h, nil, "backup", "--output", notZip); r.code != 1 || !strings.Contains(r.stderr, "is not a zip") {
+		t.Errorf("--output over a text file: %+v", r)
+	}
 	if r := hermes(t, h, nil, "backup", "--keep", "-1"); r.code != 2 {
 		t.Errorf("--keep -1: %+v", r)
 	}
@@ -250,5 +273,95 @@ func TestBackupConcurrent(t *testing.T) {
 	}
 	if r := hermes(t, h, nil, "backup"); r.code != 0 {
 		t.Errorf("after unlock: %+v", r)
+	}
+}
+
+// TestBackupConcurrentReal: two backups started together: each either
+// finishes or refuses with the clear busy message; at least one finishes.
+func TestBackupConcurrentReal(t *testing.T) {
+	t.Parallel()
+	h := backupHome(t)
+	fillStateDB(t, filepath.Join(h, "state.db"), 200)
+	out := t.TempDir()
+	results := make(chan result, 2)
+	for range 2 {
+		go func() { results <- hermes(t, h, nil, "backup", "--output", out) }()
+	}
+	ok := 0
+	for range 2 {
+		r := <-results
+		switch {
+		case r.code == 0:
+			ok++
+		case !strings.Contains(r.stderr, "another backup or import of") || !strings.Contains(r.stderr, "wait for it to finish"):
+			t.Errorf("unclear failure: %+v", r)
+		}
+	}
+	if ok == 0 {
+		t.Error("neither backup finished")
+	}
+	if m, _ := filepath.Glob(filepath.Join(out, "*")); len(m) != ok {
+		t.Errorf("%d backups finished, %d files: %v", ok, len(m), m)
+	}
+}
+
+// TestLateBar: the progress bar stays hidden during the first second and
+// on anything but a terminal, and draws on a terminal after that.
+func TestLateBar(t *testing.T) {
+	t.Parallel()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		testenv.Missing(t, "a pseudo-terminal", err.Error())
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	var buf bytes.Buffer
+	if b := (&App{Stderr: &buf}).newLateBar(); b.tty {
+		t.Error("a buffer counts as a terminal")
+	}
+	b := (&App{Stderr: tty}).newLateBar()
+	if !b.tty {
+		t.Fatal("a pty is not seen as a terminal")
+	}
+	b.update(10, 100)
+	if b.bar != nil {
+		t.Error("the bar appeared before a second passed")
+	}
+	b.start = time.Now().Add(-2 * time.Second)
+	b.update(50, 100)
+	b.finish()
+	out := &ptyOutput{}
+	go io.Copy(out, ptmx)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "backup") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "backup") {
+		t.Errorf("no bar on the terminal: %q", out.String())
+	}
+}
+
+// TestBackupLinkedHome: a home that is a symbolic link to its folder is
+// backed up and imported like any other.
+func TestBackupLinkedHome(t *testing.T) {
+	t.Parallel()
+	real := backupHome(t)
+	link := filepath.Join(t.TempDir(), "hermes")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	got := runBackupJSON(t, link, "--output", filepath.Join(t.TempDir(), "b.zip"))
+	if names := zipNames(t, got.Path); !slices.Equal(names, wantInBackup) {
+		t.Errorf("zip holds %q", names)
+	}
+	dst := filepath.Join(t.TempDir(), "restored")
+	os.Mkdir(dst, 0o700)
+	dstLink := filepath.Join(t.TempDir(), "hermes")
+	os.Symlink(dst, dstLink)
+	if r := hermes(t, dstLink, nil, "import", got.Path); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "SOUL.md")); err != nil || string(b) != "You are calm.\n" {
+		t.Errorf("SOUL.md: %q %v", b, err)
 	}
 }

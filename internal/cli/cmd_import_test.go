@@ -2,12 +2,15 @@ package cli
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,9 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/llm"
 	"github.com/hermes-go/hermes/internal/store"
+	"github.com/hermes-go/hermes/internal/testenv"
 )
 
 // treeOf snapshots a directory: every path with its type, mode and, for
@@ -216,6 +222,12 @@ func refusedZips(t *testing.T, dir string) map[string]string {
 		return p
 	}
 	good := ent{"config.yaml", "model:\n  default: evil\n", 0}
+	dbFile := filepath.Join(t.TempDir(), "x.db")
+	fillStateDB(t, dbFile, 1)
+	dbBytes, err := os.ReadFile(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]string{
 		"path traversal":            mk("dotdot.zip", good, ent{"memories/MEMORY.md", "x", 0}, ent{"../escaped", "x", 0}),
 		"absolute path":             mk("abs.zip", good, ent{"/tmp/hermes-abs-test", "x", 0}),
@@ -225,6 +237,7 @@ func refusedZips(t *testing.T, dir string) map[string]string {
 		"symbolic link in the home": mk("parentlink.zip", good, ent{"skills/linked/SKILL.md", "x", 0}),
 		"zip bomb":                  mk("bomb.zip", good, ent{"cron/output/z", strings.Repeat("\x00", 4<<20), 0}),
 		"not an SQLite database":    mk("notdb.zip", good, ent{"state.db", "not a database", 0}),
+		"is not one":                mk("dbovertext.zip", ent{"config.yaml", string(dbBytes), 0}),
 	}
 }
 
@@ -380,5 +393,148 @@ func TestBackupWhileWriting(t *testing.T) {
 	db.QueryRow(`SELECT count(*) FROM sessions WHERE source='telegram'`).Scan(&n)
 	if n < startWrites {
 		t.Errorf("restored %d busy sessions, %d were committed before the backup", n, startWrites)
+	}
+}
+
+// TestImportConfirmUnderPTY: on a terminal the import asks before
+// overwriting config.yaml and .env that differ; a yes overwrites, a no
+// keeps the home's file, and the rest is imported either way.
+func TestImportConfirmUnderPTY(t *testing.T) {
+	t.Parallel()
+	src := backupHome(t)
+	zipPath := runBackupJSON(t, src, "--output", filepath.Join(t.TempDir(), "b.zip")).Path
+	dst := t.TempDir()
+	writeFile(t, filepath.Join(dst, "config.yaml"), "model:\n  default: local\n", 0o600)
+	writeFile(t, filepath.Join(dst, ".env"), "MINE=1\n", 0o600)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		testenv.Missing(t, "a pseudo-terminal", err.Error())
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	var stdout bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		app := &App{Stdin: tty, Stdout: &stdout, Stderr: tty, Getenv: func(k string) string {
+			return map[string]string{"HERMES_HOME": dst}[k]
+		}}
+		done <- runApp(app, []string{"import", zipPath})
+	}()
+	out := &ptyOutput{}
+	go io.Copy(out, ptmx)
+	answer := func(prompt, reply string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), prompt) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no prompt %q:\n%s", prompt, out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ptmx.Write([]byte(reply + "\n"))
+	}
+	answer("overwrite .env with the archive's version? [y/N]", "n")
+	answer("overwrite config.yaml with the archive's version? [y/N]", "y")
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("import exit %d: %s\n%s", code, stdout.String(), out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("import did not finish")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, ".env")); string(b) != "MINE=1\n" {
+		t.Errorf(".env = %q, want the home's own", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "config.yaml")); string(b) != "model:\n  default: m\n" {
+		t.Errorf("config.yaml = %q, want the archive's", b)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "memories/USER.md")); err != nil || !strings.Contains(stdout.String(), "kept the home's own") {
+		t.Errorf("the rest was not imported: %v\n%s", err, stdout.String())
+	}
+}
+
+// TestHelperStateWriter is not a test: TestBackupWhileProcessWrites runs
+// the test binary with HERMES_TEST_STATE_WRITER set to make it a separate
+// process that writes to state.db like a gateway, printing a line per
+// committed session, until it is killed.
+func TestHelperStateWriter(t *testing.T) {
+	path := os.Getenv("HERMES_TEST_STATE_WRITER")
+	if path == "" {
+		t.Skip("runs only as the writer process of TestBackupWhileProcessWrites")
+	}
+	st, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		s, err := st.CreateSession(ctx, store.Session{Source: "telegram", Title: fmt.Sprint("chat ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AppendMessages(ctx, s.ID, llm.Message{Role: llm.RoleUser, Content: strings.Repeat("payload ", 8<<10)}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("committed")
+	}
+}
+
+// TestBackupWhileProcessWrites: another process (as the gateway is)
+// commits to state.db in WAL mode all through `hermes backup`; the
+// restored database passes PRAGMA integrity_check and holds every session
+// committed before the backup began.
+func TestBackupWhileProcessWrites(t *testing.T) {
+	t.Parallel()
+	src := backupHome(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStateWriter$")
+	cmd.Env = append(os.Environ(), "HERMES_TEST_STATE_WRITER="+filepath.Join(src, "state.db"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var commits atomic.Int64
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "committed" {
+				commits.Add(1)
+			}
+		}
+	}()
+	target := int64(300)
+	if testing.Short() {
+		target = 100
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for commits.Load() < target {
+		if time.Now().After(deadline) {
+			t.Fatalf("the writer committed only %d sessions", commits.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := commits.Load()
+	zipPath := runBackupJSON(t, src, "--output", filepath.Join(t.TempDir(), "b.zip")).Path
+	if commits.Load() == before {
+		t.Errorf("the writer committed nothing during the backup")
+	}
+	cmd.Process.Kill()
+	dst := t.TempDir()
+	if r := hermes(t, dst, nil, "import", zipPath); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	restored := filepath.Join(dst, "state.db")
+	integrityCheck(t, restored)
+	db, _ := sql.Open("sqlite", restored)
+	defer db.Close()
+	var n int64
+	db.QueryRow(`SELECT count(*) FROM sessions WHERE source='telegram'`).Scan(&n)
+	if n < before {
+		t.Errorf("restored %d sessions, %d were committed before the backup", n, before)
 	}
 }

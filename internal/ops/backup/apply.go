@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/home"
@@ -90,13 +92,61 @@ func (im *Import) applyOne(ctx context.Context, c Change, dbs map[string]string,
 	if c.DB {
 		err = restoreDB(ctx, dbs[c.Name], target)
 	} else {
-		err = writeEntry(c, target)
+		err = im.withOwnerLocks(ctx, c.Name, func() error { return writeEntry(c, target) })
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", c.Name, err)
 	}
 	res.Written++
 	return nil
+}
+
+// ownerLocks returns the lock files that hermes' own writers of the file
+// name hold while they read, change and replace it: <dir>/.lock (memories,
+// pairing), cron/jobs.lock (cron/jobs.json), <file>.lock (auth.json),
+// <dir>/.<file>.lock (config.yaml) and <home>/skills/.lock. Only those that
+// exist: a lock file nobody made has no holder.
+func (im *Import) ownerLocks(name string) []string {
+	dir := filepath.Join(im.Root, filepath.FromSlash(path.Dir(name)))
+	base := path.Base(name)
+	cands := []string{
+		filepath.Join(dir, ".lock"),
+		filepath.Join(dir, base+".lock"),
+		filepath.Join(dir, "."+base+".lock"),
+	}
+	_, inner := homeRel(name)
+	if inner == home.CronDir+"/jobs.json" {
+		cands = append(cands, filepath.Join(dir, "jobs.lock"))
+	}
+	if strings.HasPrefix(inner, home.SkillsDir+"/") {
+		cands = append(cands, filepath.Join(im.Root, filepath.FromSlash(strings.TrimSuffix(name, inner)), home.SkillsDir, ".lock"))
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if c == filepath.Join(im.Root, LockName) {
+			continue // ours, held already
+		}
+		if fi, err := os.Lstat(c); err == nil && fi.Mode().IsRegular() && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// withOwnerLocks runs write while holding name's owner locks, so a
+// running cron daemon, memory or pairing writer does not replace the
+// imported file with its own stale copy.
+func (im *Import) withOwnerLocks(ctx context.Context, name string, write func() error) (err error) {
+	for _, lp := range im.ownerLocks(name) {
+		l, lerr := fileutil.LockFile(ctx, lp, fileutil.LockOptions{Timeout: 30 * time.Second})
+		if lerr != nil {
+			return lerr
+		}
+		defer func() { err = errors.Join(err, l.Unlock()) }()
+	}
+	return write()
 }
 
 // ensureDir creates a folder of the archive (and its parents) 0700.
@@ -227,7 +277,8 @@ func restoreDB(ctx context.Context, src, dst string) error {
 		if err != nil {
 			return err
 		}
-		return runSteps(ctx, bk, func(int) {})
+		_, err = runSteps(ctx, bk, func(int) {})
+		return err
 	})
 	if err != nil {
 		return err

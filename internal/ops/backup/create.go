@@ -26,6 +26,10 @@ import (
 // time holds.
 const LockName = "backup.lock"
 
+// archiveComment marks a zip as a hermes backup, so a backup saved
+// under another name inside the home is still left out of the next one.
+const archiveComment = "hermes-backup v1"
+
 // tmpDirPrefix names the scratch folder of a running backup (database
 // copies), next to the zip being written.
 const tmpDirPrefix = ".hermes-backup-tmp-"
@@ -115,7 +119,23 @@ func Target(root, output string, now time.Time) (string, error) {
 	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
 		return "", fmt.Errorf("--output %s: its folder %s does not exist", output, filepath.Dir(abs))
 	}
+	if err == nil && !isZipOrEmpty(abs) {
+		return "", fmt.Errorf("--output %s exists and is not a zip; choose another path", output)
+	}
 	return abs, nil
+}
+
+// isZipOrEmpty reports whether the file at p is empty or starts like a
+// zip, so --output never replaces an unrelated file.
+func isZipOrEmpty(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [4]byte
+	n, _ := io.ReadFull(f, head[:])
+	return n == 0 || string(head[:n]) == "PK\x03\x04"
 }
 
 // freeName returns dir/hermes-backup-<now>.zip, with -2, -3... when a
@@ -237,6 +257,9 @@ func writeZip(ctx context.Context, plan *Plan, target string, progress func(done
 			return nil, err
 		}
 	}
+	if err := w.zw.SetComment(archiveComment); err != nil {
+		return nil, err
+	}
 	if err := w.zw.Close(); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
@@ -278,9 +301,9 @@ func (w *zipWriter) add(it Item) error {
 	if it.DB {
 		tmp := filepath.Join(w.tmpDir, fmt.Sprintf("db-%d", w.files))
 		base := w.done
-		err := copyDB(w.ctx, it.Abs, tmp, func(copied int64) { w.report(base + min(copied, it.Size)/2) })
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+		_, err := copyDB(w.ctx, it.Abs, tmp, func(copied int64) { w.report(base + min(copied, it.Size)/2) })
+		if _, serr := os.Stat(it.Abs); err != nil && errors.Is(serr, fs.ErrNotExist) {
+			return nil // removed since the scan
 		}
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)

@@ -83,6 +83,9 @@ func OpenImport(zipPath, root string, lim Limits) (im *Import, err error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
+	if root, err = resolveRoot(root); err != nil {
+		return nil, err
+	}
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w (is it a hermes backup zip?)", zipPath, err)
@@ -135,9 +138,13 @@ func (im *Import) plan(e Entry) error {
 		return refuse(e.File.Name, "corrupt entry: %v", err)
 	}
 	c.DB = bytes.HasPrefix(head, sqliteMagic)
-	if fi != nil && !c.DB {
-		if db, _ := isSQLite(filepath.Join(im.Root, e.Name)); db {
+	if fi != nil && fi.Size() > 0 {
+		db, _ := isSQLite(filepath.Join(im.Root, e.Name))
+		switch {
+		case db && !c.DB:
 			return refuse(e.File.Name, "not an SQLite database, and it would replace the home's database")
+		case c.DB && !db:
+			return refuse(e.File.Name, "an SQLite database, and the home's %s is not one (move it away first)", e.Name)
 		}
 	}
 	switch {

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -66,8 +67,17 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // profiles/, every other) and returns what a backup includes. skip, when
 // not empty, is a path never included (the backup being written).
 func Scan(root string, quick bool, skip string) (*Plan, error) {
+	root, err := resolveRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if skip != "" {
+		if dir, err := resolveRoot(filepath.Dir(skip)); err == nil {
+			skip = filepath.Join(dir, filepath.Base(skip))
+		}
+	}
 	p := &Plan{Root: root}
-	err := filepath.WalkDir(root, func(abs string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(abs string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", abs, err)
 		}
@@ -122,6 +132,10 @@ func (p *Plan) add(abs, rel string, d fs.DirEntry) error {
 		p.Skipped = append(p.Skipped, Skip{Rel: rel, Why: why})
 		return nil
 	}
+	if strings.HasSuffix(rel, ".zip") && isBackupZip(abs) {
+		p.Skipped = append(p.Skipped, Skip{Rel: rel, Why: whyBackup})
+		return nil
+	}
 	db, err := isSQLite(abs)
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", abs, err)
@@ -129,6 +143,21 @@ func (p *Plan) add(abs, rel string, d fs.DirEntry) error {
 	p.Items = append(p.Items, Item{Rel: rel, Abs: abs, Size: fi.Size(), DB: db, Mode: fi.Mode().Perm()})
 	p.Total += fi.Size()
 	return nil
+}
+
+// resolveRoot makes root absolute and follows links, so a home that is a
+// symbolic link (~/.hermes -> /data/hermes) is walked. A missing root is
+// returned as it is.
+func resolveRoot(root string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return abs, nil
+	}
+	return real, err
 }
 
 func mustRel(root, abs string) string {
@@ -225,6 +254,16 @@ func isCheckout(abs, rel string) bool {
 	}
 	_, err := os.Lstat(filepath.Join(abs, ".git"))
 	return err == nil
+}
+
+// isBackupZip reports whether the zip at path was written by a backup.
+func isBackupZip(path string) bool {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return false
+	}
+	defer zr.Close()
+	return zr.Comment == archiveComment
 }
 
 // isSQLite reports whether the file at path starts with SQLite's header.

@@ -42,55 +42,59 @@ func dsn(path string, pragmas ...string) string {
 // copyDB copies the database at src into a new file dst with SQLite's
 // online backup API: the copy is one consistent snapshot even while
 // another process (the gateway) writes to src. progress gets the bytes
-// copied so far (it may go back when a write restarts the copy).
-func copyDB(ctx context.Context, src, dst string, progress func(copied int64)) error {
-	db, err := sql.Open("sqlite", dsn(src, "busy_timeout(10000)", "query_only(1)"))
+// copied so far (it may go back when a write restarts the copy). It
+// returns how often another connection's write restarted the copy.
+func copyDB(ctx context.Context, src, dst string, progress func(copied int64)) (restarts int, err error) {
+	// mode=rw: never create src (a database removed since the scan).
+	db, err := sql.Open("sqlite", dsn(src, "busy_timeout(10000)", "query_only(1)")+"&mode=rw")
 	if err != nil {
-		return fmt.Errorf("open %s: %w", src, err)
+		return 0, fmt.Errorf("open %s: %w", src, err)
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", src, err)
+		return 0, fmt.Errorf("open %s: %w", src, err)
 	}
 	defer conn.Close()
 	var pageSize int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
-		return fmt.Errorf("read %s: %w", src, err)
+		return 0, fmt.Errorf("read %s: %w", src, err)
 	}
 	err = conn.Raw(func(dc any) error {
 		b, ok := dc.(backuper)
 		if !ok {
 			return errors.New("the SQLite driver has no online backup API")
 		}
-		bk, err := b.NewBackup(dst)
+		bk, err := b.NewBackup(dsn(dst))
 		if err != nil {
 			return err
 		}
-		return runSteps(ctx, bk, func(pages int) {
+		restarts, err = runSteps(ctx, bk, func(pages int) {
 			if progress != nil {
 				progress(int64(pages) * pageSize)
 			}
 		})
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("online copy of %s: %w", src, err)
+		return restarts, fmt.Errorf("online copy of %s: %w", src, err)
 	}
-	return nil
+	return restarts, nil
 }
 
-// runSteps drives a backup to its end and finishes it. A step that finds
-// the source locked (SQLITE_BUSY / SQLITE_LOCKED) is retried for a while.
-func runSteps(ctx context.Context, bk *sqlite.Backup, progress func(pages int)) (err error) {
+// runSteps drives a backup to its end and finishes it, and returns how
+// often the copy restarted. A step that finds the source locked
+// (SQLITE_BUSY / SQLITE_LOCKED) is retried for a while.
+func runSteps(ctx context.Context, bk *sqlite.Backup, progress func(pages int)) (restarts int, err error) {
 	defer func() {
 		if ferr := bk.Finish(); err == nil {
 			err = ferr
 		}
 	}()
-	restarts, last, busySince := 0, -1, time.Time{}
+	last, busySince := -1, time.Time{}
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return restarts, err
 		}
 		n := int32(stepPages)
 		if restarts >= maxRestarts {
@@ -99,12 +103,12 @@ func runSteps(ctx context.Context, bk *sqlite.Backup, progress func(pages int)) 
 		more, err := bk.Step(n)
 		if err != nil {
 			if !isBusy(err) {
-				return err
+				return restarts, err
 			}
 			if busySince.IsZero() {
 				busySince = time.Now()
 			} else if time.Since(busySince) > 30*time.Second {
-				return fmt.Errorf("%w (the database stayed locked for 30s)", err)
+				return restarts, fmt.Errorf("%w (the database stayed locked for 30s)", err)
 			}
 			time.Sleep(50 * time.Millisecond)
 			continue
@@ -120,7 +124,7 @@ func runSteps(ctx context.Context, bk *sqlite.Backup, progress func(pages int)) 
 		last = done
 		progress(done)
 		if !more {
-			return nil
+			return restarts, nil
 		}
 	}
 }

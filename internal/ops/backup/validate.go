@@ -112,13 +112,11 @@ func checkEntry(f *zip.File, lim Limits) (Entry, error) {
 		return Entry{}, refuse(raw, "a stored entry whose sizes differ")
 	}
 	e := Entry{Name: name, File: f, Dir: dir}
-	if profile, inner := homeRel(name); profile != "" || name == home.ProfilesDir {
-		if err := home.ValidateName(profile); err != nil || (inner == "" && !dir) {
-			return Entry{}, refuse(raw, "profiles/ holds only profile folders with valid names")
-		}
+	profile, inner := homeRel(name)
+	if (name == home.ProfilesDir && !dir) || (profile != "" && (home.ValidateName(profile) != nil || (inner == "" && !dir))) {
+		return Entry{}, refuse(raw, "profiles/ holds only profile folders with valid names")
 	}
 	if !dir {
-		_, inner := homeRel(name)
 		e.Skip = transientFile(inner, path.Base(name))
 	}
 	return e, nil

@@ -75,7 +75,8 @@ func TestValidate(t *testing.T) {
 		entries []zipEntry
 		want    string // "" = accepted
 	}{
-		{"ok", []zipEntry{{name: "config.yaml", data: "a: 1\n"}, {name: "memories/", mode: fs.ModeDir | 0o700}, {name: "memories/MEMORY.md", data: "x"}, {name: "profiles/work/.env", data: "K=v"}}, ""},
+		{"ok", []zipEntry{{name: "config.yaml", data: "a: 1\n"}, {name: "memories/", mode: fs.ModeDir | 0o700}, {name: "memories/MEMORY.md", data: "x"}, {name: "profiles/", mode: fs.ModeDir | 0o700}, {name: "profiles/work/", mode: fs.ModeDir | 0o700}, {name: "profiles/work/.env", data: "K=v"}}, ""},
+		{"file named profiles", []zipEntry{{name: "profiles", data: "x"}}, "profile folders"},
 		{"traversal", []zipEntry{{name: "../evil", data: "x"}}, "path traversal"},
 		{"inner traversal", []zipEntry{{name: "skills/../../evil", data: "x"}}, "path traversal"},
 		{"absolute", []zipEntry{{name: "/etc/passwd", data: "x"}}, "absolute path"},
