@@ -396,7 +396,8 @@ func buildHermes() (string, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", tmp, "./cmd/hermes")
+	// -tags goolm as make build: the binary users get (docs/matrix.md)
+	cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "goolm", "-o", tmp, "./cmd/hermes")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -231,7 +231,13 @@ func (a *Adapter) startCrypto(ctx context.Context, wait bool) error {
 		lock.Unlock()
 		return err
 	}
-	eng, err := newCrypto(ctx, cli, filepath.Join(a.dir, cryptoDB), key)
+	// SQLite makes its -wal and -shm files with the database's mode.
+	db := filepath.Join(a.dir, cryptoDB)
+	if f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		_ = f.Chmod(0o600)
+		_ = f.Close()
+	}
+	eng, err := newCrypto(ctx, cli, db, key)
 	if err != nil {
 		lock.Unlock()
 		return fmt.Errorf("matrix: end-to-end encryption: %w", a.scrubErr(err))
