@@ -2,9 +2,11 @@ package matrix
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"maunium.net/go/mautrix"
@@ -264,5 +266,166 @@ func TestTxnID(t *testing.T) {
 	a, b := txnID("reply:matrix:!r:s:$e:0"), txnID("reply:matrix:!r:s:$e:1")
 	if a == b || a != txnID("reply:matrix:!r:s:$e:0") || !strings.HasPrefix(a, "hermes.") || txnID("") != "" {
 		t.Fatalf("txnID: %q %q", a, b)
+	}
+}
+
+// recorder is a platform.Handler that fails Inbound failNext times, then
+// records.
+type recorder struct {
+	mu       sync.Mutex
+	calls    int
+	failNext int
+	got      []platform.Message
+	pressed  []platform.Callback
+	up       bool
+}
+
+func (r *recorder) Inbound(_ context.Context, m platform.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if r.failNext > 0 {
+		r.failNext--
+		return errors.New("journal: database is locked")
+	}
+	r.got = append(r.got, m)
+	return nil
+}
+
+func (r *recorder) Pressed(_ context.Context, c platform.Callback) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pressed = append(r.pressed, c)
+	return nil
+}
+
+func (r *recorder) presses() []platform.Callback {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]platform.Callback(nil), r.pressed...)
+}
+
+func (r *recorder) Connected(_ string, up bool, _ error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.up = up
+}
+
+func (r *recorder) messages() []platform.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]platform.Message(nil), r.got...)
+}
+
+// TestSyncTokenFollowsTheJournal: a message whose Inbound fails is synced
+// again (the saved token stays before it) until it is journaled; and a
+// process that died after journaling but before saving the token gets
+// the same event again (the core's ledger then skips it by its key).
+func TestSyncTokenFollowsTheJournal(t *testing.T) {
+	srv := dendritetest.Start(t)
+	bot, alice := srv.Register(t, "hermes"), srv.Register(t, "alice")
+	state := t.TempDir()
+	ad, err := New(platform.Deps{Config: matrixConfig(srv, bot, false), Env: envOf(map[string]string{"MATRIX_ACCESS_TOKEN": bot.Token}), StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(h *recorder) func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- ad.Run(ctx, h) }()
+		waitFor(t, "connected", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.up })
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	h1 := &recorder{failNext: 2}
+	stop := run(h1)
+	a := newPerson(t, srv.Client(t, alice))
+	room := a.room(t, bot.ID, false)
+	var before string
+	waitFor(t, "a saved token", func() bool { before, _ = loadSyncToken(state); return before != "" })
+	ev := a.say(t, room, "one")
+	waitFor(t, "the message journaled", func() bool { return len(h1.messages()) == 1 })
+	m := h1.messages()[0]
+	if m.ID != ev.String() || m.Text != "one" || m.ChatType != platform.DM || m.UserID != alice.ID.String() {
+		t.Fatalf("message %+v", m)
+	}
+	h1.mu.Lock()
+	calls := h1.calls
+	h1.mu.Unlock()
+	if calls != 3 {
+		t.Fatalf("Inbound called %d times, want 3 (two failures, then journaled)", calls)
+	}
+	waitFor(t, "the token to pass the message", func() bool { tok, _ := loadSyncToken(state); return tok != before })
+	stop()
+
+	// As if killed after journaling and before saving the token.
+	if err := saveSyncToken(state, before); err != nil {
+		t.Fatal(err)
+	}
+	h2 := &recorder{}
+	stop = run(h2)
+	defer stop()
+	waitFor(t, "the event again", func() bool { return len(h2.messages()) >= 1 })
+	if got := h2.messages()[0]; got.Key() != m.Key() {
+		t.Fatalf("redelivered %s, want %s", got.Key(), m.Key())
+	}
+}
+
+// TestApprovalByReactionAndReply: a message sent with buttons lists them
+// numbered; a reaction with a keycap and a reply with a number both come
+// back as presses with the button's data, and a reply that names no
+// choice is an ordinary message.
+func TestApprovalByReactionAndReply(t *testing.T) {
+	srv := dendritetest.Start(t)
+	bot, alice := srv.Register(t, "hermes"), srv.Register(t, "alice")
+	ad, err := New(platform.Deps{Config: matrixConfig(srv, bot, false), Env: envOf(map[string]string{"MATRIX_ACCESS_TOKEN": bot.Token}), StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ad.Run(ctx, h) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "connected", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return h.up })
+	a := newPerson(t, srv.Client(t, alice))
+	a.run(t)
+	room := a.room(t, bot.ID, false)
+	buttons := [][]platform.Button{{{Text: "Approve", Data: "appr:once"}, {Text: "Approve all", Data: "appr:session"}, {Text: "Deny", Data: "appr:deny"}}}
+	sent, err := ad.Send(ctx, platform.Outbound{ChatID: room.String(), Text: "Approval needed: rm -rf build", Buttons: buttons, Key: "approval:x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := a.waitBody(t, bot.ID, room, "Approval needed")
+	if !strings.Contains(body, "1️⃣ Approve · 2️⃣ Approve all · 3️⃣ Deny") {
+		t.Fatalf("prompt %q", body)
+	}
+	if _, err := a.cli.SendReaction(ctx, room, id.EventID(sent.ID), "1️⃣"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reaction", func() bool { return len(h.presses()) == 1 })
+	if p := h.presses()[0]; p.Data != "appr:once" || p.UserID != alice.ID.String() || p.ChatID != room.String() {
+		t.Fatalf("press %+v", p)
+	}
+	reply := func(text string) {
+		c := event.MessageEventContent{MsgType: event.MsgText, Body: text}
+		c.RelatesTo = (&event.RelatesTo{}).SetReplyTo(id.EventID(sent.ID))
+		if _, err := a.cli.SendMessageEvent(ctx, room, event.EventMessage, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reply("3")
+	waitFor(t, "the reply", func() bool { return len(h.presses()) == 2 })
+	if p := h.presses()[1]; p.Data != "appr:deny" {
+		t.Fatalf("press %+v", p)
+	}
+	reply("why is this needed?")
+	waitFor(t, "the question as a message", func() bool { return len(h.messages()) == 1 })
+	if m := h.messages()[0]; m.Text != "why is this needed?" {
+		t.Fatalf("message %+v", m)
 	}
 }
