@@ -240,7 +240,7 @@ func (e *scrubbed) Unwrap() error { return e.err }
 
 // fatal reports an answer no retry changes: the credentials are refused.
 func fatal(err error) bool {
-	return errors.Is(err, mautrix.MUnknownToken) || errors.Is(err, mautrix.MForbidden) && strings.Contains(err.Error(), "login")
+	return errors.Is(err, mautrix.MUnknownToken)
 }
 
 // backoff grows exponentially from min to max.

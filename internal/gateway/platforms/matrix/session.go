@@ -98,11 +98,18 @@ func (a *Adapter) login(ctx context.Context, cli *mautrix.Client) error {
 		a.logf("matrix: the saved access token was refused; logging in again with MATRIX_PASSWORD as device %s", saved.DeviceID)
 		cli.AccessToken = ""
 	}
-	_, err = cli.Login(ctx, &mautrix.ReqLogin{
+	return a.passwordLogin(ctx, cli, saved.DeviceID)
+}
+
+// passwordLogin logs in with MATRIX_PASSWORD as device (a new one when
+// empty) and saves the session.
+func (a *Adapter) passwordLogin(ctx context.Context, cli *mautrix.Client, device id.DeviceID) error {
+	cli.AccessToken = ""
+	_, err := cli.Login(ctx, &mautrix.ReqLogin{
 		Type:                     mautrix.AuthTypePassword,
 		Identifier:               mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: a.userID.String()},
 		Password:                 a.password,
-		DeviceID:                 saved.DeviceID,
+		DeviceID:                 device,
 		InitialDeviceDisplayName: "hermes",
 		StoreCredentials:         true,
 	})

@@ -34,6 +34,7 @@ type heldEvent struct {
 func (s *syncer) loop(ctx context.Context) error {
 	a := s.a
 	var failures, stuck int
+	relogged := false // one password login per Run after a refused token
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -44,6 +45,15 @@ func (s *syncer) loop(ctx context.Context) error {
 		}
 		if err != nil {
 			err = a.scrubErr(err)
+			if fatal(err) && a.token == "" && a.password != "" && !relogged {
+				relogged = true
+				a.logf("matrix: the access token was refused; logging in again with MATRIX_PASSWORD as device %s", a.cli.DeviceID)
+				lerr := a.passwordLogin(ctx, a.cli, a.cli.DeviceID)
+				if lerr == nil {
+					continue
+				}
+				err = lerr
+			}
 			if fatal(err) {
 				err = fmt.Errorf("matrix: the homeserver refused the bot's login: %w", err)
 				a.down(s.h, err)
