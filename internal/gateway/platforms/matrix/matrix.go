@@ -92,6 +92,7 @@ type Adapter struct {
 	members map[id.RoomID]int         // joined members per room, for DM or group
 	prompts map[id.EventID]prompt     // approval prompts this process sent
 	encRoom map[id.RoomID]bool        // rooms known encrypted or not (without crypto)
+	fetched map[id.RoomID]bool        // encrypted rooms whose members were loaded into the state store
 	pending map[id.EventID]*heldEvent // encrypted events waiting for their key
 	state   int                       // 0 unknown, 1 up, 2 down
 }
@@ -126,6 +127,7 @@ func New(d platform.Deps) (platform.Adapter, error) {
 		encryption: mc.Encryption, home: mc.HomeChannel, dir: d.StateDir, logf: d.Logf,
 		backoff: backoff{min: time.Second, max: time.Minute}, wait: sleepCtx,
 		members: map[id.RoomID]int{}, prompts: map[id.EventID]prompt{}, encRoom: map[id.RoomID]bool{},
+		fetched: map[id.RoomID]bool{},
 		pending: map[id.EventID]*heldEvent{},
 	}
 	if a.logf == nil {

@@ -119,9 +119,18 @@ func (a *Adapter) readyFor(ctx context.Context, room id.RoomID) error {
 			return fmt.Errorf("matrix: reading the encryption of %s: %w", room, a.scrubErr(err))
 		}
 	}
+	a.mu.Lock()
+	fetched := a.fetched[room]
+	a.mu.Unlock()
+	if fetched {
+		return nil // the sync loop keeps the members current from here
+	}
 	if _, err := cli.JoinedMembers(ctx, room); err != nil {
 		return fmt.Errorf("matrix: members of %s (to share the room key): %w", room, a.scrubErr(err))
 	}
+	a.mu.Lock()
+	a.fetched[room] = true
+	a.mu.Unlock()
 	return nil
 }
 
