@@ -85,6 +85,13 @@ type Adapter struct {
 	backoff backoff
 	wait    func(ctx context.Context, d time.Duration) error
 
+	// use is held for reading by Send, Typing and Edit while they use
+	// the client, and for writing while the crypto store is set up
+	// (which replaces the client's state store) or the client logs in
+	// again; loginMu makes one login at a time.
+	use     sync.RWMutex
+	loginMu sync.Mutex
+
 	mu      sync.Mutex
 	cli     *mautrix.Client
 	crypto  cryptoEngine

@@ -70,7 +70,9 @@ func (a *Adapter) Send(ctx context.Context, o platform.Outbound) (platform.Sent,
 	if b, _ := json.Marshal(&content); len(b) > maxEvent {
 		content.Format, content.FormattedBody = "", ""
 	}
+	a.use.RLock()
 	resp, err := a.cli.SendMessageEvent(ctx, room, event.EventMessage, &content, mautrix.ReqSendEvent{TransactionID: txnID(o.Key)})
+	a.use.RUnlock()
 	if err != nil {
 		return platform.Sent{}, fmt.Errorf("matrix: sending to %s: %w", room, a.scrubErr(err))
 	}
@@ -98,7 +100,9 @@ func (a *Adapter) readyFor(ctx context.Context, room id.RoomID) error {
 	if err != nil {
 		return err
 	}
+	a.use.RLock()
 	enc, err := a.encrypted(ctx, cli, room)
+	a.use.RUnlock()
 	if err != nil {
 		return err
 	}
@@ -111,6 +115,8 @@ func (a *Adapter) readyFor(ctx context.Context, room id.RoomID) error {
 	if err := a.startCrypto(ctx, false); err != nil {
 		return err
 	}
+	a.use.RLock()
+	defer a.use.RUnlock()
 	// The crypto store's state store is what mautrix consults to encrypt
 	// and to share the room key with the members.
 	if ok, _ := cli.StateStore.IsEncrypted(ctx, room); !ok {
@@ -215,6 +221,8 @@ func (a *Adapter) Typing(ctx context.Context, chatID, _ string) error {
 	if err != nil {
 		return err
 	}
+	a.use.RLock()
+	defer a.use.RUnlock()
 	if _, err := cli.UserTyping(ctx, room, true, 6*time.Second); err != nil {
 		return fmt.Errorf("matrix: typing in %s: %w", room, a.scrubErr(err))
 	}
@@ -242,6 +250,8 @@ func (a *Adapter) Edit(ctx context.Context, chatID, messageID, text string) erro
 	content.MsgType = event.MsgText
 	content.NewContent = &nc
 	content.RelatesTo = (&event.RelatesTo{}).SetReplace(id.EventID(messageID))
+	a.use.RLock()
+	defer a.use.RUnlock()
 	if _, err := a.cli.SendMessageEvent(ctx, room, event.EventMessage, &content); err != nil {
 		return fmt.Errorf("matrix: editing %s in %s: %w", messageID, room, a.scrubErr(err))
 	}

@@ -52,6 +52,8 @@ func (a *Adapter) sessionToken() string {
 // password login saved in session.json, else with MATRIX_PASSWORD, which
 // keeps the device id of session.json.
 func (a *Adapter) client(ctx context.Context) (*mautrix.Client, error) {
+	a.loginMu.Lock()
+	defer a.loginMu.Unlock()
 	a.mu.Lock()
 	if a.cli != nil {
 		defer a.mu.Unlock()
@@ -218,6 +220,8 @@ func pickleKey(dir string) ([]byte, error) {
 // gateway waits for the lock (a `hermes send` holds it briefly); `hermes
 // send` does not wait for a running gateway, which holds it throughout.
 func (a *Adapter) startCrypto(ctx context.Context, wait bool) error {
+	a.use.Lock()
+	defer a.use.Unlock()
 	a.mu.Lock()
 	if a.crypto != nil {
 		a.mu.Unlock()

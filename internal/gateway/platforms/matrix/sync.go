@@ -48,7 +48,9 @@ func (s *syncer) loop(ctx context.Context) error {
 			if fatal(err) && a.token == "" && a.password != "" && !relogged {
 				relogged = true
 				a.logf("matrix: the access token was refused; logging in again with MATRIX_PASSWORD as device %s", a.cli.DeviceID)
+				a.use.Lock()
 				lerr := a.passwordLogin(ctx, a.cli, a.cli.DeviceID)
+				a.use.Unlock()
 				if lerr == nil {
 					continue
 				}
