@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/crypto/cryptohelper"
 
+	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/gateway/platforms/matrix/dendritetest"
 )
 
@@ -94,5 +95,37 @@ func TestEncryptedRoom(t *testing.T) {
 	s, err := loadSession(state)
 	if err != nil || s.DeviceID == "" || s.UserID != bot.ID || s.AccessToken == "" {
 		t.Fatalf("session.json: %+v %v", s, err)
+	}
+}
+
+// TestSendBesideRunningGateway: a second adapter on the same state
+// directory (what `hermes send` is) sends into an unencrypted room while
+// the gateway runs, and refuses an encrypted one: the running gateway
+// holds the device's keys.
+func TestSendBesideRunningGateway(t *testing.T) {
+	srv := dendritetest.Start(t)
+	bot, alice := srv.Register(t, "hermes"), srv.Register(t, "alice")
+	dir := t.TempDir()
+	cfg := matrixConfig(srv, bot, true)
+	env := map[string]string{"MATRIX_ACCESS_TOKEN": bot.Token}
+	startGateway(t, cfg, env, dir)
+	cli := srv.Client(t, alice)
+	a := newPerson(t, cli)
+	withCrypto(t, cli)
+	a.run(t)
+	plain, secret := a.room(t, bot.ID, false), a.room(t, bot.ID, true)
+
+	second, err := New(platform.Deps{Config: cfg, Env: envOf(env), StateDir: filepath.Join(dir, "platforms", "matrix")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := second.Send(ctx, platform.Outbound{ChatID: plain.String(), Text: "plain from send", Key: "send:1"}); err != nil {
+		t.Fatalf("send into the unencrypted room: %v", err)
+	}
+	a.waitBody(t, bot.ID, plain, "plain from send")
+	_, err = second.Send(ctx, platform.Outbound{ChatID: secret.String(), Text: "secret from send", Key: "send:2"})
+	if err == nil || !strings.Contains(err.Error(), "in use by another hermes process") {
+		t.Fatalf("send into the encrypted room beside the gateway: %v", err)
 	}
 }
