@@ -15,6 +15,11 @@ STATE      := $(CURDIR)/.cache/testdeps
 TOOLS      := $(CURDIR)/.cache/tools
 FUZZTIME   ?= 30s
 TESTFLAGS  ?=
+# goolm: the Matrix adapter's end-to-end encryption in pure Go (mautrix's
+# default Olm needs cgo and libolm). Every go command below passes it; a
+# plain `go build` without it makes a hermes whose Matrix adapter refuses
+# platforms.matrix.encryption (docs/matrix.md).
+TAGS       ?= goolm
 
 .PHONY: all build install release check test test-deps test-stop vet lint demo bench fuzz clean
 
@@ -22,23 +27,23 @@ all: build
 
 ## build: bin/hermes, static (CGO_ENABLED=0)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/hermes ./cmd/hermes
+	CGO_ENABLED=0 $(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' -o bin/hermes ./cmd/hermes
 
 ## install: hermes into $(go env GOPATH)/bin (or $GOBIN)
 install:
-	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/hermes
+	CGO_ENABLED=0 $(GO) install -tags '$(TAGS)' -trimpath -ldflags '$(LDFLAGS)' ./cmd/hermes
 	@echo "installed: $$($(GO) env GOBIN || true)$$( [ -n "$$($(GO) env GOBIN)" ] || echo "$$($(GO) env GOPATH)/bin")/hermes"
 
 ## release: dist/ as update.url serves it: hermes-<os>-<arch> for PLATFORMS, VERSION, SHA256SUMS
 release:
 	rm -rf dist && mkdir -p dist
 	set -e; for p in $(PLATFORMS); do \
-	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/hermes-$${p%/*}-$${p#*/} ./cmd/hermes; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -tags '$(TAGS)' -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/hermes-$${p%/*}-$${p#*/} ./cmd/hermes; \
 	done
 	echo '$(VERSION)' > dist/VERSION
 	cd dist && sha256sum hermes-* > SHA256SUMS
 
-## test-deps: bubblewrap, docker.io, sshd, busybox image, MCP test server; writes .cache/testdeps/env
+## test-deps: bubblewrap, docker.io, sshd, busybox image, MCP test server, dendrite; writes .cache/testdeps/env
 test-deps:
 	@scripts/testdeps.sh $(STATE)
 
@@ -50,42 +55,42 @@ test-stop:
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) build ./...
-	$(GO) test -short -count=1 -timeout 5m $(TESTFLAGS) ./...
+	$(GO) vet -tags '$(TAGS)' ./...
+	$(GO) build -tags '$(TAGS)' ./...
+	$(GO) test -tags '$(TAGS)' -short -count=1 -timeout 5m $(TESTFLAGS) ./...
 
 ## vet: go vet
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS)' ./...
 
 ## lint: gofmt and staticcheck (built from tools/go.mod at a pinned version)
 lint: $(TOOLS)/staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(TOOLS)/staticcheck ./...
+	$(TOOLS)/staticcheck -tags '$(TAGS)' ./...
 
 $(TOOLS)/staticcheck: tools/go.mod tools/go.sum
 	cd tools && GOFLAGS=-mod=mod $(GO) build -o $(TOOLS)/staticcheck honnef.co/go/tools/cmd/staticcheck
 
 ## test: everything: set-up, vet, lint, go test -race ./... (HERMES_TEST_STRICT=1 fails on skips)
 test: test-deps vet lint
-	. $(STATE)/env && $(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) ./...
+	. $(STATE)/env && $(GO) test -tags '$(TAGS)' -race -count=1 -timeout 20m $(TESTFLAGS) ./...
 
 ## demo: a real agent session against the scripted model, in a throwaway home
 demo: build
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/llmtest ./cmd/llmtest
+	CGO_ENABLED=0 $(GO) build -tags '$(TAGS)' -trimpath -o bin/llmtest ./cmd/llmtest
 	@scripts/demo.sh bin/hermes bin/llmtest
 
 ## bench: Go benchmarks, and cold-start timing of the binary with hyperfine when present
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem ./...
 	@bench/startup.sh bin/hermes
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s)
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  for f in $$($(GO) test -tags '$(TAGS)' -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
 clean:

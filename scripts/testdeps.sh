@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # testdeps.sh prepares the real external parts that hermes' tests use
-# (bubblewrap, a Docker daemon, sshd, the MCP "everything" server) and writes
+# (bubblewrap, a Docker daemon, sshd, the MCP "everything" server, the
+# dendrite Matrix homeserver built from tools/dendrite) and writes
 # STATE/env, a file of `export KEY=VALUE` lines that `make test` sources
 # before `go test`. internal/testenv reads those variables.
 #
@@ -435,6 +436,52 @@ ensure_mcp() {
 	MCP_NOTE+=$NPM_VERSION
 }
 
+# ---------------------------------------------------------------- dendrite
+
+# ensure_dendrite builds the Matrix homeserver the Matrix adapter's tests
+# start, once, into STATE/bin/dendrite, from tools/dendrite (a module that
+# requires github.com/element-hq/dendrite at a pinned version: a plain
+# `go install ...@version` fails against the partial module proxy). It is
+# rebuilt only when tools/dendrite/go.mod or go.sum change. The first build
+# takes a few minutes on two cores.
+DENDRITE=
+DENDRITE_WHY=
+DENDRITE_NOTE=
+ensure_dendrite() {
+	local src bin stamp want have_stamp log
+	src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../tools/dendrite" 2>/dev/null && pwd -P) || src=
+	if [[ -z $src || ! -f $src/go.mod ]]; then
+		DENDRITE_WHY="tools/dendrite/go.mod not found"
+		return 0
+	fi
+	if ! have go; then
+		DENDRITE_WHY="go not installed"
+		return 0
+	fi
+	bin=$STATE/bin/dendrite
+	stamp=$STATE/bin/dendrite.stamp
+	want=$(cat "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-16)
+	have_stamp=$(cat "$stamp" 2>/dev/null || true)
+	if [[ -x $bin && $have_stamp == "$want" ]] && "$bin" --version >/dev/null 2>&1; then
+		DENDRITE=$bin
+		DENDRITE_NOTE=$("$bin" --version 2>/dev/null)
+		return 0
+	fi
+	mkdir -p "$STATE/bin"
+	log=$STATE/dendrite-build.log
+	say "building dendrite from tools/dendrite (a few minutes the first time; log: $log)"
+	if ! (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp" github.com/element-hq/dendrite/cmd/dendrite) >"$log" 2>&1; then
+		rm -f "$bin.tmp"
+		DENDRITE_WHY="go build of dendrite failed; log $log"
+		tail -n 5 "$log" | indent || true
+		return 0
+	fi
+	mv -f "$bin.tmp" "$bin"
+	printf '%s\n' "$want" >"$stamp"
+	DENDRITE=$bin
+	DENDRITE_NOTE="built $("$bin" --version 2>/dev/null)"
+}
+
 # --------------------------------------------------------------------- env
 
 write_env() {
@@ -450,6 +497,7 @@ write_env() {
 		[[ -z $SSHD ]] || echo "export HERMES_TEST_SSHD=$(sq "$SSHD")"
 		[[ -z $MCP ]] || echo "export HERMES_TEST_MCP_EVERYTHING=$(sq "$MCP")"
 		[[ -z $NODE ]] || echo "export HERMES_TEST_NODE=$(sq "$NODE")"
+		[[ -z $DENDRITE ]] || echo "export HERMES_TEST_DENDRITE=$(sq "$DENDRITE")"
 	} >"$tmp"
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$env"
@@ -498,6 +546,7 @@ main() {
 	ensure_mcp
 	ensure_docker
 	ensure_image
+	ensure_dendrite
 	write_env
 
 	local dv=
@@ -508,6 +557,7 @@ main() {
 	report sshd "$SSHD" "$SSHD" "$SSHD_WHY"
 	report node "$NODE" "$NODE ($NODE_NOTE)" "$NODE_WHY"
 	report mcp-everything "$MCP" "$MCP ($MCP_NOTE)" "$MCP_WHY"
+	report dendrite "$DENDRITE" "$DENDRITE ($DENDRITE_NOTE)" "$DENDRITE_WHY"
 	say "env written to $STATE/env"
 }
 

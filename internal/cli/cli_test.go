@@ -129,10 +129,10 @@ func TestConfigCheck(t *testing.T) {
 func TestConfigCheckNotUsedYet(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
-	writeFile(t, filepath.Join(home, "config.yaml"), "cron:\n  enabled: true\n  timezone: UTC\ngateway:\n  busy_mode: queue\nplatforms:\n  matrix:\n    homeserver: https://m.example\nagent:\n  max_turns: 20\n", 0o600)
+	writeFile(t, filepath.Join(home, "config.yaml"), "cron:\n  enabled: true\n  timezone: UTC\ngateway:\n  busy_mode: queue\nauxiliary:\n  vision:\n    model: m\nagent:\n  max_turns: 20\n", 0o600)
 	r := hermes(t, home, nil, "config", "check")
-	// gateway is built (busy_mode draws nothing); the matrix adapter is not.
-	want := "warning: config.yaml:8:17: platforms.matrix.homeserver: not used yet: read by the matrix adapter, which is not built yet"
+	// gateway is built (busy_mode draws nothing); no tool reads images yet.
+	want := "not used yet: hermes has no tool that reads images yet"
 	if r.code != 0 || !strings.Contains(r.stdout, want) || strings.Count(r.stdout, "not used yet") != 1 || !strings.Contains(r.stdout, "ok: ") {
 		t.Errorf("config check: %+v", r)
 	}

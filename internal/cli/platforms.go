@@ -5,6 +5,7 @@ package cli
 import (
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/apiserver"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/email"
+	_ "github.com/hermes-go/hermes/internal/gateway/platforms/matrix"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/slack"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/telegram"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/webhooks"

@@ -44,9 +44,9 @@ type Slack struct {
 // Matrix configures the Matrix adapter.
 type Matrix struct {
 	Chat       `yaml:",inline"`
-	Homeserver string `yaml:"homeserver" desc:"the homeserver URL" format:"url"`
+	Homeserver string `yaml:"homeserver" desc:"the homeserver's client-server API URL (base_url, when set, overrides it)" format:"url"`
 	UserID     string `yaml:"user_id" desc:"the bot's user id, @name:server"`
-	Encryption bool   `yaml:"encryption" desc:"join and answer in encrypted rooms"`
+	Encryption bool   `yaml:"encryption" desc:"end-to-end encryption: answer in encrypted rooms (needs a hermes built with -tags goolm, as make build does)"`
 }
 
 // Email configures the email adapter.

@@ -13,12 +13,7 @@ import (
 var NotUsedYet = map[string]string{
 	"platforms.discord.enabled":         "read by the discord adapter, which is not built yet",
 	"platforms.discord.base_url":        "read by the discord adapter, which is not built yet",
-	"platforms.matrix.enabled":          "read by the matrix adapter, which is not built yet",
-	"platforms.matrix.base_url":         "read by the matrix adapter, which is not built yet",
 	"platforms.discord.require_mention": "read by the discord adapter, which is not built yet",
-	"platforms.matrix.homeserver":       "read by the matrix adapter, which is not built yet",
-	"platforms.matrix.user_id":          "read by the matrix adapter, which is not built yet",
-	"platforms.matrix.encryption":       "read by the matrix adapter, which is not built yet",
 	"auxiliary.vision":                  "hermes has no tool that reads images yet",
 }
 

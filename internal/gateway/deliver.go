@@ -81,6 +81,12 @@ func (d *Deliverer) resolve(entry, jobID string) ([]dest, error) {
 		rest = h
 	}
 	chat, thread, _ := strings.Cut(rest, ":")
+	if tp, ok := d.Core.adapters[name].(platform.TargetParser); ok {
+		var err error
+		if chat, thread, err = tp.ParseTarget(rest); err != nil {
+			return nil, fmt.Errorf("%s: %w", entry, err)
+		}
+	}
 	if chat == "" {
 		return nil, fmt.Errorf("%s: empty chat id", entry)
 	}

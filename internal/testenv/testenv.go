@@ -40,6 +40,7 @@ const (
 	EnvSSHD          = "HERMES_TEST_SSHD"
 	EnvMCPEverything = "HERMES_TEST_MCP_EVERYTHING"
 	EnvNode          = "HERMES_TEST_NODE"
+	EnvDendrite      = "HERMES_TEST_DENDRITE"
 )
 
 // Module is the module path RepoRoot looks for in go.mod.
@@ -111,6 +112,23 @@ func Bwrap(t testing.TB) string {
 	}
 	if err := probe(p, "--ro-bind", "/", "/", "--unshare-all", "true"); err != nil {
 		Missing(t, "bubblewrap", err.Error())
+		return ""
+	}
+	return p
+}
+
+// Dendrite returns the path of a dendrite binary (the Matrix homeserver
+// that scripts/testdeps.sh builds from tools/dendrite): HERMES_TEST_DENDRITE,
+// or dendrite from PATH, checked with `dendrite --version`.
+func Dendrite(t testing.TB) string {
+	t.Helper()
+	p, why := lookup(EnvDendrite, "dendrite")
+	if p == "" {
+		Missing(t, "dendrite", why)
+		return ""
+	}
+	if err := probe(p, "--version"); err != nil {
+		Missing(t, "dendrite", err.Error())
 		return ""
 	}
 	return p
@@ -378,7 +396,8 @@ func buildHermes() (string, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", tmp, "./cmd/hermes")
+	// -tags goolm as make build: the binary users get (docs/matrix.md)
+	cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "goolm", "-o", tmp, "./cmd/hermes")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

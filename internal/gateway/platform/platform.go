@@ -122,6 +122,13 @@ type HomeChannel interface {
 	Home() string
 }
 
+// TargetParser is an adapter whose chat ids contain ':' (Matrix room
+// ids, !opaque:server[:port]): it splits the CHAT[:THREAD] part of a
+// delivery target itself. Adapters without it split at the first ':'.
+type TargetParser interface {
+	ParseTarget(rest string) (chat, thread string, err error)
+}
+
 // Event is progress of a turn, for streaming frontends.
 type Event struct {
 	Kind string // "text" (a delta of the answer), "tool" (a tool call started), "tool_done"

@@ -147,8 +147,13 @@ func LDFlags(ver, commit, source string) string {
 		version.Package, ver, version.Package, commit, version.Package, source)
 }
 
+// BuildTags are the Makefile's TAGS: goolm gives the Matrix adapter its
+// pure-Go end-to-end encryption.
+const BuildTags = "goolm"
+
 // Build compiles the checkout's HEAD into out (static, CGO_ENABLED=0,
-// -trimpath, the Makefile's -ldflags) and returns the version stamped in.
+// -trimpath, the Makefile's -tags and -ldflags) and returns the version
+// stamped in.
 func (c Checkout) Build(ctx context.Context, out string) (string, error) {
 	ver, err := c.Describe(ctx, "HEAD")
 	if err != nil {
@@ -163,7 +168,7 @@ func (c Checkout) Build(ctx context.Context, out string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", LDFlags(ver, commit, c.Dir), "-o", out, "./cmd/hermes")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", BuildTags, "-trimpath", "-ldflags", LDFlags(ver, commit, c.Dir), "-o", out, "./cmd/hermes")
 	cmd.Dir = c.Dir
 	cmd.Env = append(c.env(), "CGO_ENABLED=0")
 	var stderr bytes.Buffer

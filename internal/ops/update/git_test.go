@@ -119,4 +119,7 @@ func TestMakefileStampsTheSame(t *testing.T) {
 	if !strings.Contains(string(mk), "-s -w -X") || !strings.HasPrefix(LDFlags("v", "c", "s"), "-s -w -X") {
 		t.Error("the Makefile and LDFlags strip differently")
 	}
+	if !strings.Contains(string(mk), "TAGS       ?= "+BuildTags+"\n") {
+		t.Errorf("the Makefile's TAGS are not %q as Build's", BuildTags)
+	}
 }

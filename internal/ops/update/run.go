@@ -92,7 +92,7 @@ func fetch(ctx context.Context, o Options, p *Plan, next string) error {
 				return err
 			}
 		}
-		o.logf("building %s with go build (CGO_ENABLED=0, -trimpath)", short(p.Target.Commit))
+		o.logf("building %s with go build (CGO_ENABLED=0, -tags goolm, -trimpath)", short(p.Target.Commit))
 		ver, err := co.Build(ctx, next)
 		if err != nil {
 			return err
