@@ -171,14 +171,20 @@ var mentionRE = regexp.MustCompile(`<@!?([0-9]+)>`)
 // reports whether there was one.
 func addressed(text, me string) (string, bool) {
 	found := false
-	out := mentionRE.ReplaceAllStringFunc(text, func(s string) string {
-		if me != "" && mentionRE.FindStringSubmatch(s)[1] == me {
-			found = true
-			return ""
+	for {
+		removed := false
+		text = mentionRE.ReplaceAllStringFunc(text, func(s string) string {
+			if me != "" && mentionRE.FindStringSubmatch(s)[1] == me {
+				removed = true
+				return ""
+			}
+			return s
+		})
+		if !removed { // each pass shortens text: a mention rebuilt from the pieces around a removed one goes too
+			return strings.TrimSpace(text), found
 		}
-		return s
-	})
-	return strings.TrimSpace(out), found
+		found = true
+	}
 }
 
 // catchUp reads, for every channel the adapter has journaled from, the
