@@ -187,7 +187,13 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 	a.mu.Lock()
 	a.state = 0
 	a.mu.Unlock()
-	sink := func(s string) { a.logf("discord: %s", a.scrubText(strings.TrimSpace(s))) }
+	sink := func(s string) {
+		s = a.scrubText(strings.TrimSpace(s))
+		a.logf("discord: %s", s)
+		if err := closeHint(s); err != nil {
+			a.down(h, err)
+		}
+	}
 	logSink.Store(&sink)
 	defer logSink.CompareAndSwap(&sink, nil)
 
@@ -204,7 +210,15 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 	}
 	q := newQueue()
 	s := a.session()
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { a.up(h) })
+	s.AddHandler(func(s *discordgo.Session, _ *discordgo.Connect) {
+		if ctx.Err() != nil {
+			// discordgo's own reconnect loop connected after Run ended:
+			// close it (asynchronously: Open holds the session's lock).
+			go s.Close()
+			return
+		}
+		a.up(h)
+	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
 		if ctx.Err() == nil {
 			a.down(h, errors.New("discord: gateway connection lost; reconnecting"))
@@ -281,6 +295,9 @@ func (a *Adapter) open(ctx context.Context, h platform.Handler, s *discordgo.Ses
 			return err
 		}
 		err = a.scrub(fmt.Errorf("discord: connecting to the gateway: %w", err))
+		if hint := closeHint(err.Error()); hint != nil {
+			err = hint
+		}
 		a.down(h, err)
 		d := backoff(failures)
 		a.logf("%s; retrying in %s", err, d)
@@ -288,6 +305,18 @@ func (a *Adapter) open(ctx context.Context, h platform.Handler, s *discordgo.Ses
 			return nil
 		}
 	}
+}
+
+// closeHint explains the gateway close codes a user can fix, from
+// discordgo's log line about them; nil for other lines.
+func closeHint(line string) error {
+	switch {
+	case strings.Contains(line, "close 4014"):
+		return errors.New("discord: Discord refused the intents (4014): switch on Message Content Intent under Bot > Privileged Gateway Intents in the developer portal")
+	case strings.Contains(line, "close 4004"):
+		return errors.New("discord: Discord refused DISCORD_BOT_TOKEN on the gateway (4004): reset the bot's token and put the new one in .env")
+	}
+	return nil
 }
 
 // fatal turns a refused token into Run's error; nil for other errors.

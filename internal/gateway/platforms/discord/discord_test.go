@@ -503,3 +503,32 @@ func TestCatchUpPages(t *testing.T) {
 		t.Fatalf("history read in %d pages: %q", len(reads), reads)
 	}
 }
+
+// TestDisallowedIntents: a gateway that closes with 4014 shows as down
+// with the fix; once the intent is allowed the adapter connects.
+func TestDisallowedIntents(t *testing.T) {
+	t.Parallel()
+	fake := discordfake.New()
+	defer fake.Close()
+	fake.RefuseIntents(true)
+	lg := &logs{}
+	ad, err := New(deps(fake.URL, discordfake.Token, t.TempDir(), nil, lg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ad.(*Adapter)
+	a.wait = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, min(d, 50*time.Millisecond)) }
+	core := newCore()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, core) }()
+	core.wait(t, "the 4014 error", func() bool {
+		return core.lastErr != nil && strings.Contains(core.lastErr.Error(), "Message Content Intent")
+	})
+	fake.RefuseIntents(false)
+	core.wait(t, "connected", func() bool { return core.ups > 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

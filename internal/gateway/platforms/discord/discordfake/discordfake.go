@@ -79,6 +79,7 @@ type Server struct {
 	callbacks  []Callback
 	history    map[string][]map[string]any // channel -> messages, oldest first
 	histReads  []string                    // "channel after=ID"
+	refuse     bool                        // close Identify with 4014
 }
 
 // New starts a fake on 127.0.0.1.
@@ -306,6 +307,11 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 				s.mu.Unlock()
 				return
 			}
+			if f.Op == 2 && s.refuse {
+				c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."), time.Now().Add(time.Second))
+				s.mu.Unlock()
+				return
+			}
 			if f.Op == 2 {
 				s.identifies++
 				s.intents = d.Intents
@@ -484,4 +490,13 @@ func (s *Server) Wait(what string, timeout time.Duration, cond func() bool) erro
 			return fmt.Errorf("discordfake: timed out after %s waiting for %s; posted %+v", timeout, what, s.Posted())
 		}
 	}
+}
+
+// RefuseIntents makes the gateway close every Identify with 4014
+// (disallowed intents), as Discord does when the Message Content intent
+// is not switched on in the developer portal.
+func (s *Server) RefuseIntents(on bool) {
+	s.mu.Lock()
+	s.refuse = on
+	s.mu.Unlock()
 }
