@@ -4,6 +4,7 @@ package cli
 // from init; importing them here links them into the binary.
 import (
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/apiserver"
+	_ "github.com/hermes-go/hermes/internal/gateway/platforms/discord"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/email"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/matrix"
 	_ "github.com/hermes-go/hermes/internal/gateway/platforms/slack"

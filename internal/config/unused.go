@@ -11,10 +11,7 @@ import (
 // each one written in config.yaml, and docs/config-reference.md marks
 // them. When a feature lands, delete its line here.
 var NotUsedYet = map[string]string{
-	"platforms.discord.enabled":         "read by the discord adapter, which is not built yet",
-	"platforms.discord.base_url":        "read by the discord adapter, which is not built yet",
-	"platforms.discord.require_mention": "read by the discord adapter, which is not built yet",
-	"auxiliary.vision":                  "hermes has no tool that reads images yet",
+	"auxiliary.vision": "hermes has no tool that reads images yet",
 }
 
 // notUsedYet reports the reason when path is, or is under, a NotUsedYet
