@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,9 @@ import (
 // BenchmarkGatewayAPIServer: requests per second of `hermes gateway run`'s
 // API server on loopback, each request a full agent turn against the
 // scripted model (llmtest), from 4 parallel keep-alive clients per core.
+// Each request is a new conversation (a distinct first message, as from
+// many users): requests of one conversation run one at a time by design,
+// and identical requests without X-Hermes-Session-Id are one conversation.
 func BenchmarkGatewayAPIServer(b *testing.B) {
 	srv := llmtest.New(b, llmtest.Script{Steps: []llmtest.Step{{Times: -1, Response: llmtest.Response{Text: "ok"}}}})
 	srv.AllowUnused()
@@ -47,9 +52,10 @@ func BenchmarkGatewayAPIServer(b *testing.B) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var seq atomic.Int64
 	post := func() (int, error) {
 		req, _ := http.NewRequest("POST", "http://"+api+"/v1/chat/completions",
-			strings.NewReader(`{"model":"hermes","messages":[{"role":"user","content":"hello there"}]}`))
+			strings.NewReader(`{"model":"hermes","messages":[{"role":"user","content":"hello there, user `+strconv.FormatInt(seq.Add(1), 10)+`"}]}`))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)

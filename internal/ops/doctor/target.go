@@ -3,7 +3,6 @@ package doctor
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
@@ -143,10 +142,3 @@ func exists(path string) bool {
 }
 
 func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }
-
-func rel(h *home.Home, path string) string {
-	if r, err := filepath.Rel(h.Dir, path); err == nil {
-		return r
-	}
-	return path
-}
