@@ -116,7 +116,13 @@ func TestGatewayE2ERestartDrainsAndResumes(t *testing.T) {
 	}
 }
 
+// readLog is the background gateways' output (gateway.log) and their log
+// records (hermes.log, where a background gateway writes its lines).
 func readLog(home string) string {
-	b, _ := os.ReadFile(home + "/logs/gateway.log")
-	return string(b)
+	var out []byte
+	for _, f := range []string{"gateway.log", "hermes.log"} {
+		b, _ := os.ReadFile(home + "/logs/" + f)
+		out = append(out, b...)
+	}
+	return string(out)
 }

@@ -19,6 +19,9 @@ import (
 // another process) before giving up with "database is locked".
 const busyTimeout = 15 * time.Second
 
+// maxIdleConns is how many SQLite connections stay open between uses.
+const maxIdleConns = 8
+
 // ErrNotFound is returned for a session id (or prefix) that matches nothing.
 var ErrNotFound = errors.New("no such session")
 
@@ -54,6 +57,10 @@ func Open(path string, r *redact.Redactor) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open session store %s: %w", path, err)
 	}
+	// Keep connections open: database/sql keeps 2 idle by default and
+	// closes the rest after use, so a busy gateway opened and closed a
+	// SQLite connection (file, pragmas, schema parse) for most turns.
+	db.SetMaxIdleConns(maxIdleConns)
 	s := &Store{db: db, path: path, red: r, now: time.Now}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
