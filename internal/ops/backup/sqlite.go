@@ -118,7 +118,10 @@ func runSteps(ctx context.Context, bk *sqlite.Backup, progress func(pages int)) 
 		if !more {
 			done = bk.PageCount()
 		}
-		if done < last {
+		if more && done <= last {
+			// No progress: the source changed and the copy started over.
+			// (done equal to last is a restart too: a source written to
+			// between every step restarts each one at the same count.)
 			restarts++
 		}
 		last = done
