@@ -36,24 +36,7 @@ func discordHome(t *testing.T, srv *llmtest.Server, fake *discordfake.Server, cf
 // startDiscordGateway runs `hermes gateway run` until Discord is connected.
 func startDiscordGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
 	t.Helper()
-	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := gatewayStatus(t, bin, home)
-		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["discord"].Connected {
-			return cmd, logs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("discord never connected: %+v\n%s", st, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startGateway(t, bin, home, "discord", 30*time.Second)
 }
 
 func discordSentWith(fake *discordfake.Server, s string) int {

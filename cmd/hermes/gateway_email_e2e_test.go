@@ -35,24 +35,7 @@ func emailHome(t *testing.T, srv *llmtest.Server, mb *emailtest.Server, cfg stri
 // adapter is connected; cleanup kills it.
 func startEmailGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
 	t.Helper()
-	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := gatewayStatus(t, bin, home)
-		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["email"].Connected {
-			return cmd, logs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("email never connected: %+v\n%s", st, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startGateway(t, bin, home, "email", 30*time.Second)
 }
 
 // mailsWith counts the submitted mails whose body contains s.

@@ -34,24 +34,7 @@ func matrixHome(t *testing.T, llm *llmtest.Server, srv *dendritetest.Server, bot
 // startMatrixGateway runs `hermes gateway run` until Matrix is connected.
 func startMatrixGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
 	t.Helper()
-	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st := gatewayStatus(t, bin, home)
-		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["matrix"].Connected {
-			return cmd, logs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("matrix never connected: %+v\n%s", st, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return startGateway(t, bin, home, "matrix", 60*time.Second)
 }
 
 // botSaid returns the bodies of the bot's messages in room, oldest first.

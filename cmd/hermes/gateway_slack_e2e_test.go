@@ -29,24 +29,7 @@ func slackHome(t *testing.T, srv *llmtest.Server, fake *slackfake.Server, cfg st
 // startSlackGateway runs `hermes gateway run` until Slack is connected.
 func startSlackGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
 	t.Helper()
-	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := gatewayStatus(t, bin, home)
-		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["slack"].Connected {
-			return cmd, logs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slack never connected: %+v\n%s", st, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startGateway(t, bin, home, "slack", 30*time.Second)
 }
 
 func postedWith(fake *slackfake.Server, s string) int {

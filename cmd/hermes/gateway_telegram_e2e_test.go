@@ -36,6 +36,13 @@ func telegramHome(t *testing.T, srv *llmtest.Server, tg *tgtest.Server, cfg stri
 // Telegram adapter is connected; cleanup kills it.
 func startTelegramGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) {
 	t.Helper()
+	return startGateway(t, bin, home, "telegram", 30*time.Second)
+}
+
+// startGateway runs `hermes gateway run` for home and waits up to wait
+// until its platform is connected; cleanup kills it.
+func startGateway(t *testing.T, bin, home, platform string, wait time.Duration) (*exec.Cmd, *syncBuf) {
+	t.Helper()
 	cmd := chatCmd(bin, home, t.TempDir(), "gateway", "run")
 	logs := &syncBuf{}
 	cmd.Stderr = logs
@@ -43,14 +50,14 @@ func startTelegramGateway(t *testing.T, bin, home string) (*exec.Cmd, *syncBuf) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		st := gatewayStatus(t, bin, home)
-		if st.Running && st.PID == cmd.Process.Pid && st.Platforms["telegram"].Connected {
+		if st.Running && st.PID == cmd.Process.Pid && st.Platforms[platform].Connected {
 			return cmd, logs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("telegram never connected: %+v\n%s", st, logs.String())
+			t.Fatalf("%s never connected: %+v\n%s", platform, st, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -2,6 +2,9 @@ package platform
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +34,33 @@ func TestMessageKey(t *testing.T) {
 	m := Message{Platform: "telegram", ChatID: "42", ID: "7"}
 	if got := m.Key(); got != "telegram:42:7" {
 		t.Fatalf("key %q", got)
+	}
+}
+
+type linkHandler struct {
+	Handler
+	events []string
+}
+
+func (h *linkHandler) Connected(name string, up bool, err error) {
+	h.events = append(h.events, fmt.Sprintf("%s %v %v", name, up, err))
+}
+
+// TestLink: Up reports a change only, Down always, Reset reports afresh.
+func TestLink(t *testing.T) {
+	t.Parallel()
+	var l Link
+	h := &linkHandler{}
+	boom := errors.New("boom")
+	l.Up(h, "x")
+	l.Up(h, "x")
+	l.Down(h, "x", boom)
+	l.Down(h, "x", boom)
+	l.Up(h, "x")
+	l.Reset()
+	l.Up(h, "x")
+	want := []string{"x true <nil>", "x false boom", "x false boom", "x true <nil>", "x true <nil>"}
+	if strings.Join(h.events, "|") != strings.Join(want, "|") {
+		t.Fatalf("events %q, want %q", h.events, want)
 	}
 }

@@ -91,8 +91,8 @@ type Adapter struct {
 	wait           func(ctx context.Context, d time.Duration) error
 
 	mu    sync.Mutex
-	botID string // the bot's user id, from GET /users/@me
-	state int    // 0 unknown, 1 up, 2 down
+	botID string        // the bot's user id, from GET /users/@me
+	link  platform.Link // the connection as last reported to the core
 	chans *channels
 
 	presses sync.WaitGroup
@@ -184,9 +184,7 @@ func (a *Adapter) Home() string { return a.home }
 // Run connects to the gateway and feeds messages to h until ctx ends. It
 // returns an error when Discord refuses the token.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
-	a.mu.Lock()
-	a.state = 0
-	a.mu.Unlock()
+	a.link.Reset() // a restarted Run reports its connection afresh
 	sink := func(s string) {
 		s = a.scrubText(strings.TrimSpace(s))
 		a.logf("discord: %s", s)
@@ -328,22 +326,9 @@ func (a *Adapter) fatal(err error) error {
 	return nil
 }
 
-func (a *Adapter) up(h platform.Handler) {
-	a.mu.Lock()
-	was := a.state
-	a.state = 1
-	a.mu.Unlock()
-	if was != 1 {
-		h.Connected(Name, true, nil)
-	}
-}
+func (a *Adapter) up(h platform.Handler) { a.link.Up(h, Name) }
 
-func (a *Adapter) down(h platform.Handler, err error) {
-	a.mu.Lock()
-	a.state = 2
-	a.mu.Unlock()
-	h.Connected(Name, false, err)
-}
+func (a *Adapter) down(h platform.Handler, err error) { a.link.Down(h, Name, err) }
 
 func (a *Adapter) bot() string {
 	a.mu.Lock()

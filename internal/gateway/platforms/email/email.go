@@ -98,8 +98,8 @@ type Adapter struct {
 	now  func() time.Time
 	wait func(ctx context.Context, d time.Duration) error
 
-	mu    sync.Mutex
-	state int // 0 unknown, 1 up, 2 down
+	mu   sync.Mutex
+	link platform.Link // the connection as last reported to the core
 }
 
 // New is the adapter factory: platform.ErrDisabled unless
@@ -219,22 +219,9 @@ func (a *Adapter) MaxLen() int { return 1 << 30 }
 // Home returns platforms.email.home_channel (an address).
 func (a *Adapter) Home() string { return a.home }
 
-func (a *Adapter) up(h platform.Handler) {
-	a.mu.Lock()
-	was := a.state
-	a.state = 1
-	a.mu.Unlock()
-	if was != 1 {
-		h.Connected(Name, true, nil)
-	}
-}
+func (a *Adapter) up(h platform.Handler) { a.link.Up(h, Name) }
 
-func (a *Adapter) down(h platform.Handler, err error) {
-	a.mu.Lock()
-	a.state = 2
-	a.mu.Unlock()
-	h.Connected(Name, false, err)
-}
+func (a *Adapter) down(h platform.Handler, err error) { a.link.Down(h, Name, err) }
 
 // scrub masks the password and any other secret in s.
 func (a *Adapter) scrub(s string) string {

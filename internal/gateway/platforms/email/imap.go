@@ -27,9 +27,7 @@ var errLogin = errors.New("email: the IMAP server refused the login: check platf
 // server has it and polls every poll_interval when not. A dropped
 // connection is retried with backoff; a refused login ends Run.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
-	a.mu.Lock()
-	a.state = 0
-	a.mu.Unlock()
+	a.link.Reset() // a restarted Run reports its connection afresh
 	failures := 0
 	for {
 		if ctx.Err() != nil {

@@ -101,7 +101,7 @@ type Adapter struct {
 	encRoom map[id.RoomID]bool        // rooms known encrypted or not (without crypto)
 	fetched map[id.RoomID]bool        // encrypted rooms whose members were loaded into the state store
 	pending map[id.EventID]*heldEvent // encrypted events waiting for their key
-	state   int                       // 0 unknown, 1 up, 2 down
+	link    platform.Link             // the connection as last reported to the core
 }
 
 // New is the adapter factory: platform.ErrDisabled unless
@@ -166,9 +166,7 @@ func (a *Adapter) Home() string { return a.home }
 // the credentials or the crypto store cannot be used; the core restarts
 // it after gateway.restart_delay.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
-	a.mu.Lock()
-	a.state = 0
-	a.mu.Unlock()
+	a.link.Reset() // a restarted Run reports its connection afresh
 	cli, err := a.client(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -203,22 +201,9 @@ func (a *Adapter) encryptionNote() string {
 	return ""
 }
 
-func (a *Adapter) up(h platform.Handler) {
-	a.mu.Lock()
-	was := a.state
-	a.state = 1
-	a.mu.Unlock()
-	if was != 1 {
-		h.Connected(Name, true, nil)
-	}
-}
+func (a *Adapter) up(h platform.Handler) { a.link.Up(h, Name) }
 
-func (a *Adapter) down(h platform.Handler, err error) {
-	a.mu.Lock()
-	a.state = 2
-	a.mu.Unlock()
-	h.Connected(Name, false, err)
-}
+func (a *Adapter) down(h platform.Handler, err error) { a.link.Down(h, Name, err) }
 
 // scrub masks the credentials and any other secret in s.
 func (a *Adapter) scrub(s string) string {

@@ -78,9 +78,9 @@ type Adapter struct {
 	wait           func(ctx context.Context, d time.Duration) error
 
 	mu     sync.Mutex
-	botID  string // the bot's user id (U...), from auth.test
-	state  int    // 0 unknown, 1 up, 2 down
-	listnr string // the Events API listener's bound address, once up
+	botID  string        // the bot's user id (U...), from auth.test
+	link   platform.Link // the connection as last reported to the core
+	listnr string        // the Events API listener's bound address, once up
 }
 
 // New is the adapter factory: platform.ErrDisabled unless
@@ -159,9 +159,7 @@ func (a *Adapter) Home() string { return a.home }
 // Run connects in the configured mode and feeds events to h until ctx
 // ends. It returns an error when Slack refuses a token.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
-	a.mu.Lock()
-	a.state = 0
-	a.mu.Unlock()
+	a.link.Reset() // a restarted Run reports its connection afresh
 	if err := a.authTest(ctx, h); err != nil || ctx.Err() != nil {
 		return err
 	}
@@ -210,22 +208,9 @@ func fatal(err error) bool {
 	return false
 }
 
-func (a *Adapter) up(h platform.Handler) {
-	a.mu.Lock()
-	was := a.state
-	a.state = 1
-	a.mu.Unlock()
-	if was != 1 {
-		h.Connected(Name, true, nil)
-	}
-}
+func (a *Adapter) up(h platform.Handler) { a.link.Up(h, Name) }
 
-func (a *Adapter) down(h platform.Handler, err error) {
-	a.mu.Lock()
-	a.state = 2
-	a.mu.Unlock()
-	h.Connected(Name, false, err)
-}
+func (a *Adapter) down(h platform.Handler, err error) { a.link.Down(h, Name, err) }
 
 func (a *Adapter) bot() string {
 	a.mu.Lock()

@@ -81,9 +81,9 @@ type Adapter struct {
 	// wait sleeps d or until ctx ends; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
 
-	mu    sync.Mutex
-	me    telego.User
-	state int // 0 unknown, 1 up, 2 down
+	mu   sync.Mutex
+	me   telego.User
+	link platform.Link // the connection as last reported to the core
 }
 
 // New is the adapter factory: platform.ErrDisabled unless
@@ -148,9 +148,7 @@ func (a *Adapter) Home() string { return a.home }
 // button presses to h.Pressed. It returns nil when ctx ends and an error
 // when Telegram refuses the token.
 func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
-	a.mu.Lock()
-	a.state = 0 // a restarted Run reports its connection afresh
-	a.mu.Unlock()
+	a.link.Reset() // a restarted Run reports its connection afresh
 	if err := a.connect(ctx, h); err != nil {
 		return err
 	}
@@ -281,22 +279,9 @@ func (a *Adapter) confirm(offset, sent int) {
 	}
 }
 
-func (a *Adapter) up(h platform.Handler) {
-	a.mu.Lock()
-	was := a.state
-	a.state = 1
-	a.mu.Unlock()
-	if was != 1 {
-		h.Connected(Name, true, nil)
-	}
-}
+func (a *Adapter) up(h platform.Handler) { a.link.Up(h, Name) }
 
-func (a *Adapter) down(h platform.Handler, err error) {
-	a.mu.Lock()
-	a.state = 2
-	a.mu.Unlock()
-	h.Connected(Name, false, err)
-}
+func (a *Adapter) down(h platform.Handler, err error) { a.link.Down(h, Name, err) }
 
 // self is the bot as getMe described it.
 func (a *Adapter) self() telego.User {
