@@ -46,7 +46,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hermes-go/hermes/internal/config"
@@ -98,7 +97,6 @@ type Adapter struct {
 	now  func() time.Time
 	wait func(ctx context.Context, d time.Duration) error
 
-	mu   sync.Mutex
 	link platform.Link // the connection as last reported to the core
 }
 
