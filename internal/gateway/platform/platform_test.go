@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 type nopAdapter struct{}
@@ -62,5 +63,18 @@ func TestLink(t *testing.T) {
 	want := []string{"x true <nil>", "x false boom", "x false boom", "x true <nil>", "x true <nil>"}
 	if strings.Join(h.events, "|") != strings.Join(want, "|") {
 		t.Fatalf("events %q, want %q", h.events, want)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	var got []time.Duration
+	for n := 0; n <= 8; n++ {
+		got = append(got, RetryBackoff.After(n))
+	}
+	s := time.Second
+	want := []time.Duration{s, s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, time.Minute, time.Minute}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -45,6 +45,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/redact"
 )
@@ -124,7 +125,7 @@ func New(d platform.Deps) (platform.Adapter, error) {
 	}
 	a := &Adapter{
 		token: token, home: dc.HomeChannel, requireMention: dc.RequireMention,
-		stateDir: d.StateDir, logf: logf, wait: sleepCtx,
+		stateDir: d.StateDir, logf: logf, wait: clock.Real{}.Sleep,
 		client: &http.Client{Timeout: 30 * time.Second, Transport: rewriter{base: base, next: http.DefaultTransport}},
 	}
 	a.api = a.session()
@@ -272,7 +273,7 @@ func (a *Adapter) whoAmI(ctx context.Context, h platform.Handler) error {
 		}
 		err = a.scrub(fmt.Errorf("discord: GET /users/@me: %w", err))
 		a.down(h, err)
-		d := backoff(failures)
+		d := platform.RetryBackoff.After(failures)
 		a.logf("%s; retrying in %s", err, d)
 		if a.wait(ctx, d) != nil {
 			return nil
@@ -297,7 +298,7 @@ func (a *Adapter) open(ctx context.Context, h platform.Handler, s *discordgo.Ses
 			err = hint
 		}
 		a.down(h, err)
-		d := backoff(failures)
+		d := platform.RetryBackoff.After(failures)
 		a.logf("%s; retrying in %s", err, d)
 		if a.wait(ctx, d) != nil {
 			return nil
@@ -349,24 +350,4 @@ func (a *Adapter) scrubText(s string) string {
 		s = strings.ReplaceAll(s, a.token, "[REDACTED]")
 	}
 	return redact.Default().String(s)
-}
-
-// backoff is 1s doubling to a minute.
-func backoff(failures int) time.Duration {
-	d := time.Second
-	for i := 1; i < failures && d < time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, time.Minute)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/gateway/platforms/discord/discordfake"
@@ -149,7 +150,9 @@ func startOn(t *testing.T, fake *discordfake.Server, dir string, mutate func(*co
 		t.Fatal(err)
 	}
 	r := &run{a: ad.(*Adapter), core: newCore(), lg: lg, done: make(chan error, 1)}
-	r.a.wait = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, min(d, 50*time.Millisecond)) }
+	r.a.wait = func(ctx context.Context, d time.Duration) error {
+		return clock.Real{}.Sleep(ctx, min(d, 50*time.Millisecond))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.a.Run(ctx, r.core) }()
@@ -517,7 +520,9 @@ func TestDisallowedIntents(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := ad.(*Adapter)
-	a.wait = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, min(d, 50*time.Millisecond)) }
+	a.wait = func(ctx context.Context, d time.Duration) error {
+		return clock.Real{}.Sleep(ctx, min(d, 50*time.Millisecond))
+	}
 	core := newCore()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -121,7 +121,7 @@ func (a *Adapter) inbound(ctx context.Context, h platform.Handler, m platform.Me
 		if ctx.Err() != nil {
 			return false
 		}
-		d := backoff(failures)
+		d := platform.RetryBackoff.After(failures)
 		a.logf("discord: message %s not journaled, retrying in %s: %s", m.Key(), d, a.scrubText(err.Error()))
 		if a.wait(ctx, d) != nil {
 			return false

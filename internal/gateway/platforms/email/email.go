@@ -48,6 +48,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/redact"
@@ -164,7 +165,7 @@ func New(d platform.Deps) (platform.Adapter, error) {
 		threads:   &threadStore{dir: filepath.Join(stateDir, "threads")},
 		workspace: workspaceOf(d.Config),
 		now:       time.Now,
-		wait:      sleepCtx,
+		wait:      clock.Real{}.Sleep,
 	}
 	return a, nil
 }
@@ -234,22 +235,4 @@ func (a *Adapter) scrubErr(err error) error {
 		return nil
 	}
 	return errors.New(a.scrub(err.Error()))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// backoff is the pause after the n-th failure in a row: 1s doubling to
-// a minute.
-func backoff(n int) time.Duration {
-	d := time.Second << min(max(n-1, 0), 6)
-	return min(d, time.Minute)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
@@ -78,7 +79,7 @@ func newAdapter(t *testing.T, d platform.Deps) *Adapter {
 		t.Fatalf("New: %v", err)
 	}
 	a := ad.(*Adapter)
-	a.wait = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, 10*time.Millisecond) }
+	a.wait = func(ctx context.Context, d time.Duration) error { return clock.Real{}.Sleep(ctx, 10*time.Millisecond) }
 	return a
 }
 

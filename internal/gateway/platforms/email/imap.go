@@ -48,7 +48,7 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 		failures++
 		err = a.scrubErr(err)
 		a.down(h, err)
-		d := backoff(failures)
+		d := platform.RetryBackoff.After(failures)
 		a.logf("email: IMAP %s: %v; reconnecting in %s", a.imapAddr, err, d)
 		if a.wait(ctx, d) != nil {
 			return nil
@@ -92,7 +92,7 @@ func (a *Adapter) session(ctx context.Context, h platform.Handler) error {
 		}
 		if retry {
 			stuck++
-			if a.wait(ctx, backoff(stuck)) != nil {
+			if a.wait(ctx, platform.RetryBackoff.After(stuck)) != nil {
 				return nil
 			}
 			continue

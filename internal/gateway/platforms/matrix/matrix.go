@@ -50,6 +50,7 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/fileutil"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/redact"
@@ -82,8 +83,7 @@ type Adapter struct {
 	dir        string
 	logf       func(string, ...any)
 
-	backoff backoff
-	wait    func(ctx context.Context, d time.Duration) error
+	wait func(ctx context.Context, d time.Duration) error
 
 	// use is held for reading by Send, Typing and Edit while they use
 	// the client, and for writing while the crypto store is set up
@@ -132,7 +132,7 @@ func New(d platform.Deps) (platform.Adapter, error) {
 	a := &Adapter{
 		homeserver: hs, userID: uid, token: env("MATRIX_ACCESS_TOKEN"), password: env("MATRIX_PASSWORD"),
 		encryption: mc.Encryption, home: mc.HomeChannel, dir: d.StateDir, logf: d.Logf,
-		backoff: backoff{min: time.Second, max: time.Minute}, wait: sleepCtx,
+		wait:    clock.Real{}.Sleep,
 		members: map[id.RoomID]int{}, prompts: map[id.EventID]prompt{}, encRoom: map[id.RoomID]bool{},
 		fetched: map[id.RoomID]bool{},
 		pending: map[id.EventID]*heldEvent{},
@@ -235,26 +235,4 @@ func (e *scrubbed) Unwrap() error { return e.err }
 // fatal reports an answer no retry changes: the credentials are refused.
 func fatal(err error) bool {
 	return errors.Is(err, mautrix.MUnknownToken)
-}
-
-// backoff grows exponentially from min to max.
-type backoff struct{ min, max time.Duration }
-
-func (b backoff) after(failures int) time.Duration {
-	d := b.min
-	for i := 1; i < failures && d < b.max; i++ {
-		d *= 2
-	}
-	return min(d, b.max)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -63,7 +63,7 @@ func (s *syncer) loop(ctx context.Context) error {
 			}
 			failures++
 			a.down(s.h, err)
-			d := a.backoff.after(failures)
+			d := platform.RetryBackoff.After(failures)
 			a.logf("matrix: sync: %s; retrying in %s", err, d)
 			if a.wait(ctx, d) != nil {
 				return nil
@@ -77,7 +77,7 @@ func (s *syncer) loop(ctx context.Context) error {
 				return nil
 			}
 			stuck++
-			d := a.backoff.after(stuck)
+			d := platform.RetryBackoff.After(stuck)
 			a.logf("matrix: a message was not journaled; syncing it again in %s: %s", d, a.scrub(err.Error()))
 			if a.wait(ctx, d) != nil {
 				return nil

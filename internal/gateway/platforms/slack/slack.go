@@ -40,6 +40,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/redact"
 )
@@ -134,7 +135,7 @@ func New(d platform.Deps) (platform.Adapter, error) {
 	a := &Adapter{
 		mode: mode, listen: sc.EventsListen, signingSecret: signing,
 		secrets: nonEmpty(bot, app, signing), home: sc.HomeChannel,
-		requireMention: sc.RequireMention, logf: logf, wait: sleepCtx,
+		requireMention: sc.RequireMention, logf: logf, wait: clock.Real{}.Sleep,
 	}
 	opts := []slack.Option{
 		slack.OptionAPIURL(base + "/api/"),
@@ -189,7 +190,7 @@ func (a *Adapter) authTest(ctx context.Context, h platform.Handler) error {
 			return err
 		}
 		a.down(h, err)
-		d := backoff(failures)
+		d := platform.RetryBackoff.After(failures)
 		a.logf("slack: %s; retrying in %s", err, d)
 		if a.wait(ctx, d) != nil {
 			return nil
@@ -347,24 +348,4 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
-}
-
-// backoff is 1s doubling to a minute.
-func backoff(failures int) time.Duration {
-	d := time.Second
-	for i := 1; i < failures && d < time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, time.Minute)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/gateway/platforms/slack/slackfake"
@@ -136,7 +137,9 @@ func start(t *testing.T, mutate func(*config.Slack)) (*Adapter, *slackfake.Serve
 		t.Fatal(err)
 	}
 	a := ad.(*Adapter)
-	a.wait = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, min(d, 50*time.Millisecond)) }
+	a.wait = func(ctx context.Context, d time.Duration) error {
+		return clock.Real{}.Sleep(ctx, min(d, 50*time.Millisecond))
+	}
 	core := newCore()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

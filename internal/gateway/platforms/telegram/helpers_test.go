@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/config"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 	"github.com/hermes-go/hermes/internal/gateway/platforms/telegram/tgtest"
@@ -164,7 +165,7 @@ func (r *rig) adapter(t *testing.T) *Adapter {
 		r.mu.Lock()
 		r.waits = append(r.waits, d)
 		r.mu.Unlock()
-		return sleepCtx(ctx, time.Millisecond)
+		return clock.Real{}.Sleep(ctx, time.Millisecond)
 	}
 	return a
 }

@@ -332,28 +332,3 @@ func (l botLogger) Errorf(format string, args ...any) {
 	}
 	l.a.logf("telegram: library: %s", l.a.scrubText(msg))
 }
-
-// backoff grows exponentially from min to max.
-type backoff struct{ min, max time.Duration }
-
-func (b backoff) after(failures int) time.Duration {
-	d := b.min
-	for i := 1; i < failures && d < b.max; i++ {
-		d *= 2
-	}
-	if d > b.max {
-		d = b.max
-	}
-	return d
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

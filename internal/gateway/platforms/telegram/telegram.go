@@ -48,6 +48,7 @@ import (
 	"github.com/mymmrac/telego"
 	ta "github.com/mymmrac/telego/telegoapi"
 
+	"github.com/hermes-go/hermes/internal/clock"
 	"github.com/hermes-go/hermes/internal/gateway/platform"
 )
 
@@ -76,7 +77,6 @@ type Adapter struct {
 	logf  func(string, ...any)
 
 	pollTimeout int           // seconds
-	backoff     backoff       // after network errors and failed Inbound
 	retryUnit   time.Duration // the unit of retry_after (a second)
 	// wait sleeps d or until ctx ends; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
@@ -115,9 +115,8 @@ func New(d platform.Deps) (platform.Adapter, error) {
 		home:        tc.HomeChannel,
 		logf:        logf,
 		pollTimeout: pollTimeout,
-		backoff:     backoff{min: time.Second, max: time.Minute},
 		retryUnit:   time.Second,
-		wait:        sleepCtx,
+		wait:        clock.Real{}.Sleep,
 	}
 	client := &http.Client{Timeout: time.Duration(pollTimeout+15) * time.Second}
 	bot, err := telego.NewBot(token,
@@ -194,7 +193,7 @@ func (a *Adapter) Run(ctx context.Context, h platform.Handler) error {
 					return nil
 				}
 				stuck++
-				d := a.backoff.after(stuck)
+				d := platform.RetryBackoff.After(stuck)
 				a.logf("telegram: update %d not journaled, fetching it again in %s: %s", u.UpdateID, d, a.scrubText(err.Error()))
 				if a.wait(ctx, d) != nil {
 					return nil
@@ -240,7 +239,7 @@ func (a *Adapter) pause(ctx context.Context, h platform.Handler, err error, fail
 		return a.wait(ctx, time.Duration(ra)*a.retryUnit)
 	}
 	a.down(h, err)
-	d := a.backoff.after(failures)
+	d := platform.RetryBackoff.After(failures)
 	a.logf("telegram: %s; retrying in %s", err, d)
 	return a.wait(ctx, d)
 }
