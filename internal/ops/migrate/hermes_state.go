@@ -54,10 +54,13 @@ type pyOrigin struct {
 	ThreadID any    `json:"thread_id"`
 }
 
-func readHermesCron(b *bundle, path string, now time.Time) {
+// readJobList returns the raw entries of a {"jobs": [...]} file (both
+// sources keep their cron jobs so); nothing when the file is missing, and
+// a failed item when it cannot be read.
+func readJobList(b *bundle, path string) []json.RawMessage {
 	data, err := readSmall(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return
+		return nil
 	}
 	var f struct {
 		Jobs []json.RawMessage `json:"jobs"`
@@ -67,9 +70,13 @@ func readHermesCron(b *bundle, path string, now time.Time) {
 	}
 	if err != nil {
 		b.note("cron", "jobs.json", Failed, "cannot read: "+err.Error(), path)
-		return
+		return nil
 	}
-	for i, raw := range f.Jobs {
+	return f.Jobs
+}
+
+func readHermesCron(b *bundle, path string, now time.Time) {
+	for i, raw := range readJobList(b, path) {
 		where := fmt.Sprintf("%s: jobs[%d]", path, i)
 		var pj pyJob
 		if err := json.Unmarshal(raw, &pj); err != nil {

@@ -249,21 +249,7 @@ type clawJob struct {
 }
 
 func readClawCron(b *bundle, path string, now time.Time) {
-	data, err := readSmall(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return
-	}
-	var f struct {
-		Jobs []json.RawMessage `json:"jobs"`
-	}
-	if err == nil {
-		err = json.Unmarshal(data, &f)
-	}
-	if err != nil {
-		b.note("cron", "jobs.json", Failed, "cannot read: "+err.Error(), path)
-		return
-	}
-	for i, raw := range f.Jobs {
+	for i, raw := range readJobList(b, path) {
 		where := fmt.Sprintf("%s: jobs[%d]", path, i)
 		var cj clawJob
 		if err := json.Unmarshal(raw, &cj); err != nil {
